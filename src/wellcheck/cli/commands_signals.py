@@ -1,0 +1,5 @@
+"""CLI commands (signals)."""
+
+from __future__ import annotations
+
+from wellcheck.cli.app import app  # noqa: F401

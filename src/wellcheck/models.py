@@ -1,0 +1,151 @@
+"""Plain data passed between the pipeline stages.
+
+artifact (open, safely) -> inventory (components) -> checks (findings)
+-> policy (verdict) -> report.
+
+Everything here is a frozen dataclass: stages never mutate what they receive.
+Package names are canonical (PEP 503) from the moment a Component exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class ComponentKind(StrEnum):
+    DIST_INFO = "dist-info"  # *.dist-info directory (wheel install)
+    EGG_INFO = "egg-info"  # *.egg-info directory or file
+    EGG = "egg"  # *.egg directory or zip
+    VENDORED = "vendored"  # a copy inside another package (pip/_vendor, botocore/vendored)
+    UNCLAIMED = "unclaimed"  # importable code at a site root that no RECORD claims
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str | None
+    email: str | None
+
+    def __str__(self) -> str:
+        if self.name and self.email:
+            return f"{self.name} <{self.email}>"
+        return self.name or self.email or ""
+
+
+@dataclass(frozen=True)
+class Component:
+    """One Python distribution (or unclaimed module) found inside an artifact."""
+
+    name: str  # canonical (PEP 503)
+    version: str  # as written in the metadata; "" when unknown
+    kind: ComponentKind
+    location: str  # path of the metadata dir/file (or module) inside its tree, posix
+    display_name: str = ""  # the name as the metadata spells it
+    version_is_pep440: bool = True  # False: version kept verbatim, compared as a string
+    chain: tuple[str, ...] = ()  # nested archives leading to the tree, outermost first
+    layer: str | None = None  # image layer digest that provided the metadata
+    site_root: str = ""  # the directory the distribution is installed into
+    python_version: str | None = None  # "3.12" when the install path tells it
+    summary: str = ""
+    license_expression: str | None = None  # PEP 639 License-Expression
+    licenses: tuple[str, ...] = ()  # License field and license classifiers
+    authors: tuple[Person, ...] = ()
+    maintainers: tuple[Person, ...] = ()
+    project_urls: tuple[tuple[str, str], ...] = ()  # (label, url)
+    requires_dist: tuple[str, ...] = ()  # raw Requires-Dist strings
+    requires_python: str | None = None
+    hashes: tuple[tuple[str, str], ...] = ()  # (algorithm, hex), only when knowable
+    installer: str | None = None
+    top_level: tuple[str, ...] = ()  # importable names the distribution provides
+    files: tuple[str, ...] = ()  # RECORD paths relative to site_root (may be empty)
+    vendored_by: str | None = None  # canonical name of the parent for VENDORED
+    direct_url: str | None = None  # from direct_url.json
+    warnings: tuple[str, ...] = ()  # what could not be read from the metadata
+
+    @property
+    def purl(self) -> str:
+        if self.kind is ComponentKind.UNCLAIMED:
+            return ""
+        from wellcheck.purl import pypi_purl
+
+        return pypi_purl(self.name, self.version)
+
+    @property
+    def display_location(self) -> str:
+        """Chain of nested archives and the path, joined with '!' (as syft does)."""
+        return "!".join((*self.chain, self.location))
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """What an opened artifact is, independent of what is inside."""
+
+    path: str  # as the user gave it (or a pseudo-path such as lambda:NAME)
+    kind: str  # directory, lambda-zip, lambda-layer, wheel, zip, docker-archive, oci-layout
+    sha256: str | None = None  # of the artifact file; None for directories
+    size: int | None = None
+    layers: tuple[str, ...] = ()  # image layer digests, bottom first
+    python_version: str | None = None  # of the runtime, when the artifact tells it
+    warnings: tuple[str, ...] = ()
+
+
+class Severity(IntEnum):
+    UNKNOWN = 0
+    INFO = 1
+    LOW = 2
+    MEDIUM = 3
+    HIGH = 4
+    CRITICAL = 5
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a check found about a component."""
+
+    kind: str  # "advisory", "malicious", "typosquat", "integrity", "pypi", ...
+    rule: str  # advisory id or a stable WC-... rule id
+    package: str  # canonical name
+    version: str
+    severity: Severity
+    title: str
+    location: str = ""  # display_location of the component's metadata
+    id: str | None = None  # advisory id, for advisories
+    aliases: tuple[str, ...] = ()
+    fixed: str | None = None  # smallest fixed version above the installed one
+    score: float | None = None  # CVSS base score when known
+    confidence: str | None = None  # "high" | "medium" | "low" for heuristics
+    evidence: str = ""
+    remediation: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedCheck:
+    """A check that could not be evaluated: never a silent pass."""
+
+    source: str  # "osv-offline", "osv-api", "pypi", "popular-names", ...
+    reason: str
+    package: str | None = None  # None: the whole source was unavailable
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class ArtifactResult:
+    artifact: ArtifactInfo
+    components: tuple[Component, ...]
+    findings: tuple[Finding, ...] = ()
+    skipped: tuple[SkippedCheck, ...] = ()
+    ignored: tuple[Finding, ...] = ()  # suppressed by the ignore file
+
+    @property
+    def complete(self) -> bool:
+        return not self.skipped
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    results: tuple[ArtifactResult, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. expired ignore entries
