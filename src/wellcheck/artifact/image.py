@@ -1,0 +1,1 @@
+"""Container images: docker-save tarballs and OCI image layouts (being written)."""
