@@ -1,0 +1,123 @@
+"""A loopback server that speaks PyPI's JSON API over authored project documents."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+
+@dataclass
+class FakePyPI:
+    """Projects by canonical name; ``faults`` maps a name to a queue of injected answers:
+    an int status, "slow" (sleep past the client's read timeout) or "truncated"."""
+
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: dict[str, list[Any]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    url: str = ""
+
+
+def release(
+    version: str,
+    uploaded: str,
+    *,
+    yanked: bool = False,
+    reason: str | None = None,
+    filename: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "filename": filename or f"pkg-{version}-py3-none-any.whl",
+        "upload_time_iso_8601": uploaded,
+        "yanked": yanked,
+        "yanked_reason": reason,
+        "digests": {"sha256": "0" * 64},
+        "packagetype": "bdist_wheel",
+    }
+
+
+def project(
+    name: str, releases: dict[str, list[dict[str, Any]]], owners: list[str], **info: Any
+) -> dict[str, Any]:
+    base_info = {
+        "name": name,
+        "author": "",
+        "author_email": "",
+        "maintainer": "",
+        "maintainer_email": "",
+        "project_urls": {"Source": f"https://github.com/example/{name}"},
+        "home_page": "",
+        "summary": f"{name} summary",
+        "description": f"{name} long description",
+        "version": list(releases)[-1] if releases else "",
+    }
+    base_info.update(info)
+    return {
+        "info": base_info,
+        "releases": releases,
+        "ownership": {
+            "organization": None,
+            "roles": [{"role": "Owner", "user": u} for u in owners],
+        },
+    }
+
+
+@pytest.fixture
+def fake_pypi() -> Iterator[FakePyPI]:
+    state = FakePyPI()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            state.requests.append(self.path)
+            parts = self.path.strip("/").split("/")
+            if len(parts) != 3 or parts[0] != "pypi" or parts[2] != "json":
+                self._send(404, b'{"message": "Not Found"}')
+                return
+            name = parts[1]
+            queue = state.faults.get(name)
+            if queue:
+                fault = queue.pop(0)
+                if fault == "slow":
+                    time.sleep(0.7)
+                    self._send(200, json.dumps(state.projects.get(name, {})).encode())
+                elif fault == "truncated":
+                    self._send(200, json.dumps(state.projects[name]).encode()[:40])
+                else:
+                    self._send(int(fault), b"{}", retry_after="0" if fault == 429 else None)
+                return
+            if name not in state.projects:
+                self._send(404, b'{"message": "Not Found"}')
+                return
+            self._send(200, json.dumps(state.projects[name]).encode())
+
+        def _send(self, status: int, body: bytes, retry_after: str | None = None) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
