@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from wellcheck.cli import commands_db, commands_sbom, commands_scan, commands_signals  # noqa: F401
+from wellcheck.cli import (  # noqa: F401 - each module registers its commands
+    commands_db,
+    commands_pypi,
+    commands_sbom,
+    commands_scan,
+    commands_signals,
+)
 from wellcheck.cli.app import State, app
 from wellcheck.errors import WellcheckError
 

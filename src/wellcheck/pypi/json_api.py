@@ -85,6 +85,7 @@ class PyPIJsonSource(ProjectSource):
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        self.store.close()
 
 
 _INFO_KEYS = (

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from wellcheck.errors import WellcheckError
+from wellcheck.errors import SourceError, WellcheckError
+from wellcheck.pypi.interface import ProjectSource
 
 
 def read_baseline(path: Path) -> dict[str, tuple[str, ...]]:
@@ -49,3 +50,23 @@ def write_baseline(path: Path, owners: Mapping[str, tuple[str, ...]]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def collect_owners(names: Iterable[str], source: ProjectSource) -> dict[str, tuple[str, ...]]:
+    """Current PyPI owners of each name; all-or-nothing (a partial baseline would hide)."""
+    owners: dict[str, tuple[str, ...]] = {}
+    failed: list[str] = []
+    for name in sorted(set(names)):
+        try:
+            info = source.get(name)
+        except SourceError as exc:
+            failed.append(f"{name} ({exc})")
+            continue
+        if info.exists and info.owners is not None:
+            owners[name] = tuple(sorted({user for user, _ in info.owners}))
+    if failed:
+        raise SourceError(
+            f"could not consult PyPI for {len(failed)} package(s), baseline not written: "
+            + "; ".join(failed[:3])
+        )
+    return owners
