@@ -174,7 +174,11 @@ def build_image(base_tree: Path, task_tree: Path, dest: Path) -> list[str]:
     """A docker-save tarball: layer 1 = runtime site-packages, layer 2 = /var/task
     plus whiteouts that delete IMAGE_REMOVED's dist-info from layer 1."""
     site = "var/lang/lib/python3.12/site-packages/"
-    removed = [p.name for p in base_tree.glob("*.dist-info") if p.name.lower().startswith(IMAGE_REMOVED + "-")]
+    removed = [
+        p.name
+        for p in base_tree.glob("*.dist-info")
+        if p.name.lower().startswith(IMAGE_REMOVED + "-")
+    ]
     whiteouts = {f"{site}.wh.{name}": b"" for name in removed}
     whiteouts[f"{site}.wh.{IMAGE_REMOVED}.py"] = b""
     layers = [_tar_dir(base_tree, site), _tar_dir(task_tree, "var/task/", whiteouts)]
@@ -215,7 +219,9 @@ def main() -> None:
     expected: dict[str, list[tuple[str, str]]] = {}
 
     pip_install(trees / "small", SMALL)
-    (trees / "small" / "lambda_function.py").write_text("def handler(event, context):\n    return 1\n")
+    (trees / "small" / "lambda_function.py").write_text(
+        "def handler(event, context):\n    return 1\n"
+    )
     zip_tree(trees / "small", out / "small-function.zip")
     expected["small-function.zip"] = pip_list(trees / "small")
 

@@ -129,7 +129,9 @@ def main() -> None:
         s, mb, out = timed(cmd, env=env)
         return Run(s, mb, trivy_packages(out))
 
-    print(f"{'artifact':20} {'tool':10} {'wall s':>8} {'peak MB':>8} {'pkgs':>5} {'truth':>5} match")
+    print(
+        f"{'artifact':20} {'tool':10} {'wall s':>8} {'peak MB':>8} {'pkgs':>5} {'truth':>5} match"
+    )
     for name, truth in expected.items():
         tools = [("wellcheck", wc)]
         if syft:
@@ -141,7 +143,11 @@ def main() -> None:
             if run.packages is None:
                 print(f"{name:20} {label:10} error: {run.error}")
                 continue
-            same = "yes" if run.packages == truth else f"no (-{len(truth - run.packages)} +{len(run.packages - truth)})"
+            same = (
+                "yes"
+                if run.packages == truth
+                else f"no (-{len(truth - run.packages)} +{len(run.packages - truth)})"
+            )
             print(
                 f"{name:20} {label:10} {run.seconds:8.2f} {run.peak_mb:8.1f} "
                 f"{len(run.packages):5d} {len(truth):5d} {same}"

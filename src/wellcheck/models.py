@@ -139,10 +139,11 @@ class ArtifactResult:
     findings: tuple[Finding, ...] = ()
     skipped: tuple[SkippedCheck, ...] = ()
     ignored: tuple[Finding, ...] = ()  # suppressed by the ignore file
+    error: str | None = None  # the artifact could not be opened or read (input error, exit 2)
 
     @property
     def complete(self) -> bool:
-        return not self.skipped
+        return not self.skipped and self.error is None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ they actually decompress.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
@@ -31,6 +31,23 @@ class Entry:
     size: int = 0  # uncompressed size (as declared; readers enforce on actual bytes)
     link_target: str | None = None  # for symlinks, verbatim
     layer: str | None = None  # image layer digest that provided this entry
+
+
+#: sha256 (hex) and byte count of one file, as ``Tree.hash_files`` returns them
+FileDigest = tuple[str, int]
+HASH_CHUNK = 1024 * 1024  # read size when hashing: big enough that zlib/hashlib drop the GIL
+
+
+def hash_stream(fh: BinaryIO) -> FileDigest:
+    """sha256 and length of everything ``fh`` yields, streamed in HASH_CHUNK reads."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := fh.read(HASH_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
 
 
 class Tree(abc.ABC):
@@ -76,6 +93,61 @@ class Tree(abc.ABC):
             elif path not in seen:
                 seen.add(path)
                 yield entry
+
+    #: a reader sets this when ``open`` may run in several threads at once (independent
+    #: streams, thread-safe limit accounting); ``hash_files`` then uses worker threads
+    concurrent_open: bool = False
+
+    def hash_files(self, paths: Iterable[str], *, workers: int = 1) -> dict[str, FileDigest]:
+        """sha256 and size of each regular file in ``paths``, streamed in 1 MiB chunks.
+
+        Paths that are not regular files (absent, directory, symlink) and files the reader
+        cannot read (a plain ArtifactError) are left out of the result; hostile-artifact and
+        limit errors propagate.  With ``workers`` > 1 and ``concurrent_open`` the files are
+        spread over that many threads, balanced by size.  Readers may override this.
+        """
+        entries = self.entries()
+        sizes: dict[str, int] = {}
+        for path in paths:
+            entry = entries.get(path)
+            if entry is not None and entry.kind is EntryKind.FILE:
+                sizes[path] = entry.size
+        if workers <= 1 or not self.concurrent_open or len(sizes) < 2:
+            return self._hash_serially(list(sizes))
+        shards: list[list[str]] = [[] for _ in range(workers)]
+        loads = [0] * workers
+        for path in sorted(sizes, key=sizes.__getitem__, reverse=True):
+            lightest = loads.index(min(loads))
+            shards[lightest].append(path)
+            loads[lightest] += sizes[path]
+        from concurrent.futures import ThreadPoolExecutor
+
+        digests: dict[str, FileDigest] = {}
+        with ThreadPoolExecutor(workers, thread_name_prefix="wellcheck-hash") as pool:
+            for part in pool.map(self._hash_serially, shards):
+                digests.update(part)
+        return digests
+
+    def reopener(self) -> Callable[[], Tree] | None:
+        """A picklable callable opening an independent copy of this tree (in a worker
+        process), e.g. ``functools.partial(open_zip_file, path, ...)``; None when the tree
+        cannot be reopened (in memory, nested).  Integrity hashing uses it to spread the
+        work over processes when threads would contend for the GIL."""
+        return None
+
+    def _hash_serially(self, paths: list[str]) -> dict[str, FileDigest]:
+        from wellcheck.errors import ArtifactError, HostileArtifactError
+
+        digests: dict[str, FileDigest] = {}
+        for path in paths:
+            try:
+                with self.open(path) as fh:
+                    digests[path] = hash_stream(fh)
+            except HostileArtifactError:
+                raise
+            except ArtifactError:
+                continue
+        return digests
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release file handles; trees for nested archives are closed by their parent."""

@@ -1,1 +1,311 @@
-"""Container images: docker-save tarballs and OCI image layouts (being written)."""
+"""Container images: ``docker save`` tarballs and OCI image layouts (directory or tar).
+
+The image is opened into one merged Tree: layers applied bottom first with
+whiteouts (see :mod:`wellcheck.artifact.overlay`).  Uncompressed layers are
+read in place; gzip and zstd layers (detected by magic bytes) are inflated once
+into a private temporary directory that is removed when the Tree is closed.
+A tar that is not an image (e.g. ``docker export``) opens as one root filesystem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeGuard
+
+from wellcheck.artifact.base import ArtifactReader, Entry, OpenedArtifact
+from wellcheck.artifact.imagesource import (
+    DirectorySource,
+    ImageSource,
+    Location,
+    TarSource,
+    blob_name,
+)
+from wellcheck.artifact.inflate import decompress_to_file
+from wellcheck.artifact.limits import Limits
+from wellcheck.artifact.overlay import OverlayBuilder
+from wellcheck.artifact.tarsafe import (
+    Budget,
+    Compression,
+    iter_members,
+    normalise_tar_name,
+    open_slice,
+    sniff,
+)
+from wellcheck.errors import ArtifactError, LimitExceededError
+from wellcheck.models import ArtifactInfo
+
+__all__ = ["ImageReader", "open_image"]
+
+_INDEX_TYPES = {
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+}
+_SITE_DIR = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/(?:site|dist)-packages/")
+_VERSION = re.compile(r"^(\d+)\.(\d+)")
+_INDEX_DEPTH = 4  # image indexes nested in image indexes
+
+
+@dataclass
+class _Plan:
+    kind: str  # docker-archive, oci-layout, tar
+    # (name in the source, digest, declared size); name '' is the whole tar, digest None
+    layers: list[tuple[str, str | None, int | None]]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class ImageReader(ArtifactReader):
+    """docker-archive, oci-layout (directory or tar) and plain root-filesystem tars."""
+
+    kind = "image"
+
+    def matches(self, path: str, head: bytes) -> bool:
+        if Path(path).is_dir():
+            return (Path(path) / "oci-layout").is_file()
+        return sniff(head) is not None
+
+    def open(self, path: str, limits: Limits) -> OpenedArtifact:
+        return open_image(path, limits)
+
+
+def open_image(path: str, limits: Limits) -> OpenedArtifact:
+    """Open an image (file or OCI directory) into one merged Tree; see the module doc."""
+    workdir = tempfile.mkdtemp(prefix="wellcheck-image-")
+    try:
+        return _open(path, limits, workdir)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+
+
+def _open(path: str, limits: Limits, workdir: str) -> OpenedArtifact:
+    budget = Budget(limits)
+    sha256: str | None = None
+    size: int | None = None
+    source: ImageSource
+    tar_path: str | None = None
+    if Path(path).is_dir():
+        source = DirectorySource(path)
+    else:
+        size = Path(path).stat().st_size
+        sha256 = _sha256(path)
+        tar_path = _uncompressed(path, size, workdir, budget)
+        source = TarSource(tar_path, path, limits)
+    plan = _plan(source, limits, tar_path)
+    if len(plan.layers) > limits.max_layers:
+        raise LimitExceededError(path, "max_layers", f"{len(plan.layers)} layers")
+    builder = OverlayBuilder(limits)
+    sources: list[str] = []
+    digests: list[str | None] = []
+    for index, (name, digest, declared) in enumerate(plan.layers):
+        where = source.locate(name) if name else _whole(tar_path)
+        if declared is not None and declared != where.size:
+            raise ArtifactError(f"{path}: layer {digest} has {where.size} bytes, not {declared}")
+        label = f"layer {digest}" if digest else path
+        where = _layer_tar(where, label, workdir, index, budget)
+        sources.append(where.file)
+        digests.append(digest)
+        members = iter_members(where.file, where.offset, where.size, limits, budget, label)
+        builder.apply(index, members, index, label)
+    tree = builder.build(tuple(digests), sources, workdir)
+    warnings = [*plan.warnings, *builder.warnings]
+    info = ArtifactInfo(
+        path=path,
+        kind=plan.kind,
+        sha256=sha256,
+        size=size,
+        layers=tuple(d for d in digests if d is not None),
+        python_version=python_version(plan.config, tree.entries()),
+        warnings=tuple(warnings),
+    )
+    return OpenedArtifact(info, [tree], [])
+
+
+def _whole(path: str | None) -> Location:
+    if path is None:
+        raise ArtifactError("internal: a root-filesystem tar without a file")
+    return Location(path, 0, Path(path).stat().st_size)
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _head(where: Location) -> bytes:
+    with open_slice(where.file, where.offset, min(where.size, 512), where.file) as fh:
+        return fh.read(512)
+
+
+def _uncompressed(path: str, size: int, workdir: str, budget: Budget) -> str:
+    """The file itself if it is a tar, else its gzip/zstd content inflated into workdir."""
+    kind = sniff(_head(Location(path, 0, size)))
+    if kind is None:
+        raise ArtifactError(f"{path}: not a tar, gzip or zstd file")
+    if kind is Compression.NONE:
+        return path
+    dest = str(Path(workdir) / "outer.tar")
+    with open_slice(path, 0, size, path) as src, Path(dest).open("xb") as out:
+        decompress_to_file(src, kind, out, budget, path)
+    if sniff(_head(Location(dest, 0, Path(dest).stat().st_size))) is not Compression.NONE:
+        raise ArtifactError(f"{path}: the {kind} stream does not hold a tar archive")
+    return dest
+
+
+def _layer_tar(where: Location, label: str, workdir: str, index: int, budget: Budget) -> Location:
+    """Where the layer's uncompressed tar is: in place, or inflated into workdir."""
+    head = _head(where) if where.size else b""
+    kind = sniff(head) if head else Compression.NONE
+    if kind is None and head.count(0) == len(head):
+        kind = Compression.NONE  # an empty tar is only end-of-archive blocks
+    if kind is None:
+        raise ArtifactError(f"{label}: not a tar, gzip or zstd layer")
+    if kind is Compression.NONE:
+        budget.add_bytes(where.size, label)
+        return where
+    dest = str(Path(workdir) / f"layer-{index}.tar")
+    with (
+        open_slice(where.file, where.offset, where.size, label) as src,
+        Path(dest).open("xb") as out,
+    ):
+        written = decompress_to_file(src, kind, out, budget, label)
+    return Location(dest, 0, written)
+
+
+def _plan(source: ImageSource, limits: Limits, tar_path: str | None) -> _Plan:
+    if source.exists("manifest.json"):
+        return _docker_plan(source, limits)
+    if source.exists("oci-layout"):
+        return _oci_plan(source, limits)
+    if tar_path is None:
+        raise ArtifactError(f"{source.label}: no oci-layout file in the directory")
+    return _Plan("tar", [("", None, None)])
+
+
+def _docker_plan(source: ImageSource, limits: Limits) -> _Plan:
+    manifest = source.read_json("manifest.json", limits)
+    if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
+        raise ArtifactError(f"{source.label}: manifest.json lists no image")
+    image = manifest[0]
+    config_name, layers = image.get("Config"), image.get("Layers")
+    if not isinstance(config_name, str) or not _is_str_list(layers):
+        raise ArtifactError(f"{source.label}: manifest.json has no Config/Layers")
+    plan = _Plan("docker-archive", [], source.read_json(normalise_tar_name(config_name), limits))
+    if len(manifest) > 1:
+        tags = ", ".join(image.get("RepoTags") or []) or config_name
+        plan.warnings.append(
+            f"the archive holds {len(manifest)} images; scanned the first ({tags})"
+        )
+    names = [normalise_tar_name(name) for name in layers]
+    diff_ids = _diff_ids(plan.config, len(names))
+    for position, name in enumerate(names):
+        digest = diff_ids[position] if diff_ids else _digest_from_name(name, source)
+        plan.layers.append((name, digest, None))
+    return plan
+
+
+def _oci_plan(source: ImageSource, limits: Limits) -> _Plan:
+    layout = source.read_json("oci-layout", limits)
+    if not isinstance(layout, dict) or "imageLayoutVersion" not in layout:
+        raise ArtifactError(f"{source.label}: oci-layout has no imageLayoutVersion")
+    plan = _Plan("oci-layout", [])
+    document = source.read_json("index.json", limits)
+    for _ in range(_INDEX_DEPTH + 1):
+        if not isinstance(document, dict):
+            raise ArtifactError(f"{source.label}: malformed image index or manifest")
+        if "layers" in document:
+            break
+        if document.get("mediaType", "") not in _INDEX_TYPES | {""}:
+            raise ArtifactError(f"{source.label}: unsupported {document.get('mediaType')}")
+        descriptor = _choose(document.get("manifests"), plan.warnings, source.label)
+        document = source.read_json(blob_name(descriptor.get("digest")), limits)
+    else:
+        raise ArtifactError(f"{source.label}: image indexes nested too deeply")
+    config, layers = document.get("config"), document.get("layers")
+    if not isinstance(config, dict) or not isinstance(layers, list):
+        raise ArtifactError(f"{source.label}: image manifest has no config/layers")
+    plan.config = source.read_json(blob_name(config.get("digest")), limits)
+    diff_ids = _diff_ids(plan.config, len(layers))
+    for position, layer in enumerate(layers):
+        if not isinstance(layer, dict) or not isinstance(layer.get("size"), int):
+            raise ArtifactError(f"{source.label}: malformed layer descriptor")
+        digest = layer.get("digest")
+        name = blob_name(digest)
+        plan.layers.append((name, diff_ids[position] if diff_ids else str(digest), layer["size"]))
+    return plan
+
+
+def _choose(manifests: object, warnings: list[str], label: str) -> dict[str, Any]:
+    """linux/amd64 if the index lists it, else the first real manifest."""
+    if not isinstance(manifests, list) or not manifests:
+        raise ArtifactError(f"{label}: the image index lists no manifest")
+    if not all(isinstance(m, dict) for m in manifests):
+        raise ArtifactError(f"{label}: malformed image index")
+
+    def platform(descriptor: dict[str, Any]) -> str:
+        value = descriptor.get("platform")
+        if not isinstance(value, dict):
+            return ""
+        return f"{value.get('os', '')}/{value.get('architecture', '')}"
+
+    real = [m for m in manifests if platform(m) != "unknown/unknown"] or manifests
+    chosen = next((m for m in real if platform(m) == "linux/amd64"), real[0])
+    if len(manifests) > 1:
+        which = platform(chosen) or "the first manifest"
+        warnings.append(
+            f"the image index lists {len(manifests)} manifests; scanned {which} "
+            f"({chosen.get('digest')})"
+        )
+    return chosen  # type: ignore[no-any-return]
+
+
+def _diff_ids(config: object, count: int) -> list[str] | None:
+    rootfs = config.get("rootfs") if isinstance(config, dict) else None
+    ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    if _is_str_list(ids) and len(ids) == count:
+        return list(ids)
+    return None
+
+
+def _digest_from_name(name: str, source: ImageSource) -> str:
+    parts = name.split("/")
+    if len(parts) == 3 and parts[0] == "blobs":
+        return f"{parts[1]}:{parts[2]}"
+    where = source.locate(name)
+    digest = hashlib.sha256()
+    with open_slice(where.file, where.offset, where.size, name) as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _is_str_list(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def python_version(config: Mapping[str, Any], entries: Mapping[str, Entry]) -> str | None:
+    """ "3.12" from the image's PYTHON_VERSION, else from its site-packages paths."""
+    settings = config.get("config") if isinstance(config, dict) else None
+    env = settings.get("Env") if isinstance(settings, dict) else None
+    for item in env if _is_str_list(env) else []:
+        key, _, value = str(item).partition("=")
+        match = _VERSION.match(value.strip())
+        if key == "PYTHON_VERSION" and match:
+            return f"{match.group(1)}.{match.group(2)}"
+    seen: Counter[str] = Counter()
+    for path in entries:
+        if "python" in path and (match := _SITE_DIR.search(path)):
+            seen[match.group(1)] += 1
+    if not seen:
+        return None
+    return max(seen, key=lambda v: (seen[v], tuple(int(x) for x in v.split("."))))

@@ -6,6 +6,7 @@ import sys
 
 from wellcheck.cli import (  # noqa: F401 - each module registers its commands
     commands_db,
+    commands_diff,
     commands_pypi,
     commands_sbom,
     commands_scan,

@@ -1,5 +1,183 @@
-"""CLI commands (scan)."""
+"""CLI commands (scan): parse, build ScanOptions, run the core, render, exit with the verdict."""
 
 from __future__ import annotations
 
-from wellcheck.cli.app import app  # noqa: F401
+import os
+import re
+import sys
+from dataclasses import fields
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
+from wellcheck.cli.app import app
+from wellcheck.errors import WellcheckError
+from wellcheck.policy import FailOn
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    CYCLONEDX_JSON = "cyclonedx-json"
+
+
+class Source(StrEnum):
+    OSV_OFFLINE = "osv-offline"
+    OSV_API = "osv-api"
+    PIP_AUDIT = "pip-audit"
+
+
+_UNITS = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
+_LIMIT_NAMES = tuple(f.name for f in fields(Limits))
+
+
+def parse_limits(values: list[str]) -> Limits:
+    """``--limit NAME=VALUE`` (repeatable); sizes take KiB/MiB/GiB suffixes."""
+    if not values:
+        return DEFAULT_LIMITS
+    changes: dict[str, float | int] = {}
+    for value in values:
+        name, sep, raw = value.partition("=")
+        name = name.strip().replace("-", "_")
+        if not name.startswith("max_"):
+            name = f"max_{name}"
+        if not sep or name not in _LIMIT_NAMES:
+            known = ", ".join(n.removeprefix("max_") for n in _LIMIT_NAMES)
+            raise WellcheckError(
+                f"--limit takes NAME=VALUE with NAME one of {known}; got {value!r}"
+            )
+        changes[name] = _number(name, raw)
+    return Limits(**{**{f: getattr(DEFAULT_LIMITS, f) for f in _LIMIT_NAMES}, **changes})
+
+
+def _number(name: str, raw: str) -> float | int:
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", raw)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise WellcheckError(f"--limit {name}: {raw!r} is not a number (sizes: 512MiB, 2GiB)")
+    number = float(match.group(1)) * _UNITS[unit]
+    return number if name == "max_ratio" else int(number)
+
+
+def default_format(output: Path | None) -> Format:
+    return Format.TABLE if output is None and sys.stdout.isatty() else Format.JSON
+
+
+def use_colour(fmt: Format, output: Path | None) -> bool:
+    return (
+        fmt is Format.TABLE
+        and output is None
+        and sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+    )
+
+
+@app.command("scan")
+def scan_command(
+    artifacts: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ARTIFACT", help="Function/layer zips, image tarballs, directories."
+        ),
+    ],
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format", "-f", help="Report format (default: table on a TTY, json otherwise)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file (atomically)."),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
+    ] = FailOn.HIGH,
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--ignore-file",
+            help="TOML ignore file: entries with id, reason, optional package and expires.",
+        ),
+    ] = None,
+    source: Annotated[Source, typer.Option("--source", help="Advisory source.")] = (
+        Source.OSV_OFFLINE
+    ),
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="Advisory index for osv-offline (default: WELLCHECK_DB or the cache)."
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="No network: online sources are reported as not checked."),
+    ] = False,
+    no_advisories: Annotated[
+        bool, typer.Option("--no-advisories", help="Skip advisory matching.")
+    ] = False,
+    pypi: Annotated[
+        bool,
+        typer.Option(
+            "--pypi", help="Also check PyPI metadata (online; with --offline, the cache only)."
+        ),
+    ] = False,
+    no_signals: Annotated[
+        bool, typer.Option("--no-signals", help="Skip the typosquat and integrity checks.")
+    ] = False,
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--limit", help="Archive limit NAME=VALUE, e.g. total_size=4GiB (repeatable)."
+        ),
+    ] = None,
+    reproducible: Annotated[
+        bool,
+        typer.Option("--reproducible", help="No timestamps or serial numbers (cyclonedx-json)."),
+    ] = False,
+) -> None:
+    """Inventory ARTIFACTs, check every component, and exit with the verdict.
+
+    Exit status: 0 clean under --fail-on, 1 findings at or above it, 2 usage or
+    input error, 3 incomplete (a source could not be consulted).
+    """
+    from wellcheck.report import ReportOptions, get_reporter, write_report
+    from wellcheck.scan import ScanOptions, run_scan
+
+    chosen = fmt or default_format(output)
+    options = ScanOptions(
+        artifacts=tuple(artifacts),
+        limits=parse_limits(limit or []),
+        fail_on=fail_on,
+        ignore_file=ignore_file,
+        advisories=not no_advisories,
+        source=str(source),
+        db=db,
+        offline=offline,
+        signals=not no_signals,
+        pypi=pypi,
+    )
+    reporter = get_reporter(
+        str(chosen),
+        ReportOptions(color=use_colour(chosen, output), reproducible=reproducible),
+    )
+    outcome, verdict = run_scan(options)
+    text = reporter.render(outcome, verdict)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_report(output, text)
+        print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
+    for result in outcome.results:
+        if result.error:
+            path = result.artifact.path
+            text = result.error if path in result.error else f"{path}: {result.error}"
+            print(f"wellcheck: error: {text}", file=sys.stderr)
+    raise typer.Exit(int(verdict.status))

@@ -1,0 +1,154 @@
+"""Time the integrity check (RECORD hashes) on a big function zip, serial vs parallel.
+
+Usage::
+
+    .venv/bin/python bench/integrity_bench.py [ZIP] [--size-mb 424] [--packages 120]
+
+Without ZIP it builds (once, cached under the temp directory) a Lambda-style function zip of
+synthetic dist-infos (real project names from /work/shared/data/top-pypi-packages.json when
+present) whose files are pseudo-random but compress about 3.3x like real wheels, each with a
+correct RECORD.  It then runs ``IntegrityCheck`` over the inventory with 1 worker and with every
+core, checks that both give no finding, and prints wall times and throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+TOP_PYPI = Path("/work/shared/data/top-pypi-packages.json")
+MiB = 1024 * 1024
+
+
+def _names(count: int) -> list[str]:
+    names: list[str] = []
+    if TOP_PYPI.exists():
+        rows = json.loads(TOP_PYPI.read_text())["rows"]
+        names = [r["project"] for r in rows[: count * 2] if r["project"].isidentifier()]
+    names = names[:count]
+    while len(names) < count:
+        names.append(f"benchpkg{len(names)}")
+    return names
+
+
+def _record_line(path: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{path},sha256={digest},{len(data)}"
+
+
+def _sizes(rng: random.Random, count: int, total: int) -> list[int]:
+    raw = [rng.lognormvariate(9.5, 1.6) for _ in range(count)]
+    scale = total / sum(raw)
+    return [max(64, int(x * scale)) for x in raw]
+
+
+def build_zip(path: Path, *, size_mb: int = 424, packages: int = 120, seed: int = 7) -> Path:
+    """Write a function zip of ``packages`` dist-infos holding about ``size_mb`` MiB of files."""
+    rng = random.Random(seed)
+    alphabet = b"abcdefghijklmnopqrstuvwxyz_().:=0123456789 \n"
+    vocab = [bytes(rng.choices(alphabet, k=rng.randint(2, 12))) for _ in range(1100)]
+    base = b" ".join(rng.choices(vocab, k=1_600_000))  # ~12 MiB, compresses ~3.3x
+    names = _names(packages)
+    files_per_pkg = [rng.randint(20, 180) for _ in names]
+    sizes = iter(_sizes(rng, sum(files_per_pkg), size_mb * MiB))
+    tmp = path.with_suffix(".partial")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name, nfiles in zip(names, files_per_pkg, strict=True):
+            version = f"{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
+            dist = f"{name.replace('-', '_')}-{version}.dist-info"
+            pkg = name.replace("-", "_").lower()
+            record: list[str] = []
+            for i in range(nfiles):
+                size = min(next(sizes), len(base) - 1)
+                start = rng.randrange(0, len(base) - size)
+                data = f"# {pkg} file {i}\n".encode() + base[start : start + size]
+                member = f"{pkg}/{'sub/' if i % 3 else ''}mod{i}.py"
+                zf.writestr(member, data)
+                record.append(_record_line(member, data))
+            meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n".encode()
+            for fname, data in (("METADATA", meta), ("INSTALLER", b"pip\n")):
+                zf.writestr(f"{dist}/{fname}", data)
+                record.append(_record_line(f"{dist}/{fname}", data))
+            zf.writestr(f"{dist}/top_level.txt", f"{pkg}\n")
+            record.append(_record_line(f"{dist}/top_level.txt", f"{pkg}\n".encode()))
+            record.append(f"{dist}/RECORD,,")
+            zf.writestr(f"{dist}/RECORD", "\n".join(record) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def _default_zip(size_mb: int, packages: int) -> Path:
+    cache = Path(tempfile.gettempdir()) / "wellcheck-bench"
+    cache.mkdir(exist_ok=True)
+    path = cache / f"integrity-{size_mb}mb-{packages}p.zip"
+    if not path.exists():
+        print(f"building {path} ...", file=sys.stderr)
+        start = time.perf_counter()
+        build_zip(path, size_mb=size_mb, packages=packages)
+        print(f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return path
+
+
+def _time_check(path: Path, workers: int, repeat: int) -> tuple[float, int, int, int]:
+    """Best wall time of open + inventory + IntegrityCheck, with counts from the last run."""
+    from wellcheck.artifact import open_artifact
+    from wellcheck.checks import CheckContext
+    from wellcheck.inventory import collect
+    from wellcheck.signals.integrity import IntegrityCheck
+
+    best = float("inf")
+    components = findings = 0
+    hashed = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with open_artifact(str(path)) as opened:
+            found = [c for tree in opened.trees for c in collect(tree)]
+            context = CheckContext(opened.info, trees=tuple(opened.trees))
+            result = IntegrityCheck(workers=workers).run(found, context)
+            hashed = sum(e.size for t in opened.trees for e in t.entries().values())
+        best = min(best, time.perf_counter() - start)
+        components, findings = len(found), len(result.findings) + len(result.skipped)
+    return best, components, findings, hashed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("zip", nargs="?", type=Path)
+    parser.add_argument("--size-mb", type=int, default=424)
+    parser.add_argument("--packages", type=int, default=120)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=0, help="parallel run (0: every core)")
+    args = parser.parse_args(argv)
+    from wellcheck.signals.integrity_hashing import default_workers
+
+    path = args.zip or _default_zip(args.size_mb, args.packages)
+    workers = args.workers or default_workers()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"artifact: {path} ({path.stat().st_size / MiB:.0f} MiB), cores: {os.cpu_count()}, "
+        f"load before: {load:.2f}"
+    )
+    rows = []
+    for label, count in (("serial", 1), (f"parallel ({workers} workers)", workers)):
+        seconds, components, problems, size = _time_check(path, count, args.repeat)
+        rows.append((label, seconds, components, problems, size))
+        print(
+            f"{label:24} {seconds:6.2f} s  {size / MiB / seconds:7.0f} MiB/s  "
+            f"{components} components, {problems} findings/skipped, {size / MiB:.0f} MiB of files"
+        )
+    if rows[1][1]:
+        print(f"speed-up: {rows[0][1] / rows[1][1]:.2f}x (best of {args.repeat})")
+    return 0 if all(row[3] == 0 for row in rows) or args.zip else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

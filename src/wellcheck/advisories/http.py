@@ -1,0 +1,105 @@
+"""HTTP with bounded timeouts and retries, for every network source.
+
+Retried (bounded, exponential backoff with full jitter): connection errors,
+timeouts, HTTP 429 (``Retry-After`` honoured, capped) and 5xx.  Anything else
+that is not 2xx fails at once.  Failures raise SourceError, which callers turn
+into SkippedCheck values.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from wellcheck.errors import SourceError
+
+if TYPE_CHECKING:
+    import requests
+
+log = logging.getLogger(__name__)
+USER_AGENT = "wellcheck (+https://github.com/wellcheck)"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # total tries, first included
+    backoff: float = 0.5  # base delay in seconds, doubled per retry
+    max_backoff: float = 8.0
+    max_retry_after: float = 30.0  # cap on a server's Retry-After
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        ceiling = min(self.max_backoff, self.backoff * (2**attempt))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return float(value)  # delta-seconds (an integer per RFC 9110; be lenient)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def new_session() -> requests.Session:
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> requests.Response:
+    """One request with the retry policy; a 2xx response or SourceError."""
+    import requests
+
+    problem = ""
+    for attempt in range(policy.attempts):
+        retry_after: float | None = None
+        try:
+            response = session.request(
+                method, url, timeout=(policy.connect_timeout, policy.read_timeout), **kwargs
+            )
+        except requests.Timeout as exc:
+            problem = f"timed out ({type(exc).__name__})"
+        except requests.ConnectionError as exc:
+            problem = f"connection failed ({type(exc).__name__})"
+        except requests.RequestException as exc:
+            raise SourceError(f"{method} {url}: {exc}") from exc
+        else:
+            status = response.status_code
+            if 200 <= status < 300:
+                return response
+            problem = f"HTTP {status}"
+            response.close()
+            if status == 429:
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+            elif status < 500:
+                raise SourceError(f"{method} {url}: {problem}")
+        if attempt + 1 < policy.attempts:
+            wait = policy.delay(attempt, retry_after)
+            log.info("%s %s: %s; retrying in %.2fs", method, url, problem, wait)
+            sleep(wait)
+    raise SourceError(f"{method} {url}: {problem} after {policy.attempts} attempts")

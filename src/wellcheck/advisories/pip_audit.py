@@ -1,0 +1,104 @@
+"""pip-audit's vulnerability services (``OsvService``, ``PyPIService``) behind our interface.
+
+pip-audit has no severity data, so its advisories are Severity.UNKNOWN (MAL-
+ids are still CRITICAL).  Any failure of a query (pip-audit's ServiceError or
+ConnectionError, a requests error, a timeout escaping as a traceback upstream)
+becomes a SkippedCheck for that pair; pip-audit's own SkippedDependency too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
+from wellcheck.advisories.locations import cache_dir
+from wellcheck.advisories.records import OSV_URL, is_malicious
+from wellcheck.models import Severity, SkippedCheck
+
+log = logging.getLogger(__name__)
+SERVICES = ("osv", "pypi")
+
+
+class PipAuditSource(AdvisorySource):
+    name = "pip-audit"
+
+    def __init__(
+        self,
+        service: str = "osv",
+        *,
+        osv_url: str | None = None,
+        timeout: int = 30,
+        cache: Path | None = None,
+    ) -> None:
+        if service not in SERVICES:
+            raise ValueError(f"unknown pip-audit service {service!r}; expected one of {SERVICES}")
+        self.service_name = service
+        self.osv_url = osv_url
+        self.timeout = timeout
+        self.cache = cache or cache_dir() / "pip-audit"
+        self._service: Any = None
+
+    def _make_service(self) -> Any:
+        from pip_audit._service import OsvService, PyPIService
+
+        if self.service_name == "pypi":
+            return PyPIService(cache_dir=self.cache, timeout=self.timeout)
+        if self.osv_url:
+            return OsvService(cache_dir=self.cache, timeout=self.timeout, osv_url=self.osv_url)
+        return OsvService(cache_dir=self.cache, timeout=self.timeout)
+
+    def query(self, packages: Sequence[Pair]) -> SourceResult:
+        found: dict[Pair, list[Advisory]] = {}
+        skipped: list[SkippedCheck] = []
+        try:
+            from pip_audit._service import ResolvedDependency
+
+            if self._service is None:
+                self._service = self._make_service()
+        except Exception as exc:  # pip-audit missing or broken: nothing consulted
+            reason = f"pip-audit unavailable: {type(exc).__name__}: {exc}"
+            return SourceResult(
+                {}, tuple(SkippedCheck(self.name, reason, n, v) for n, v in packages)
+            )
+        for name, version in dict.fromkeys(packages):
+            try:
+                parsed = Version(version)
+            except InvalidVersion:
+                skipped.append(SkippedCheck(self.name, "version is not PEP 440", name, version))
+                continue
+            try:
+                spec, results = self._service.query(ResolvedDependency(name=name, version=parsed))
+            except Exception as exc:  # any failure of a third-party service -> not checked
+                why = f"{type(exc).__name__}: {exc}".rstrip(": ")
+                skipped.append(SkippedCheck(self.name, why, name, version))
+                continue
+            if spec.is_skipped():
+                skipped.append(SkippedCheck(self.name, str(spec.skip_reason), name, version))
+                continue
+            advisories = [_convert(result, parsed) for result in results]
+            if advisories:
+                found[(name, version)] = advisories
+        return SourceResult(found, tuple(skipped))
+
+
+def _convert(result: Any, installed: Version) -> Advisory:
+    fixes = sorted(v for v in result.fix_versions if v > installed)
+    ident = str(result.id)
+    aliases = tuple(sorted(str(a) for a in result.aliases if str(a) != ident))
+    malicious = is_malicious(ident) or any(is_malicious(a) for a in aliases)
+    summary = " ".join(str(result.description).split())
+    return Advisory(
+        id=ident,
+        aliases=aliases,
+        summary=summary[:159] + "…" if len(summary) > 160 else summary,
+        severity=Severity.CRITICAL if malicious else Severity.UNKNOWN,
+        fixed=str(fixes[0]) if fixes else None,
+        malicious=malicious,
+        url=OSV_URL.format(ident),
+        published=result.published.isoformat() if result.published else None,
+    )

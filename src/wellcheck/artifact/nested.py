@@ -1,0 +1,108 @@
+"""Archives inside artifacts: a ``.whl``, ``.egg`` or ``.zip`` becomes another Tree.
+
+Candidates are chosen by name and confirmed by content (zip magic).  Each
+nested tree's ``chain`` lists the archive paths leading to it, outermost
+first.  Archives deeper than ``limits.max_depth`` are listed in
+``not_scanned`` with the reason, never dropped silently.  The image reader
+reuses :func:`find_nested` for archives inside image trees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import NamedTuple
+
+from wellcheck.artifact.base import EntryKind, Tree
+from wellcheck.artifact.common import Budget
+from wellcheck.artifact.limits import Limits
+from wellcheck.errors import ArtifactError, HostileArtifactError
+
+NESTED_SUFFIXES = (".whl", ".egg", ".zip")
+
+
+class NestedArchives(NamedTuple):
+    trees: list[Tree]  # every nested tree, recursively, parents before children
+    not_scanned: list[str]  # "a/b.zip!c.whl: nesting deeper than 3"
+    warnings: list[str]  # the nested trees' own warnings, prefixed with their chain
+
+
+def find_nested(
+    tree: Tree, limits: Limits, depth: int = 0, budget: Budget | None = None
+) -> NestedArchives:
+    """Open every zip-like archive inside ``tree`` (at nesting ``depth``) and below.
+
+    ``depth`` is the nesting level of ``tree`` itself: 0 for the artifact's own
+    tree.  ``budget`` is shared with the artifact's reader so that the total
+    bytes read stay bounded; a fresh one is made when omitted.  Hostile nested
+    archives raise; corrupt ones are reported in ``not_scanned``.
+    """
+    budget = budget or Budget(limits)
+    found = NestedArchives([], [], [])
+    try:
+        _walk(tree, limits, depth, budget, found)
+    except BaseException:
+        for nested in found.trees:
+            nested.close()
+        raise
+    return found
+
+
+def _walk(tree: Tree, limits: Limits, depth: int, budget: Budget, found: NestedArchives) -> None:
+    from wellcheck.artifact.zipreader import ZipTree
+
+    entries = tree.entries()
+    if isinstance(tree, ZipTree):
+        candidates = tree.nested_candidates(NESTED_SUFFIXES)
+    else:
+        candidates = [p for p in entries if p[-4:].lower() in NESTED_SUFFIXES]
+    for path in sorted(candidates):
+        if entries[path].kind is not EntryKind.FILE:
+            continue
+        display = "!".join((*tree.chain, path))
+        if depth + 1 > limits.max_depth:
+            found.not_scanned.append(f"{display}: nesting deeper than {limits.max_depth}")
+            continue
+        try:
+            nested = _open_nested(tree, path, limits, budget)
+        except HostileArtifactError:
+            raise
+        except ArtifactError as exc:
+            found.not_scanned.append(f"{display}: {exc}")
+            continue
+        if nested is None:
+            found.not_scanned.append(f"{display}: not a zip archive (no zip signature)")
+            continue
+        found.trees.append(nested)
+        found.warnings.extend(f"{display}: {w}" for w in getattr(nested, "warnings", ()))
+        _walk(nested, limits, depth + 1, budget, found)
+
+
+def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree | None:
+    from wellcheck.artifact.directory import DirectoryTree
+    from wellcheck.artifact.zipreader import ZIP_MAGIC, open_zip_bytes, open_zip_file
+
+    chain = (*tree.chain, path)
+    label = "!".join(chain)
+    with tree.open(path) as fh:
+        head = fh.read(4)
+        if head not in ZIP_MAGIC:
+            return None
+        if isinstance(tree, DirectoryTree):
+            local = tree.local_path(path)
+        else:
+            local = None
+            data = head + fh.read()
+    if local is not None:
+        return open_zip_file(local, limits, budget, chain, label)
+    return open_zip_bytes(data, limits, budget, chain, label)
+
+
+def file_digest(path: str) -> tuple[str, int]:
+    """sha256 hex digest and size of a file."""
+    try:
+        with Path(path).open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256")
+            return digest.hexdigest(), fh.tell()
+    except OSError as exc:
+        raise ArtifactError(f"{path}: cannot read: {exc.strerror}") from exc

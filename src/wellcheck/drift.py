@@ -1,0 +1,202 @@
+"""Drift: what differs between what CI built and what is deployed.
+
+Each side is an artifact (opened and inventoried, every file hashed) or an SBOM
+(CycloneDX JSON or SPDX JSON, ideally written by wellcheck).  The result lists
+components added, removed and changed in version and, when both sides are
+artifacts, files added, removed or changed in content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from wellcheck.artifact.base import EntryKind
+from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
+from wellcheck.errors import WellcheckError
+
+ComponentKey = tuple[str, str]  # (canonical name, where it is installed)
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    version: str
+    where: str  # site root (with the nested-archive chain), "" when the side cannot tell
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str
+    kind: str  # "artifact" or "sbom"
+    packages: tuple[Package, ...]
+    files: dict[str, str] | None  # display path -> sha256; None for SBOMs
+
+
+@dataclass(frozen=True)
+class Drift:
+    added: tuple[Package, ...]
+    removed: tuple[Package, ...]
+    changed: tuple[tuple[Package, Package], ...]  # (before, after)
+    files_added: tuple[str, ...] = ()
+    files_removed: tuple[str, ...] = ()
+    files_changed: tuple[str, ...] = ()
+    files_compared: bool = False
+
+    @property
+    def has_drift(self) -> bool:
+        return any((self.added, self.removed, self.changed, self.files_added)) or any(
+            (self.files_removed, self.files_changed)
+        )
+
+
+def load_side(path: str, limits: Limits = DEFAULT_LIMITS) -> Side:
+    """An SBOM when ``path`` is a JSON document, otherwise an artifact."""
+    p = Path(path)
+    if p.is_file():
+        with p.open("rb") as fh:
+            head = fh.read(64).lstrip()
+        if head.startswith(b"{"):
+            return _sbom_side(p)
+    return _artifact_side(path, limits)
+
+
+def compare(before: Side, after: Side) -> Drift:
+    use_where = all(p.where for p in before.packages + after.packages)
+    old = _index(before.packages, use_where)
+    new = _index(after.packages, use_where)
+    added = [p for k in sorted(new.keys() - old.keys()) for p in new[k]]
+    removed = [p for k in sorted(old.keys() - new.keys()) for p in old[k]]
+    changed: list[tuple[Package, Package]] = []
+    for key in sorted(old.keys() & new.keys()):
+        a = sorted(old[key], key=lambda p: p.version)
+        b = sorted(new[key], key=lambda p: p.version)
+        for x, y in zip(a, b, strict=False):
+            if x.version != y.version:
+                changed.append((x, y))
+        added.extend(b[len(a) :])
+        removed.extend(a[len(b) :])
+    if before.files is None or after.files is None:
+        return Drift(tuple(added), tuple(removed), tuple(changed))
+    fa, fb = before.files, after.files
+    return Drift(
+        tuple(added),
+        tuple(removed),
+        tuple(changed),
+        files_added=tuple(sorted(fb.keys() - fa.keys())),
+        files_removed=tuple(sorted(fa.keys() - fb.keys())),
+        files_changed=tuple(sorted(k for k in fa.keys() & fb.keys() if fa[k] != fb[k])),
+        files_compared=True,
+    )
+
+
+def drift_to_json(before: Side, after: Side, drift: Drift) -> dict[str, Any]:
+    def pkg(p: Package) -> dict[str, str]:
+        return {"name": p.name, "version": p.version, "where": p.where}
+
+    return {
+        "baseline": {"path": before.label, "kind": before.kind},
+        "current": {"path": after.label, "kind": after.kind},
+        "drift": drift.has_drift,
+        "components": {
+            "added": [pkg(p) for p in drift.added],
+            "removed": [pkg(p) for p in drift.removed],
+            "changed": [
+                {"name": a.name, "where": a.where, "from": a.version, "to": b.version}
+                for a, b in drift.changed
+            ],
+        },
+        "files": {
+            "compared": drift.files_compared,
+            "added": list(drift.files_added),
+            "removed": list(drift.files_removed),
+            "changed": list(drift.files_changed),
+        },
+    }
+
+
+def _index(packages: tuple[Package, ...], use_where: bool) -> dict[ComponentKey, list[Package]]:
+    index: dict[ComponentKey, list[Package]] = {}
+    for p in packages:
+        index.setdefault((p.name, p.where if use_where else ""), []).append(p)
+    return index
+
+
+def _artifact_side(path: str, limits: Limits) -> Side:
+    from wellcheck.artifact import open_artifact
+    from wellcheck.inventory import collect
+    from wellcheck.models import ComponentKind
+
+    packages: list[Package] = []
+    files: dict[str, str] = {}
+    with open_artifact(path, limits) as opened:
+        for tree in opened.trees:
+            for c in collect(tree, artifact_python=opened.info.python_version):
+                if c.kind is ComponentKind.UNCLAIMED:
+                    continue
+                where = "!".join((*c.chain, c.site_root))
+                packages.append(Package(c.name, c.version, where))
+            regular = [p for p, e in tree.entries().items() if e.kind is EntryKind.FILE]
+            for file_path, (sha, _) in tree.hash_files(regular, workers=2).items():
+                files["!".join((*tree.chain, file_path))] = sha
+    return Side(path, "artifact", tuple(packages), files)
+
+
+def _sbom_side(path: Path) -> Side:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise WellcheckError(f"cannot read SBOM {path}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise WellcheckError(f"{path} is not an SBOM")
+    if doc.get("bomFormat") == "CycloneDX":
+        packages = list(_cyclonedx_packages(doc.get("components") or []))
+    elif str(doc.get("spdxVersion", "")).startswith("SPDX-"):
+        packages = list(_spdx_packages(doc.get("packages") or []))
+    else:
+        raise WellcheckError(f"{path} is neither a CycloneDX nor an SPDX JSON document")
+    return Side(str(path), "sbom", tuple(packages), None)
+
+
+def _cyclonedx_packages(components: list[Any]) -> Iterator[Package]:
+    for comp in components:
+        if not isinstance(comp, dict):
+            continue
+        purl = str(comp.get("purl") or "")
+        if purl.startswith("pkg:pypi/"):
+            props = {
+                p.get("name"): p.get("value")
+                for p in comp.get("properties") or []
+                if isinstance(p, dict)
+            }
+            site = str(props.get("wellcheck:site_root") or "")
+            location = str(props.get("wellcheck:location") or "")
+            chain = location.rsplit("!", 1)[0] if "!" in location else ""
+            where = "!".join(x for x in (chain, site) if x) if site else ""
+            name, version = _purl_name_version(purl)
+            yield Package(name, version, where)
+        yield from _cyclonedx_packages(comp.get("components") or [])
+
+
+def _spdx_packages(packages: list[Any]) -> Iterator[Package]:
+    for pkg in packages:
+        refs = pkg.get("externalRefs") or [] if isinstance(pkg, dict) else []
+        for ref in refs:
+            locator = str(ref.get("referenceLocator") or "") if isinstance(ref, dict) else ""
+            if locator.startswith("pkg:pypi/"):
+                name, version = _purl_name_version(locator)
+                yield Package(name, version, "")
+                break
+
+
+def _purl_name_version(purl: str) -> tuple[str, str]:
+    from urllib.parse import unquote
+
+    body = purl[len("pkg:pypi/") :].split("?", 1)[0].split("#", 1)[0]
+    name, _, version = body.partition("@")
+    return str(canonicalize_name(unquote(name))), unquote(version)

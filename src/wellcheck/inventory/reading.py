@@ -1,0 +1,137 @@
+"""Bounded reads of the few files the inventory needs, and small text formats."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from typing import TypedDict, cast
+
+from wellcheck.artifact.base import Tree
+from wellcheck.errors import HostileArtifactError, WellcheckError
+
+MAX_SMALL = 4 * 1024 * 1024  # RECORD, top_level.txt, installed-files.txt, direct_url.json
+MAX_HEAD = 1024 * 1024  # start of METADATA / PKG-INFO (headers come first)
+MAX_VERSION_SCAN = 256 * 1024  # start of a module searched for __version__
+CODE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")  # importable module files
+
+_PY_VERSION = re.compile(r"(?:^|/)python(\d\.\d+)(?:/|$)")
+_DUNDER_VERSION = re.compile(
+    rb"""^__version__\s*(?::\s*str\s*)?=\s*['"]([^'"\n]{1,64})['"][ \t]*(?:#[^\n]*)?\r?$""", re.M
+)
+
+
+class ArchiveInfo(TypedDict, total=False):
+    hash: str
+    hashes: dict[str, str]
+
+
+class DirectUrl(TypedDict, total=False):
+    url: str
+    archive_info: ArchiveInfo
+
+
+def read_head(tree: Tree, path: str, cap: int, warnings: list[str]) -> tuple[bytes, bool] | None:
+    """Up to ``cap`` bytes of ``path``; (data, truncated) or None with a warning.
+
+    Hostile-artifact errors (bombs, escapes) propagate: the scan fails closed.
+    """
+    try:
+        with tree.open(path) as fh:
+            data = fh.read(cap + 1)
+    except HostileArtifactError:
+        raise
+    except (WellcheckError, OSError, ValueError, EOFError) as exc:
+        warnings.append(f"{path}: could not be read ({exc})")
+        return None
+    return data[:cap], len(data) > cap
+
+
+def read_text(tree: Tree, path: str, warnings: list[str], cap: int = MAX_SMALL) -> str | None:
+    """A whole small text file, or None (with a warning when it is too big or unreadable)."""
+    got = read_head(tree, path, cap, warnings)
+    if got is None:
+        return None
+    data, truncated = got
+    if truncated:
+        warnings.append(f"{path}: larger than {cap} bytes, ignored")
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def python_from_path(path: str) -> str | None:
+    """'3.12' for '.../lib/python3.12/site-packages/...'."""
+    match = _PY_VERSION.search(path)
+    return match.group(1) if match else None
+
+
+def dunder_version(data: bytes) -> str | None:
+    match = _DUNDER_VERSION.search(data)
+    return match.group(1).decode("ascii", errors="replace").strip() if match else None
+
+
+def record_paths(text: str) -> list[str]:
+    """The path column of a RECORD file (bad rows are skipped)."""
+    paths: list[str] = []
+    try:
+        for row in csv.reader(text.splitlines()):
+            if row and row[0].strip():
+                paths.append(row[0].strip())
+    except csv.Error:
+        pass
+    return paths
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def direct_url(text: str, warnings: list[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """(url, hashes) from direct_url.json; hashes only for archives that state them."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        warnings.append("direct_url.json: not valid JSON")
+        return None, ()
+    if not isinstance(data, dict):
+        warnings.append("direct_url.json: not a JSON object")
+        return None, ()
+    parsed = cast(DirectUrl, data)
+    url = parsed.get("url")
+    hashes: dict[str, str] = {}
+    info = parsed.get("archive_info")
+    if isinstance(info, dict):
+        given = info.get("hashes")
+        if isinstance(given, dict):
+            hashes.update(
+                {str(k).lower(): str(v).lower() for k, v in given.items() if isinstance(v, str)}
+            )
+        legacy = info.get("hash")
+        if isinstance(legacy, str) and "=" in legacy:
+            algorithm, _, digest = legacy.partition("=")
+            hashes.setdefault(algorithm.strip().lower(), digest.strip().lower())
+    return (url if isinstance(url, str) else None), tuple(sorted(hashes.items()))
+
+
+def module_name(filename: str) -> str | None:
+    """'six' for 'six.py', '_cffi' for '_cffi.cpython-312-x86_64-linux-gnu.so'."""
+    if not filename.endswith(CODE_SUFFIXES):
+        return None
+    name = filename.split(".", 1)[0]
+    return name if name.isidentifier() else None
+
+
+def top_level_of(paths: list[str]) -> set[str]:
+    """Importable top-level names a list of site-root-relative paths provides."""
+    names: set[str] = set()
+    for path in paths:
+        if path.startswith(("../", "/")):
+            continue
+        head, sep, _ = path.partition("/")
+        if not sep:
+            name = module_name(head)
+            if name:
+                names.add(name)
+        elif head.isidentifier() and head not in ("__pycache__", "bin"):
+            names.add(head)
+    return names

@@ -1,0 +1,31 @@
+"""The report seam: one Reporter per output format, one file each.
+
+A reporter turns a scan outcome and its verdict into text.  It is emitted also
+when nothing was found, and it never decides anything (the verdict is given).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from wellcheck.models import ScanOutcome
+from wellcheck.policy import Verdict
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    color: bool = False  # ANSI colours (table only); the CLI sets it for a TTY without NO_COLOR
+    reproducible: bool = False  # no timestamps or random serials (golden tests)
+
+
+class Reporter(abc.ABC):
+    name: str  # the --format value
+    extension: str  # suggested file suffix, e.g. ".sarif"
+
+    def __init__(self, options: ReportOptions | None = None) -> None:
+        self.options = options or ReportOptions()
+
+    @abc.abstractmethod
+    def render(self, outcome: ScanOutcome, verdict: Verdict) -> str:
+        """The whole report as text (ending with a newline)."""

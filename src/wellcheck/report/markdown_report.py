@@ -1,0 +1,105 @@
+"""``--format markdown``: for pull-request comments and ``$GITHUB_STEP_SUMMARY``."""
+
+from __future__ import annotations
+
+from wellcheck.errors import ExitStatus
+from wellcheck.models import ScanOutcome
+from wellcheck.policy import Verdict, count_by_severity
+from wellcheck.report.common import (
+    all_findings,
+    all_skipped,
+    finding_url,
+    skipped_text,
+    sorted_findings,
+)
+from wellcheck.report.interface import Reporter
+
+_ICON = {
+    ExitStatus.CLEAN: ":white_check_mark:",
+    ExitStatus.FINDINGS: ":x:",
+    ExitStatus.INPUT_ERROR: ":no_entry:",
+    ExitStatus.INCOMPLETE: ":warning:",
+}
+
+
+def cell(text: str) -> str:
+    """Make text safe inside a table cell: no pipes, no line breaks."""
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+class MarkdownReporter(Reporter):
+    name = "markdown"
+    extension = ".md"
+
+    def render(self, outcome: ScanOutcome, verdict: Verdict) -> str:
+        lines = [f"## wellcheck {_ICON[verdict.status]} {cell(verdict.summary)}", ""]
+        components = sum(len(r.components) for r in outcome.results)
+        lines.append(
+            f"Scanned {len(outcome.results)} artifact(s), {components} component(s); "
+            f"failing at `--fail-on {verdict.fail_on}`; exit status {int(verdict.status)}."
+        )
+        lines.append("")
+        lines += self._counts(outcome)
+        lines += self._errors(outcome)
+        lines += self._findings(outcome)
+        lines += self._not_checked(outcome)
+        lines += self._ignored(outcome)
+        if outcome.notes:
+            lines += ["### Notes", ""] + [f"- {cell(note)}" for note in outcome.notes] + [""]
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+    def _counts(self, outcome: ScanOutcome) -> list[str]:
+        counts = count_by_severity(f for _, f in all_findings(outcome))
+        header = "| " + " | ".join(str(s).capitalize() for s in counts) + " |"
+        rule = "|" + "---:|" * len(counts)
+        values = "| " + " | ".join(str(n) for n in counts.values()) + " |"
+        return [header, rule, values, ""]
+
+    def _errors(self, outcome: ScanOutcome) -> list[str]:
+        errors = [r for r in outcome.results if r.error]
+        if not errors:
+            return []
+        lines = ["### Could not be scanned", ""]
+        lines += [f"- `{cell(r.artifact.path)}`: {cell(r.error or '')}" for r in errors]
+        return [*lines, ""]
+
+    def _findings(self, outcome: ScanOutcome) -> list[str]:
+        rows = list(all_findings(outcome))
+        if not rows:
+            return ["No findings.", ""]
+        several = len(outcome.results) > 1
+        head = "| Severity | Package | Version | Finding | Fixed in | Title |"
+        rule = "|---|---|---|---|---|---|"
+        if several:
+            head, rule = f"{head} Artifact |", f"{rule}---|"
+        lines = ["### Findings", "", head, rule]
+        for result, finding in rows:
+            url = finding_url(finding)
+            ident = f"[{cell(finding.rule)}]({url})" if url else cell(finding.rule)
+            row = (
+                f"| {finding.severity} | {cell(finding.package)} | {cell(finding.version)} "
+                f"| {ident} | {cell(finding.fixed or '-')} | {cell(finding.title)} |"
+            )
+            if several:
+                row += f" `{cell(result.artifact.path)}` |"
+            lines.append(row)
+        return [*lines, ""]
+
+    def _not_checked(self, outcome: ScanOutcome) -> list[str]:
+        rows = list(all_skipped(outcome))
+        if not rows:
+            return []
+        lines = ["### Not checked", "", "The scan is incomplete: these were not evaluated.", ""]
+        lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
+        return [*lines, ""]
+
+    def _ignored(self, outcome: ScanOutcome) -> list[str]:
+        rows = [(r, f) for r in outcome.results for f in sorted_findings(r.ignored)]
+        if not rows:
+            return []
+        lines = ["<details><summary>Ignored by the ignore file</summary>", ""]
+        lines += [
+            f"- {f.severity} {cell(f.package)} {cell(f.version)}: {cell(f.rule)} {cell(f.title)}"
+            for _, f in rows
+        ]
+        return [*lines, "", "</details>", ""]

@@ -1,0 +1,116 @@
+"""``wellcheck inventory`` output: a plain table or a JSON listing (no SBOM library).
+
+JSON shape (stable; new keys may be added)::
+
+    {"version": 1, "tool": {...},
+     "artifacts": [{"artifact": {path, kind, sha256, size, layers, python_version, warnings},
+                    "components": [{name, version, purl, location, kind, layer, ...}],
+                    "not_scanned": ["nested.zip: reason", ...]}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from wellcheck import __version__
+from wellcheck.models import ArtifactInfo, Component
+from wellcheck.sbom.graph import sort_key
+
+if TYPE_CHECKING:
+    from wellcheck.pipeline import Inventory
+
+LISTING_VERSION = 1
+
+
+def inventory_dict(inventories: Sequence[Inventory]) -> dict[str, Any]:
+    return {
+        "version": LISTING_VERSION,
+        "tool": {"name": "wellcheck", "version": __version__},
+        "artifacts": [
+            {
+                "artifact": artifact_dict(inv.artifact),
+                "components": [component_dict(c) for c in sorted(inv.components, key=sort_key)],
+                "not_scanned": list(inv.not_scanned),
+            }
+            for inv in inventories
+        ],
+    }
+
+
+def render_inventory_json(inventories: Sequence[Inventory]) -> str:
+    return json.dumps(inventory_dict(inventories), indent=2, ensure_ascii=False) + "\n"
+
+
+def artifact_dict(info: ArtifactInfo) -> dict[str, Any]:
+    return {
+        "path": info.path,
+        "kind": info.kind,
+        "sha256": info.sha256,
+        "size": info.size,
+        "layers": list(info.layers),
+        "python_version": info.python_version,
+        "warnings": list(info.warnings),
+    }
+
+
+def component_dict(c: Component) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "display_name": c.display_name or c.name,
+        "version": c.version,
+        "version_is_pep440": c.version_is_pep440,
+        "purl": c.purl or None,
+        "location": c.display_location,
+        "kind": c.kind.value,
+        "layer": c.layer,
+        "site_root": c.site_root,
+        "python_version": c.python_version,
+        "vendored_by": c.vendored_by,
+        "summary": c.summary,
+        "license_expression": c.license_expression,
+        "licenses": list(c.licenses),
+        "authors": [str(p) for p in c.authors if str(p)],
+        "maintainers": [str(p) for p in c.maintainers if str(p)],
+        "project_urls": [{"label": label, "url": url} for label, url in c.project_urls],
+        "requires_dist": list(c.requires_dist),
+        "requires_python": c.requires_python,
+        "hashes": [{"alg": alg, "value": value} for alg, value in c.hashes],
+        "installer": c.installer,
+        "top_level": list(c.top_level),
+        "direct_url": c.direct_url,
+        "warnings": list(c.warnings),
+    }
+
+
+def render_inventory_table(inventories: Sequence[Inventory]) -> str:
+    """One block per artifact: a header line, then name, version, kind, location."""
+    blocks: list[str] = []
+    for inv in inventories:
+        info = inv.artifact
+        count = len(inv.components)
+        lines = [f"{info.path} ({info.kind}): {count} component{'s' if count != 1 else ''}"]
+        rows = [
+            (c.display_name or c.name, c.version or "-", c.kind.value, _where(c))
+            for c in sorted(inv.components, key=sort_key)
+        ]
+        if rows:
+            header = ("NAME", "VERSION", "KIND", "LOCATION")
+            widths = [max(len(r[i]) for r in (header, *rows)) for i in range(3)]
+            for row in (header, *rows):
+                cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:3])]
+                lines.append("  ".join([*cells, row[3]]).rstrip())
+        lines += [f"not scanned: {item}" for item in inv.not_scanned]
+        lines += [f"warning: {w}" for w in info.warnings]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _where(c: Component) -> str:
+    where = c.display_location
+    if c.layer:
+        where += f" [layer {c.layer[:19]}]"
+    if c.vendored_by:
+        where += f" (vendored by {c.vendored_by})"
+    return where

@@ -1,0 +1,120 @@
+"""Findings as CycloneDX ``vulnerabilities``, VDR style (what ``scan --format
+cyclonedx-json`` emits): one entry per advisory id, affecting every component
+it was found in, with its OSV source, aliases, rating and the upgrade to make.
+Only advisories and known-malicious packages are vulnerabilities; heuristic
+signals (typosquats, integrity...) are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from cyclonedx.model import Property, XsUri
+from cyclonedx.model.impact_analysis import ImpactAnalysisAffectedStatus
+from cyclonedx.model.vulnerability import (
+    BomTarget,
+    BomTargetVersionRange,
+    Vulnerability,
+    VulnerabilityAdvisory,
+    VulnerabilityRating,
+    VulnerabilityReference,
+    VulnerabilitySeverity,
+    VulnerabilitySource,
+)
+
+from wellcheck.models import Finding, Severity
+from wellcheck.sbom.graph import Graph, Node
+from wellcheck.sbom.sanitize import clean, safe_url
+
+VULNERABILITY_KINDS = ("advisory", "malicious")
+_SEVERITIES = {
+    Severity.CRITICAL: VulnerabilitySeverity.CRITICAL,
+    Severity.HIGH: VulnerabilitySeverity.HIGH,
+    Severity.MEDIUM: VulnerabilitySeverity.MEDIUM,
+    Severity.LOW: VulnerabilitySeverity.LOW,
+    Severity.INFO: VulnerabilitySeverity.INFO,
+    Severity.UNKNOWN: VulnerabilitySeverity.UNKNOWN,
+}
+
+
+def vulnerabilities(graph: Graph, findings: Sequence[Finding]) -> list[Vulnerability]:
+    by_name: dict[tuple[str, str], list[Node]] = {}
+    for node in graph.nodes:
+        by_name.setdefault((node.component.name, node.component.version), []).append(node)
+    grouped: dict[str, list[tuple[Finding, list[Node]]]] = {}
+    for finding in findings:
+        if finding.kind not in VULNERABILITY_KINDS:
+            continue
+        candidates = by_name.get((finding.package, finding.version), [])
+        exact = [n for n in candidates if n.component.display_location == finding.location]
+        affected = exact or candidates
+        if affected:
+            grouped.setdefault(finding.id or finding.rule, []).append((finding, affected))
+    return [_vulnerability(vid, items) for vid, items in sorted(grouped.items())]
+
+
+def _vulnerability(vid: str, items: list[tuple[Finding, list[Node]]]) -> Vulnerability:
+    first = items[0][0]
+    source = _osv_source(vid)
+    refs = sorted({a for f, _ in items for a in f.aliases if a != vid})
+    fixed = sorted({f.fixed for f, _ in items if f.fixed})
+    targets = {
+        node.ref: node.component.version for _, nodes in items for node in nodes
+    }  # one target per affected component
+    recommendation = first.remediation or (
+        f"Upgrade {first.package} to {' or '.join(fixed)} or later" if fixed else None
+    )
+    url = safe_url(first.url) if first.url else None
+    properties = [Property(name="wellcheck:kind", value=first.kind)]
+    if first.kind == "malicious":
+        properties.append(Property(name="wellcheck:malicious", value="true"))
+    return Vulnerability(
+        bom_ref=f"vulnerability:{vid}",
+        id=vid,
+        source=source,
+        references=[
+            VulnerabilityReference(
+                id=alias,
+                source=_osv_source(alias),
+            )
+            for alias in refs
+        ],
+        ratings=[
+            VulnerabilityRating(
+                source=source, score=_score(first.score), severity=_SEVERITIES[first.severity]
+            )
+        ],
+        description=clean(first.title) or None,
+        detail=clean(first.evidence) or None,
+        recommendation=clean(recommendation) if recommendation else None,
+        advisories=[VulnerabilityAdvisory(url=XsUri(url))] if url else None,
+        affects=[
+            BomTarget(
+                ref=ref,
+                versions=[
+                    BomTargetVersionRange(
+                        version=version or None, status=ImpactAnalysisAffectedStatus.AFFECTED
+                    )
+                ]
+                if version
+                else None,
+            )
+            for ref, version in sorted(targets.items())
+        ],
+        properties=properties,
+    )
+
+
+def _osv_source(vid: str) -> VulnerabilitySource:
+    url = safe_url(f"https://osv.dev/vulnerability/{vid}")
+    return VulnerabilitySource(name="OSV", url=XsUri(url) if url else None)
+
+
+def _score(score: float | None) -> Decimal | None:
+    if score is None:
+        return None
+    try:
+        return Decimal(str(score))
+    except InvalidOperation:
+        return None

@@ -1,0 +1,297 @@
+"""Name variants and the index that finds which popular names a name imitates.
+
+No pairwise distance: every popular name is indexed once under the keys a
+squat would share with it (its separator-free form, its one-deletion
+neighbourhood, its look-alike skeleton, its affix-free cores, its sorted
+words).  A query generates the same keys for the candidate, looks them up and
+classifies the few hits with a direct comparison.  All strings here are PEP 503
+canonical names (lower case, ``-`` as the only separator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+SEPARATOR = "-"
+# Look-alike spellings, longest first: each pair maps to the same skeleton.
+LOOKALIKES: tuple[tuple[str, str], ...] = (
+    ("rn", "m"),
+    ("vv", "w"),
+    ("cl", "d"),
+    ("0", "o"),
+    ("1", "l"),
+    ("i", "l"),
+    ("5", "s"),
+)
+LOOKALIKE_CHARS = {
+    frozenset(pair) for pair in (("0", "o"), ("1", "l"), ("1", "i"), ("i", "l"), ("5", "s"))
+}
+_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_STAGGER = (0.0, 0.5, 0.75, 1.25)  # how far each keyboard row is shifted right
+_POS = {ch: (r, c + _STAGGER[r]) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+PREFIXES = ("python3-", "python-", "python", "py3-", "py3", "py-", "py", "lib-", "lib")
+SUFFIXES = (
+    "-python3",
+    "-python",
+    "python",
+    "-py3",
+    "-py",
+    "py",
+    "-lib",
+    "lib",
+    "-dev",
+    "-sdk",
+)
+VERSION_SUFFIXES = ("2", "3", "4")
+
+
+def squash(name: str) -> str:
+    """The name without separators (``setup-tools`` -> ``setuptools``)."""
+    return name.replace(SEPARATOR, "")
+
+
+def skeleton(squashed: str) -> str:
+    for seq, repl in LOOKALIKES:
+        squashed = squashed.replace(seq, repl)
+    return squashed
+
+
+def deletions(word: str) -> Iterator[str]:
+    for i in range(len(word)):
+        yield word[:i] + word[i + 1 :]
+
+
+def keyboard_neighbours(a: str, b: str) -> bool:
+    pa, pb = _POS.get(a), _POS.get(b)
+    if pa is None or pb is None:
+        return False
+    return abs(pa[0] - pb[0]) <= 1 and abs(pa[1] - pb[1]) <= 1.0
+
+
+def cores(name: str) -> dict[str, bool]:
+    """The squashed name with at most one known prefix and one known suffix removed.
+
+    Maps each core to True when only digits were removed (``pydantic2``), so
+    version-like affixes can weigh less than words (``python-``, ``-py``).
+    """
+    found: dict[str, bool] = {}
+    full = squash(name)
+    heads = [(name, False)] + [(name[len(p) :], True) for p in PREFIXES if name.startswith(p)]
+    for head, had_prefix in heads:
+        tails = [(head, not had_prefix)]
+        tails += [(head[: -len(s)], False) for s in SUFFIXES if head.endswith(s)]
+        stripped = head.rstrip("0123456789")
+        if stripped != head:
+            tails.append((stripped, not had_prefix))
+        for tail, digits_only in tails:
+            core = squash(tail)
+            if len(core) >= 3 and core != full:
+                found[core] = found.get(core, True) and digits_only
+    return found
+
+
+def words(name: str) -> tuple[str, ...]:
+    return tuple(w for w in name.split(SEPARATOR) if w)
+
+
+def _where(i: int, size: int) -> str:
+    if i == 0:
+        return "start"
+    return "end" if i >= size - 1 else "inside"
+
+
+def classify_edit(q: str, p: str) -> tuple[str, str] | None:
+    """The single edit taking squashed ``p`` to squashed ``q`` and where it happens.
+
+    Returns ``(transformation, place)`` with place "start", "inside", "end" or
+    "digit" (the edit changes a digit, as version-like names do), or None.
+    """
+    lq, lp = len(q), len(p)
+    if lq == lp + 1:
+        for i in range(lq):
+            if q[:i] + q[i + 1 :] == p:
+                return _inserted(q, i)
+        return None
+    if lq == lp - 1:
+        for i in range(lp):
+            if p[:i] + p[i + 1 :] == q:
+                return _deleted(p, i)
+        return None
+    if lq != lp:
+        return None
+    diff = [i for i in range(lq) if q[i] != p[i]]
+    if len(diff) == 1:
+        i = diff[0]
+        a, b = q[i], p[i]
+        if a.isdigit() or b.isdigit():
+            return ("trailing-digit" if i == lq - 1 else "substitution"), "digit"
+        if frozenset((a, b)) in LOOKALIKE_CHARS:
+            return "lookalike", _where(i, lq)
+        kind = "keyboard" if keyboard_neighbours(a, b) else "substitution"
+        return kind, _where(i, lq)
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        i, j = diff
+        if q[i] == p[j] and q[j] == p[i]:
+            return "swap", _where(i, lq - 1)
+    return None
+
+
+def _inserted(q: str, i: int) -> tuple[str, str]:
+    size = len(q)
+    if i == size - 1 and q[i] == "s":
+        return "plural", "end"
+    if q[i].isdigit():
+        return ("trailing-digit" if i == size - 1 else "insertion"), "digit"
+    if (i > 0 and q[i - 1] == q[i]) or (i + 1 < size and q[i + 1] == q[i]):
+        return "doubled-letter", _where(i, size)
+    return "insertion", _where(i, size)
+
+
+def _deleted(p: str, i: int) -> tuple[str, str]:
+    size = len(p)
+    if i == size - 1 and p[i] == "s":
+        return "singular", "end"
+    if p[i].isdigit():
+        return ("trailing-digit" if i == size - 1 else "deletion"), "digit"
+    if (i > 0 and p[i - 1] == p[i]) or (i + 1 < size and p[i + 1] == p[i]):
+        return "dropped-letter", _where(i, size)
+    return "deletion", _where(i, size)
+
+
+@dataclass(frozen=True)
+class Match:
+    target: int  # index into the name table (rank - 1)
+    transformation: str
+    place: str = ""  # where a one-character edit happens: start, inside, end, digit
+    detail: str = ""  # the second project of a combination
+
+
+class TypoIndex:
+    """Variant maps over ranked canonical names (``names[i]`` has rank ``i + 1``)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        self.squashed = tuple(squash(name) for name in self.names)
+        self.rank_of: dict[str, int] = {}
+        self.by_squash: dict[str, int] = {}
+        # one-deletion neighbourhoods: key -> index, or a list when several share it
+        self.by_deletion: dict[str, int | list[int]] = {}
+        self.by_skeleton: dict[str, list[int]] = {}
+        self.by_core: dict[str, list[tuple[int, bool]]] = {}
+        self.by_words: dict[tuple[str, ...], list[int]] = {}
+        self.word_rank: dict[str, int] = {}  # best rank of a name using the word
+        by_deletion = self.by_deletion
+        for index, name in enumerate(self.names):
+            if not name or name in self.rank_of:
+                continue
+            self.rank_of[name] = index + 1
+            sq = self.squashed[index]
+            self.by_squash.setdefault(sq, index)
+            for key in {sq, *deletions(sq)}:
+                seen = by_deletion.get(key)
+                if seen is None:
+                    by_deletion[key] = index
+                elif isinstance(seen, int):
+                    by_deletion[key] = [seen, index]
+                else:
+                    seen.append(index)
+            self.by_skeleton.setdefault(skeleton(sq), []).append(index)
+            for core, digits_only in cores(name).items():
+                self.by_core.setdefault(core, []).append((index, digits_only))
+            ws = words(name)
+            for word in ws:
+                self.word_rank.setdefault(word, index + 1)
+            if len(ws) > 1:
+                self.by_words.setdefault(tuple(sorted(ws)), []).append(index)
+
+    def near(self, key: str) -> Sequence[int]:
+        """Indexes of the names whose one-deletion neighbourhood holds ``key``."""
+        found = self.by_deletion.get(key)
+        if found is None:
+            return ()
+        return (found,) if isinstance(found, int) else found
+
+    def known_word(self, name: str, target: str, top: int) -> bool:
+        """Is the word in which ``name`` differs from ``target`` used by a popular name?
+
+        Legitimate near-names are composed of real words (``faiss-gpu`` beside
+        ``faiss-cpu``, ``websocket`` inside ``websocket-client``); typos are not.
+        """
+        mine, theirs = words(name), words(target)
+        if len(mine) != len(theirs):
+            return False
+        changed = [w for w, t in zip(mine, theirs, strict=True) if w != t]
+        return len(changed) == 1 and self.word_rank.get(changed[0], top + 1) <= top
+
+    def matches(self, name: str, top: int) -> list[Match]:
+        """Every popular name (rank <= top) that ``name`` reaches by one transformation."""
+        out: list[Match] = []
+        sq = squash(name)
+        exact = self.by_squash.get(sq)
+        if exact is not None and exact < top and self.names[exact] != name:
+            out.append(Match(exact, "separator"))
+        seen: set[int] = set()
+        for key in (sq, *deletions(sq)):
+            for target in self.near(key):
+                if target < top and target not in seen:
+                    seen.add(target)
+                    edit = classify_edit(sq, self.squashed[target])
+                    if edit is not None:
+                        out.append(Match(target, edit[0], edit[1]))
+        for target in self.by_skeleton.get(skeleton(sq), ()):
+            if target < top and self.squashed[target] != sq:
+                out.append(Match(target, "lookalike"))
+        out.extend(self._affix_matches(name, sq, top))
+        ws = words(name)
+        if len(ws) > 1:
+            out.extend(self._typo_with_suffix(ws, top))
+            for target in self.by_words.get(tuple(sorted(ws)), ()):
+                if target < top and self.names[target] != name:
+                    out.append(Match(target, "reordered-words"))
+            out.extend(self._combinations(ws, top))
+        return out
+
+    def _affix_matches(self, name: str, sq: str, top: int) -> Iterator[Match]:
+        """Affixes added (``pytorch``), dropped (``urllib``) or swapped (``python3-x``).
+
+        The place says which, with "-digit" when only a version number differs.
+        """
+        mine = cores(name)
+        for core, digits_only in mine.items():
+            target = self.by_squash.get(core)
+            if target is not None and target < top:
+                yield Match(target, "affix", "added-digit" if digits_only else "added")
+        for target, digits_only in self.by_core.get(sq, ()):
+            if target < top:
+                yield Match(target, "affix", "dropped-digit" if digits_only else "dropped")
+        for core, my_digits in mine.items():
+            for target, their_digits in self.by_core.get(core, ()):
+                if (
+                    target < top
+                    and self.squashed[target] != sq
+                    and not (my_digits and their_digits)
+                ):
+                    yield Match(target, "affix", "swapped")
+
+    def _typo_with_suffix(self, ws: tuple[str, ...], top: int) -> Iterator[Match]:
+        """``matplitlib-terminal``: a misspelt popular name followed by other words."""
+        head = ws[0]
+        if len(head) < 6 or self.word_rank.get(head, top + 1) <= top:
+            return
+        for key in (head, *deletions(head)):
+            for target in self.near(key):
+                name = self.names[target]
+                if target < top and SEPARATOR not in name:
+                    edit = classify_edit(head, name)
+                    if edit is not None and edit[1] != "digit":
+                        yield Match(target, "typo-with-suffix", edit[1])
+
+    def _combinations(self, ws: tuple[str, ...], top: int) -> Iterator[Match]:
+        for cut in range(1, len(ws)):
+            left = self.rank_of.get(SEPARATOR.join(ws[:cut]))
+            right = self.rank_of.get(SEPARATOR.join(ws[cut:]))
+            if left is None or right is None or left > top or right > top:
+                continue
+            first, second = sorted((left, right))
+            yield Match(first - 1, "combination", detail=self.names[second - 1])

@@ -1,0 +1,164 @@
+"""A loopback server speaking OSV's API (and serving an export zip), with fault injection.
+
+Endpoints: POST /v1/querybatch, GET /v1/vulns/{id}, POST /v1/query (pip-audit's
+OsvService), GET /export.zip.  Faults are queued per endpoint and consumed one
+per request: "429:<retry-after>", "500", "503", "400", "truncated", "close"
+(drop the connection), "slow:<seconds>" (sleep before answering).
+``failing_names``: a querybatch request asking about any of these names always fails (500).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that time out or drop connections are part of the tests
+
+
+class OsvServer:
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.hits: dict[tuple[str, str], list[str]] = {}
+        self.faults: dict[str, deque[str]] = defaultdict(deque)
+        self.failing_names: set[str] = set()
+        self.page_size: int | None = None
+        self.export: bytes = b""
+        self.log: list[tuple[str, str, Any]] = []
+        self.batch_count = 0
+        self._lock = threading.Lock()
+        self._httpd = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def add(self, record: dict[str, Any], *pairs: tuple[str, str]) -> None:
+        self.records[record["id"]] = record
+        for pair in pairs:
+            self.hits.setdefault(pair, []).append(record["id"])
+
+    def inject(self, endpoint: str, *faults: str) -> None:
+        with self._lock:
+            self.faults[endpoint].extend(faults)
+
+    def count(self, endpoint: str) -> int:
+        return sum(1 for _, ep, _ in self.log if ep == endpoint)
+
+    def __enter__(self) -> OsvServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _next_fault(self, endpoint: str) -> str | None:
+        with self._lock:
+            queue = self.faults[endpoint]
+            return queue.popleft() if queue else None
+
+    def _querybatch(self, body: dict[str, Any]) -> tuple[int, Any]:
+        with self._lock:
+            self.batch_count += 1
+        if any(q["package"]["name"] in self.failing_names for q in body["queries"]):
+            return 500, {"error": "injected batch failure"}
+        results = []
+        for query in body["queries"]:
+            key = (query["package"]["name"], query["version"])
+            ids = self.hits.get(key, [])
+            start = int(query.get("page_token") or 0)
+            end = len(ids) if self.page_size is None else start + self.page_size
+            page = ids[start:end]
+            result: dict[str, Any] = {}
+            if page:
+                result["vulns"] = [
+                    {"id": i, "modified": self.records[i].get("modified")} for i in page
+                ]
+            if end < len(ids):
+                result["next_page_token"] = str(end)
+            results.append(result)
+        return 200, {"results": results}
+
+    def _query(self, body: dict[str, Any]) -> tuple[int, Any]:
+        key = (body["package"]["name"], body["version"])
+        vulns = [self.records[i] for i in self.hits.get(key, [])]
+        return 200, ({"vulns": vulns} if vulns else {})
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _serve(self, endpoint: str, answer: Any) -> None:
+                fault = server._next_fault(endpoint)
+                if fault is not None:
+                    kind, _, arg = fault.partition(":")
+                    if kind == "slow":
+                        time.sleep(float(arg))
+                    elif kind == "close":
+                        self.close_connection = True
+                        self.connection.close()
+                        return
+                    elif kind == "429":
+                        self._send(429, b"{}", {"Retry-After": arg or "1"})
+                        return
+                    elif kind in ("500", "503", "400"):
+                        self._send(int(kind), b'{"error": "injected"}')
+                        return
+                    elif kind == "truncated":
+                        status, body = answer()
+                        self._send(status, json.dumps(body).encode()[:-7])
+                        return
+                status, body = answer()
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self._send(status, payload)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path == "/v1/querybatch":
+                    server.log.append(("POST", "querybatch", body))
+                    self._serve("querybatch", lambda: server._querybatch(body))
+                elif self.path == "/v1/query":
+                    server.log.append(("POST", "query", body))
+                    self._serve("query", lambda: server._query(body))
+                else:
+                    self._send(404, b"{}")
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/v1/vulns/"):
+                    rid = self.path.rsplit("/", 1)[1]
+                    server.log.append(("GET", "vulns", rid))
+                    record = server.records.get(rid)
+                    found = (200, record) if record else (404, {"error": "not found"})
+                    self._serve("vulns", lambda: found)
+                elif self.path == "/export.zip":
+                    server.log.append(("GET", "export", None))
+                    self._serve("export", lambda: (200, server.export))
+                else:
+                    self._send(404, b"{}")
+
+        return Handler

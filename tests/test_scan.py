@@ -1,0 +1,216 @@
+"""Scan orchestration on real (generated) artifacts with fake checks."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from wellcheck.checks import Check, CheckContext, CheckResult
+from wellcheck.errors import ExitStatus, SourceError, WellcheckError
+from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
+from wellcheck.policy import FailOn
+from wellcheck.scan import ScanOptions, UnavailableCheck, build_checks, run_scan, scan_artifacts
+
+
+def metadata(name: str, version: str) -> bytes:
+    return f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n".encode()
+
+
+def lambda_zip(path: Path, packages: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("lambda_function.py", "def handler(event, context):\n    return 1\n")
+        for name, version in packages.items():
+            info = f"{name}-{version}.dist-info"
+            zf.writestr(f"{info}/METADATA", metadata(name, version))
+            zf.writestr(f"{info}/RECORD", f"{name}/__init__.py,,\n{info}/METADATA,,\n")
+            zf.writestr(f"{name}/__init__.py", "")
+    return path
+
+
+class FakeAdvisories(Check):
+    """Flags every component whose (name, version) is listed."""
+
+    name = "fake-advisories"
+
+    def __init__(self, bad: dict[tuple[str, str], Severity]) -> None:
+        self.bad = bad
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        return CheckResult(
+            findings=tuple(
+                Finding(
+                    kind="advisory",
+                    rule=f"GHSA-{c.name}",
+                    package=c.name,
+                    version=c.version,
+                    severity=self.bad[(c.name, c.version)],
+                    title="bad",
+                    location=c.display_location,
+                    id=f"GHSA-{c.name}",
+                    aliases=(f"CVE-{c.name}",),
+                )
+                for c in components
+                if (c.name, c.version) in self.bad
+            )
+        )
+
+
+class ReadsMetadata(Check):
+    """A file-level check: reads each METADATA through the context's trees."""
+
+    name = "reads-metadata"
+
+    def __init__(self) -> None:
+        self.seen: list[bytes] = []
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        for component in components:
+            if component.kind is not ComponentKind.DIST_INFO:
+                continue  # the handler module itself is an "unclaimed" component
+            (tree,) = context.trees
+            self.seen.append(tree.read_bytes(f"{component.location}/METADATA"))
+        return CheckResult()
+
+
+class Unreachable(Check):
+    name = "fake-online"
+
+    def __init__(self, raise_it: bool) -> None:
+        self.raise_it = raise_it
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        if self.raise_it:
+            raise SourceError("connection refused")
+        return CheckResult(skipped=(SkippedCheck(self.name, "HTTP 503", "requests", "2.25.1"),))
+
+
+@pytest.fixture
+def function_zip(tmp_path: Path) -> Path:
+    return lambda_zip(tmp_path / "function.zip", {"requests": "2.25.1", "urllib3": "1.26.4"})
+
+
+def test_components_and_findings_per_artifact(function_zip: Path) -> None:
+    check = FakeAdvisories({("urllib3", "1.26.4"): Severity.HIGH})
+    (result,) = scan_artifacts([str(function_zip)], [check]).results
+    assert result.artifact.path == str(function_zip)
+    dists = sorted(c.name for c in result.components if c.kind is ComponentKind.DIST_INFO)
+    assert dists == ["requests", "urllib3"]
+    assert [(f.package, f.rule) for f in result.findings] == [("urllib3", "GHSA-urllib3")]
+    assert result.complete
+
+
+def test_trees_stay_open_while_file_level_checks_run(function_zip: Path) -> None:
+    check = ReadsMetadata()
+    scan_artifacts([str(function_zip)], [check])
+    assert sorted(check.seen) == [metadata("requests", "2.25.1"), metadata("urllib3", "1.26.4")]
+
+
+def test_unreadable_artifact_is_an_input_error_and_others_are_still_scanned(
+    tmp_path: Path, function_zip: Path
+) -> None:
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(b"PK\x03\x04" + b"\0" * 64)
+    options = ScanOptions(
+        artifacts=(str(tmp_path / "missing.zip"), str(corrupt), str(function_zip)),
+        advisories=False,
+        signals=False,
+    )
+    outcome, verdict = run_scan(options, [FakeAdvisories({("requests", "2.25.1"): S.CRITICAL})])
+    missing, broken, good = outcome.results
+    assert missing.error and broken.error
+    assert not good.error
+    assert [f.package for f in good.findings] == ["requests"]
+    assert verdict.status is ExitStatus.INPUT_ERROR
+    assert verdict.errors == 2
+    assert verdict.failing == 1
+
+
+S = Severity
+
+
+@pytest.mark.parametrize("raise_it", [False, True])
+def test_a_source_that_cannot_be_consulted_makes_the_scan_incomplete(
+    function_zip: Path, raise_it: bool
+) -> None:
+    options = ScanOptions(artifacts=(str(function_zip),), advisories=False, signals=False)
+    outcome, verdict = run_scan(options, [Unreachable(raise_it)])
+    (result,) = outcome.results
+    assert result.skipped[0].source == "fake-online"
+    assert verdict.status is ExitStatus.INCOMPLETE
+
+
+def test_ignore_file_and_threshold_give_the_verdict(tmp_path: Path, function_zip: Path) -> None:
+    ignore = tmp_path / "ignore.toml"
+    ignore.write_text(
+        '[[ignore]]\nid = "CVE-urllib3"\nreason = "not reachable from the handler"\n',
+        encoding="utf-8",
+    )
+    check = FakeAdvisories({("urllib3", "1.26.4"): S.HIGH, ("requests", "2.25.1"): S.MEDIUM})
+    options = ScanOptions(artifacts=(str(function_zip),), ignore_file=ignore)
+    outcome, verdict = run_scan(options, [check])
+    assert [f.package for f in outcome.results[0].ignored] == ["urllib3"]
+    assert verdict.status is ExitStatus.CLEAN  # medium is under the default threshold
+    stricter = ScanOptions(artifacts=options.artifacts, ignore_file=ignore, fail_on=FailOn.MEDIUM)
+    assert run_scan(stricter, [check])[1].status is ExitStatus.FINDINGS
+
+
+def test_bad_ignore_file_fails_before_any_scanning(tmp_path: Path, function_zip: Path) -> None:
+    ignore = tmp_path / "ignore.toml"
+    ignore.write_text('[[ignore]]\nid = "CVE-1"\n', encoding="utf-8")
+    check = ReadsMetadata()
+    with pytest.raises(WellcheckError, match="reason"):
+        run_scan(ScanOptions(artifacts=(str(function_zip),), ignore_file=ignore), [check])
+    assert check.seen == []
+
+
+def test_offline_makes_online_sources_not_checked(function_zip: Path) -> None:
+    options = ScanOptions(
+        artifacts=(str(function_zip),), source="osv-api", offline=True, signals=False
+    )
+    (check,) = build_checks(options)
+    assert isinstance(check, UnavailableCheck)
+    outcome, verdict = run_scan(options, [check])
+    assert outcome.results[0].skipped[0].source == "osv-api"
+    assert verdict.status is ExitStatus.INCOMPLETE
+
+
+def test_unknown_source_is_a_usage_error() -> None:
+    with pytest.raises(WellcheckError, match="--source must be one of"):
+        build_checks(ScanOptions(artifacts=(), source="nvd"))
+
+
+def test_missing_offline_index_is_an_error_that_says_how_to_get_one(tmp_path: Path) -> None:
+    pytest.importorskip("wellcheck.advisories.offline", reason="offline index not present")
+    options = ScanOptions(artifacts=(), db=tmp_path / "none.sqlite3", signals=False)
+    with pytest.raises(WellcheckError, match="wellcheck db"):
+        build_checks(options)
+
+
+def test_stale_index_warning_reaches_the_report_notes(
+    tmp_path: Path, function_zip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = pytest.importorskip("wellcheck.advisories.index", reason="offline index not present")
+    record = {
+        "id": "GHSA-j8r2-6x86-q33q",
+        "modified": "2023-06-12T20:41:08Z",
+        "summary": "Unintended leak of Proxy-Authorization header in requests",
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": "requests"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "2.3.0"}, {"fixed": "2.31.0"}]}
+                ],
+            }
+        ],
+    }
+    db = tmp_path / "osv.sqlite3"
+    index.build_index([record], db, source="test")
+    monkeypatch.setenv("WELLCHECK_DB_MAX_AGE_DAYS", "0.0000001")
+    options = ScanOptions(artifacts=(str(function_zip),), db=db, signals=False)
+    outcome, verdict = run_scan(options)
+    assert [f.id for f in outcome.results[0].findings] == ["GHSA-j8r2-6x86-q33q"]
+    assert any("wellcheck db update" in note for note in outcome.notes)
+    assert verdict.status is ExitStatus.CLEAN  # unscored: ranks as medium, under "high"
