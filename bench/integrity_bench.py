@@ -120,6 +120,49 @@ def _time_check(path: Path, workers: int, repeat: int) -> tuple[float, int, int,
     return best, components, findings, hashed
 
 
+def _open_zip(path: str) -> object:
+    """Worker-side recipe for the process strategy (picklable: a module-level function)."""
+    from wellcheck.artifact.common import Budget
+    from wellcheck.artifact.limits import DEFAULT_LIMITS
+    from wellcheck.artifact.zipreader import open_zip_file
+
+    return open_zip_file(path, DEFAULT_LIMITS, Budget(DEFAULT_LIMITS), ())
+
+
+def _time_strategies(path: Path, workers: int, repeat: int) -> None:
+    """Hashing alone, on the opened zip: serial, threads, spawned worker processes."""
+    import functools
+
+    from wellcheck.artifact import open_artifact
+    from wellcheck.artifact.base import EntryKind
+    from wellcheck.signals.integrity_hashing import hash_in_processes, shard_by_size
+
+    with open_artifact(str(path)) as opened:
+        tree = opened.trees[0]
+        sizes = {p: e.size for p, e in tree.entries().items() if e.kind is EntryKind.FILE}
+        reopen = functools.partial(_open_zip, str(path))
+        strategies = {
+            "serial": lambda: tree.hash_files(sizes),
+            f"threads x{workers}": lambda: tree.hash_files(sizes, workers=workers),
+            f"processes x{workers}": lambda: hash_in_processes(
+                tree,
+                reopen,
+                shard_by_size(sizes, workers),  # type: ignore[arg-type]
+            ),
+        }
+        reference = None
+        for label, job in strategies.items():
+            best = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                digests = job()
+                best = min(best, time.perf_counter() - start)
+            reference = reference or digests
+            assert digests == reference, f"{label} disagrees with serial hashing"
+            total = sum(size for _, size in digests.values())
+            print(f"  hash only, {label:14} {best:6.2f} s  {total / MiB / best:7.0f} MiB/s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("zip", nargs="?", type=Path)
@@ -127,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--packages", type=int, default=120)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0, help="parallel run (0: every core)")
+    parser.add_argument(
+        "--strategies", action="store_true", help="also time hashing alone: threads vs processes"
+    )
     args = parser.parse_args(argv)
     from wellcheck.signals.integrity_hashing import default_workers
 
@@ -147,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if rows[1][1]:
         print(f"speed-up: {rows[0][1] / rows[1][1]:.2f}x (best of {args.repeat})")
+    if args.strategies:
+        _time_strategies(path, workers, args.repeat)
     return 0 if all(row[3] == 0 for row in rows) or args.zip else 1
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from wellcheck.signals import typosquat
 from wellcheck.signals.popular import load_popular
 from wellcheck.signals.typo_allowlist import Allowlist
-from wellcheck.signals import typosquat
 from wellcheck.signals.typosquat import TyposquatDetector, TyposquatVerdict
 
 HERE = Path(__file__).resolve().parent

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +216,90 @@ def test_stale_index_warning_reaches_the_report_notes(
     assert [f.id for f in outcome.results[0].findings] == ["GHSA-j8r2-6x86-q33q"]
     assert any("wellcheck db update" in note for note in outcome.notes)
     assert verdict.status is ExitStatus.CLEAN  # unscored: ranks as medium, under "high"
+
+
+def test_prepared_targets_keep_their_label_and_own_checks(function_zip: Path) -> None:
+    from wellcheck.scan import ScanTarget
+
+    own = FakeAdvisories({("requests", "2.25.1"): S.LOW})
+    targets = [
+        ScanTarget(str(function_zip), label="lambda:orders:prod", checks=(own,)),
+        ScanTarget("", label="lambda:gone", error="ResourceNotFoundException: function not found"),
+    ]
+    deployed, gone = scan_artifacts(targets, [FakeAdvisories({})]).results
+    assert deployed.artifact.path == "lambda:orders:prod"
+    assert deployed.artifact.kind == "lambda-zip"
+    assert [f.package for f in deployed.findings] == ["requests"]
+    assert gone.artifact.path == "lambda:gone"
+    assert gone.error == "ResourceNotFoundException: function not found"
+
+
+@pytest.fixture
+def lambda_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """The loopback Lambda API server of tests/aws (skipped when it or boto3 is absent)."""
+    pytest.importorskip("boto3", reason="wellcheck[aws] not installed")
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "aws"))
+    server_module = pytest.importorskip("lambda_server", reason="loopback Lambda server absent")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    server = server_module.LambdaServer().start()
+    fake = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+        "WELLCHECK_LAMBDA_ENDPOINT_URL": server.url,
+    }
+    for key, value in fake.items():
+        monkeypatch.setenv(key, value)
+    try:
+        yield server, server_module
+    finally:
+        server.stop()
+
+
+def zip_bytes(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buffer.getvalue()
+
+
+def dist_files(prefix: str, name: str, version: str) -> dict[str, str]:
+    info = f"{prefix}{name}-{version}.dist-info"
+    return {f"{info}/METADATA": metadata(name, version).decode(), f"{info}/RECORD": ""}
+
+
+def test_deployed_function_with_two_layers(lambda_server: Any, tmp_path: Path) -> None:
+    server, module = lambda_server
+    deps = module.FakeLayer(
+        module.layer_arn("deps", 1), zip_bytes(dist_files("python/", "requests", "2.25.1"))
+    )
+    more = module.FakeLayer(
+        module.layer_arn("more", 2), zip_bytes(dist_files("python/", "urllib3", "1.26.4"))
+    )
+    server.add_layer(deps)
+    server.add_layer(more)
+    code = zip_bytes({"lambda_function.py": "x = 1\n", **dist_files("", "idna", "2.10")})
+    server.add_function(
+        module.FakeFunction("orders", code, runtime="python3.7", layers=(deps.arn, more.arn))
+    )
+    built = tmp_path / "built.zip"
+    built.write_bytes(zip_bytes({"lambda_function.py": "x = 2\n"}))  # CI built something else
+    check = FakeAdvisories({("urllib3", "1.26.4"): S.HIGH})
+    options = ScanOptions(
+        artifacts=("lambda:orders", "lambda:missing"), expect=built, signals=False
+    )
+    outcome, verdict = run_scan(options, [check])
+    labels = [r.artifact.path for r in outcome.results]
+    assert labels == ["lambda:orders", deps.arn, more.arn, "lambda:missing"]
+    function, _, layer, missing = outcome.results
+    rules = {f.rule for f in function.findings}
+    assert {"WC-LAMBDA-RUNTIME-EOL", "WC-LAMBDA-CODE-MISMATCH"} <= rules
+    assert [f.package for f in layer.findings] == ["urllib3"]
+    assert missing.error and "not found" in missing.error
+    assert verdict.status is ExitStatus.INPUT_ERROR

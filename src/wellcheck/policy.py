@@ -277,9 +277,14 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def severity_order(severity: Severity) -> tuple[int, int]:
+    """Sort key, most severe first: UNKNOWN sits right after MEDIUM (its rank)."""
+    return -int(effective_severity(severity)), -int(severity)
+
+
 def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
-    """Counts per severity, most severe first, every level present (for reports)."""
-    counts = dict.fromkeys(sorted(Severity, reverse=True), 0)
+    """Counts per severity in severity_order, every level present (for reports)."""
+    counts = dict.fromkeys(sorted(Severity, key=severity_order), 0)
     for finding in findings:
         counts[finding.severity] += 1
     return counts

@@ -10,8 +10,9 @@ into a SkippedCheck (fail closed: "not checked", never clean).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,10 +28,18 @@ from wellcheck.models import (
     ScanOutcome,
     SkippedCheck,
 )
-from wellcheck.policy import FailOn, Verdict, apply_ignores, decide, load_ignore_file
+from wellcheck.policy import (
+    FailOn,
+    Verdict,
+    apply_ignores,
+    decide,
+    load_ignore_file,
+    severity_order,
+)
 
 if TYPE_CHECKING:
     from wellcheck.advisories.interface import AdvisorySource
+    from wellcheck.aws import LambdaTarget
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +60,30 @@ class ScanOptions:
     offline: bool = False  # no network: online sources and PyPI lookups are "not checked"
     signals: bool = True  # run the offline signal checks (typosquat, integrity)
     pypi: bool = False  # PyPI metadata signals (online; with offline=True, the cache only)
+    typosquat_allow: tuple[str, ...] = ()  # legitimate near-names (config)
+    internal_packages: frozenset[str] = frozenset()  # never looked up on PyPI (config)
+    cooldown_days: float = 7.0  # "too fresh" threshold for the PyPI signals (config)
+    expect: Path | None = None  # lambda: targets: the zip or SBOM CI built (CodeSha256)
+    region: str | None = None  # lambda: targets: AWS region (else the usual AWS settings)
     extra_checks: tuple[Check, ...] = field(default_factory=tuple)
 
 
 Opener = Callable[[str, Limits], OpenedArtifact]
 
 
+@dataclass(frozen=True)
+class ScanTarget:
+    """One thing to scan, for routes that prepare artifacts first (e.g. ``lambda:NAME``)."""
+
+    path: str  # what to open
+    label: str | None = None  # what reports call it (default: path)
+    checks: tuple[Check, ...] = ()  # run on this target only, after the common checks
+    error: str | None = None  # it already failed (e.g. download): reported as an input error
+    skipped: tuple[SkippedCheck, ...] = ()  # already known to be not checked
+
+
 def scan_artifacts(
-    paths: Sequence[str],
+    paths: Iterable[str | ScanTarget],
     checks: Sequence[Check],
     limits: Limits = DEFAULT_LIMITS,
     *,
@@ -67,13 +92,46 @@ def scan_artifacts(
     """Inventory every artifact and run every check on it; never raises for bad artifacts.
 
     ``opener`` defaults to :func:`wellcheck.artifact.open_artifact` (tests and
-    remote routes such as ``lambda:NAME`` may pass their own).
+    remote routes may pass their own).
     """
-    return ScanOutcome(tuple(scan_artifact(path, checks, limits, opener=opener) for path in paths))
+    targets = (p if isinstance(p, ScanTarget) else ScanTarget(p) for p in paths)
+    return ScanOutcome(tuple(scan_target(t, checks, limits, opener=opener) for t in targets))
 
 
 def scan_artifact(
     path: str, checks: Sequence[Check], limits: Limits, *, opener: Opener | None = None
+) -> ArtifactResult:
+    return scan_target(ScanTarget(path), checks, limits, opener=opener)
+
+
+def scan_target(
+    target: ScanTarget, checks: Sequence[Check], limits: Limits, *, opener: Opener | None = None
+) -> ArtifactResult:
+    label = target.label or target.path
+    if target.error is not None:
+        info = ArtifactInfo(path=label, kind="unknown")
+        return ArtifactResult(info, (), skipped=target.skipped, error=target.error)
+    if not target.path:  # nothing to open (e.g. an image-packaged function): own checks only
+        info = ArtifactInfo(path=label, kind="unknown")
+        findings: list[Finding] = []
+        skipped = list(target.skipped)
+        for check in target.checks:
+            found, missed = _run_check(check, (), CheckContext(artifact=info))
+            findings.extend(found)
+            skipped.extend(missed)
+        return ArtifactResult(info, (), tuple(sort_findings(findings)), tuple(skipped))
+    result = _open_and_check(target.path, (*checks, *target.checks), limits, opener)
+    if label != result.artifact.path or target.skipped:
+        result = replace(
+            result,
+            artifact=replace(result.artifact, path=label),
+            skipped=(*target.skipped, *result.skipped),
+        )
+    return result
+
+
+def _open_and_check(
+    path: str, checks: Sequence[Check], limits: Limits, opener: Opener | None
 ) -> ArtifactResult:
     from wellcheck.inventory import collect
 
@@ -102,18 +160,15 @@ def scan_artifact(
                 skipped.extend(result[1])
     except (ArtifactError, MetadataError, OSError) as exc:
         log.debug("artifact %s failed", path, exc_info=True)
-        return ArtifactResult(
-            artifact=info,
-            components=tuple(components),
-            findings=tuple(sort_findings(findings)),
-            skipped=tuple(skipped),
-            error=_describe(exc),
-        )
+        error: str | None = _describe(exc)
+    else:
+        error = None
     return ArtifactResult(
         artifact=info,
         components=tuple(components),
         findings=tuple(sort_findings(findings)),
         skipped=tuple(skipped),
+        error=error,
     )
 
 
@@ -137,7 +192,9 @@ def _describe(exc: BaseException) -> str:
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
     """Most severe first, then by package, version and rule: stable report order."""
-    return sorted(findings, key=lambda f: (-int(f.severity), f.package, f.version, f.rule))
+    return sorted(
+        findings, key=lambda f: (severity_order(f.severity), f.package, f.version, f.rule)
+    )
 
 
 def run_scan(
@@ -153,7 +210,9 @@ def run_scan(
     if checks is None:
         checks = build_checks(options)
     try:
-        outcome = scan_artifacts(options.artifacts, checks, options.limits)
+        with tempfile.TemporaryDirectory(prefix="wellcheck-") as workdir:
+            targets = scan_targets(options, Path(workdir))
+            outcome = scan_artifacts(targets, checks, options.limits)
     finally:
         if owned:
             _close_sources(checks)
@@ -183,7 +242,7 @@ def build_checks(options: ScanOptions) -> list[Check]:
     if options.advisories:
         checks.append(advisory_check(options))
     if options.signals:
-        checks.extend(signal_checks())
+        checks.extend(signal_checks(options))
     if options.pypi:
         checks.append(pypi_check(options))
     checks.extend(options.extra_checks)
@@ -228,17 +287,82 @@ def open_source(options: ScanOptions) -> AdvisorySource:
     return OfflineSource(options.db)
 
 
-def signal_checks() -> list[Check]:
+def signal_checks(options: ScanOptions) -> list[Check]:
     """The offline signal checks: typosquats, then RECORD integrity and start-up hooks."""
     from wellcheck.signals.integrity import IntegrityCheck
     from wellcheck.signals.typosquat import TyposquatCheck
 
-    return [TyposquatCheck(), IntegrityCheck()]
+    return [TyposquatCheck(allow=options.typosquat_allow), IntegrityCheck()]
 
 
 def pypi_check(options: ScanOptions) -> Check:
     from wellcheck.pypi import open_default_source
-    from wellcheck.signals.pypi_meta import PyPIMetadataCheck
+    from wellcheck.signals.pypi_meta import PyPIMetadataCheck, PyPIOptions
 
     source = open_default_source(offline=options.offline)
-    return PyPIMetadataCheck(source, source.store)
+    settings = PyPIOptions(cooldown_days=options.cooldown_days, internal=options.internal_packages)
+    return PyPIMetadataCheck(source, source.store, settings)
+
+
+def scan_targets(options: ScanOptions, workdir: Path) -> Iterator[str | ScanTarget]:
+    """Local paths as they are; ``lambda:``/``layer:`` arguments resolved lazily.
+
+    Deployed code is downloaded into ``workdir`` one target at a time (a region
+    can hold thousands); each zip is deleted once the next target is asked for.
+    """
+    remote = [a for a in options.artifacts if a.startswith(("lambda:", "layer:"))]
+    yield from (a for a in options.artifacts if a not in remote)
+    if remote:
+        yield from _lambda_targets(remote, options, workdir)
+
+
+def _lambda_targets(
+    args: Sequence[str], options: ScanOptions, workdir: Path
+) -> Iterator[ScanTarget]:
+    """Each argument on its own: one that cannot be resolved does not stop the others."""
+    from wellcheck.aws import expected_code_sha256, iter_targets
+
+    expected = expected_code_sha256(options.expect) if options.expect else None
+    seen: set[str] = set()
+    for arg in args:
+        try:
+            for target in iter_targets([arg], workdir=workdir, region=options.region):
+                for part in (target, *target.layers):
+                    if part.label in seen:
+                        continue
+                    seen.add(part.label)
+                    yield _as_scan_target(part, _config_check(part, expected, options.expect))
+                    if part.zip_path is not None:
+                        part.zip_path.unlink(missing_ok=True)
+        except SourceError as exc:  # the API could not be consulted: incomplete, not clean
+            yield ScanTarget("", label=arg, skipped=(SkippedCheck("lambda", str(exc)),))
+        except WellcheckError as exc:  # not found, malformed: an input error for this one
+            yield ScanTarget("", label=arg, error=str(exc))
+
+
+def _config_check(part: LambdaTarget, expected: str | None, origin: Path | None) -> Check:
+    from wellcheck.aws import LambdaConfigCheck
+
+    is_function = part.kind == "function"
+    return LambdaConfigCheck(
+        part,
+        expected_sha256=expected if is_function else None,
+        expected_from=str(origin or ""),
+    )
+
+
+def _as_scan_target(part: LambdaTarget, check: Check) -> ScanTarget:
+    """A resolved LambdaTarget as a ScanTarget (fail closed on every failure)."""
+    from wellcheck.errors import ExitStatus
+
+    error = part.error
+    if error is not None and error.exit_status is not ExitStatus.INCOMPLETE:
+        return ScanTarget("", label=part.label, error=str(error))
+    if error is not None:
+        skipped = (SkippedCheck(source="lambda", reason=str(error)),)
+        return ScanTarget("", label=part.label, checks=(check,), skipped=skipped)
+    if part.zip_path is None:
+        reason = part.not_scannable_reason or "no code to download"
+        skipped = (SkippedCheck(source="lambda", reason=reason),)
+        return ScanTarget("", label=part.label, checks=(check,), skipped=skipped)
+    return ScanTarget(str(part.zip_path), label=part.label, checks=(check,))

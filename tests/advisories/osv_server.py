@@ -3,7 +3,8 @@
 Endpoints: POST /v1/querybatch, GET /v1/vulns/{id}, POST /v1/query (pip-audit's
 OsvService), GET /export.zip.  Faults are queued per endpoint and consumed one
 per request: "429:<retry-after>", "500", "503", "400", "truncated", "close"
-(drop the connection), "slow:<seconds>" (sleep before answering).
+(drop the connection), "slow:<seconds>" (sleep before answering), "drip:<seconds>"
+(send half the body, then sleep before the rest).
 ``failing_names``: a querybatch request asking about any of these names always fails (500).
 """
 
@@ -118,6 +119,18 @@ class OsvServer:
                     kind, _, arg = fault.partition(":")
                     if kind == "slow":
                         time.sleep(float(arg))
+                    elif kind == "drip":
+                        status, body = answer()
+                        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+                        half = len(payload) // 2
+                        self.send_response(status)
+                        self.send_header("Content-Length", str(len(payload)))
+                        self.end_headers()
+                        self.wfile.write(payload[:half])
+                        self.wfile.flush()
+                        time.sleep(float(arg))
+                        self.wfile.write(payload[half:])
+                        return
                     elif kind == "close":
                         self.close_connection = True
                         self.connection.close()

@@ -65,18 +65,24 @@ def test_import_zip_built_in_the_test(tmp_path: Path) -> None:
         }
 
 
-def test_yaml_records_are_skipped_with_a_note_when_pyyaml_is_absent(tmp_path: Path) -> None:
+def test_yaml_records_are_read_when_pyyaml_is_present_else_skipped(tmp_path: Path) -> None:
+    src = write_records(tmp_path / "recs", REQ)
+    (src / "PYSEC-1.yaml").write_text(
+        "id: PYSEC-1\nmodified: 2024-05-01T10:00:00Z\n"
+        "affected:\n- package: {ecosystem: PyPI, name: six}\n"
+        "  ranges:\n  - type: ECOSYSTEM\n    events: [{introduced: '0'}]\n"
+    )
+    report = import_path(src, tmp_path / "db.sqlite3")
     try:
         import yaml  # noqa: F401
     except ImportError:
-        pass
+        assert report.record_count == 1 and report.skipped == 1
+        assert any("PyYAML" in note for note in report.notes)
     else:
-        pytest.skip("PyYAML installed: .yaml records are read")
-    src = write_records(tmp_path / "recs", REQ)
-    (src / "PYSEC-1.yaml").write_text("id: PYSEC-1\n")
-    report = import_path(src, tmp_path / "db.sqlite3")
-    assert report.record_count == 1 and report.skipped == 1
-    assert any("PyYAML" in note for note in report.notes)
+        assert report.record_count == 2 and report.skipped == 0
+        result = OfflineSource(tmp_path / "db.sqlite3").query([("six", "1.16.0")])
+        (adv,) = result.advisories[("six", "1.16.0")]
+        assert (adv.id, adv.modified) == ("PYSEC-1", "2024-05-01T10:00:00Z")
 
 
 def test_fixture_records_import(tmp_path: Path) -> None:
@@ -185,20 +191,51 @@ def test_download_streams_with_progress_and_checks_the_hash(
     osv_server: OsvServer, tmp_path: Path
 ) -> None:
     osv_server.export = b"x" * 200_000
+    url = f"{osv_server.url}/export.zip"
+    part = tmp_path / "export.part"
     seen: list[tuple[int, int | None]] = []
-    part, digest = download_export(
-        f"{osv_server.url}/export.zip", tmp_path, progress=lambda d, t: seen.append((d, t))
-    )
+    digest = download_export(url, part, progress=lambda d, t: seen.append((d, t)))
     assert part.read_bytes() == osv_server.export
     assert seen[-1] == (200_000, 200_000) and len(seen) > 1
     part.unlink()
     with pytest.raises(DatabaseError, match="rejected"):
-        download_export(f"{osv_server.url}/export.zip", tmp_path, sha256="0" * 64)
+        download_export(url, part, sha256="0" * 64)
+    assert not part.exists()
     osv_server.inject("export", "500")  # retried, then served
     fast = RetryPolicy(attempts=2, backoff=0.01)
-    part, again = download_export(
-        f"{osv_server.url}/export.zip", tmp_path, sha256=digest, policy=fast
-    )
-    assert again == digest
-    part.unlink()
-    assert not list(tmp_path.iterdir())
+    assert download_export(url, part, sha256=digest, policy=fast) == digest
+
+
+UPDATER = """
+import sys
+from pathlib import Path
+from wellcheck.advisories.index import update_from_url
+update_from_url(sys.argv[1], Path(sys.argv[2]))
+"""
+
+
+def test_killed_update_leaves_the_old_index_usable(osv_server: OsvServer, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    import_path(write_records(tmp_path / "old", REQ), db)
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(300):
+            zf.writestr(f"R-{i}.json", json.dumps(OLD).replace("PYSEC-9", f"R-{i}"))
+    osv_server.export = archive.read_bytes()
+    osv_server.inject("export", "drip:30")
+    url = f"{osv_server.url}/export.zip"
+    proc = subprocess.Popen([sys.executable, "-c", UPDATER, url, str(db)])
+    deadline = time.monotonic() + 20
+    while not list(tmp_path.glob("db.sqlite3.download-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert list(tmp_path.glob("db.sqlite3.download-*")), "the download never started"
+    proc.kill()
+    proc.wait()
+    source = OfflineSource(db)
+    assert source.status.record_count == 1  # the old index, untouched
+    source.close()
+    if os.name == "posix":  # the next update breaks the dead lock and removes the partial file
+        from wellcheck.advisories.index import update_from_url
+
+        assert update_from_url(url, db).record_count == 300
+        assert sorted(p.name for p in tmp_path.glob("db.sqlite3*")) == ["db.sqlite3"]

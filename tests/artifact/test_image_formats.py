@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from imagebuilder import (
 from wellcheck.artifact.base import EntryKind
 from wellcheck.artifact.image import ImageReader, open_image
 from wellcheck.artifact.limits import Limits
-from wellcheck.errors import ArtifactError
+from wellcheck.errors import ArtifactError, HostileArtifactError
 
 LIMITS = Limits()
 SITE = "usr/local/lib/python3.11/site-packages"
@@ -41,6 +42,11 @@ def _check_two_layers(path: Path, kind: str) -> None:
         assert tree.read_bytes("etc/os-release") == b"ID=debian\n"
         assert tree.chain == ()
         assert info.python_version == "3.11"
+        if path.is_file():
+            assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+            assert info.size == path.stat().st_size
+        else:
+            assert info.sha256 is None
 
 
 @pytest.mark.parametrize("compression", [None, "gzip", "zstd"])
@@ -168,3 +174,28 @@ def test_a_missing_layer_blob_is_an_input_error(tmp_path: Path) -> None:
     biggest.unlink()
     with pytest.raises(ArtifactError, match="missing"):
         open_image(str(oci), LIMITS)
+
+
+def test_open_artifact_routes_images_here_by_content(tmp_path: Path) -> None:
+    from wellcheck.artifact import open_artifact
+
+    tar = build_oci_tar(tmp_path / "image.bin", LAYERS, "zstd")  # the name says nothing
+    with open_artifact(str(tar)) as opened:
+        assert opened.info.kind == "oci-layout"
+    with open_artifact(str(build_oci_layout(tmp_path / "oci", LAYERS))) as opened:
+        assert opened.info.kind == "oci-layout"
+
+
+def test_an_oci_blob_linking_out_of_the_layout_is_hostile(tmp_path: Path) -> None:
+    oci = build_oci_layout(tmp_path / "oci", LAYERS, "gzip")
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"not yours")
+    blob = max((oci / "blobs" / "sha256").iterdir(), key=lambda p: p.stat().st_size)
+    blob.unlink()
+    try:
+        blob.symlink_to(secret)
+    except OSError:  # Windows without the symlink privilege
+        pytest.skip("cannot create symlinks here")
+    with pytest.raises(HostileArtifactError) as caught:
+        open_image(str(oci), LIMITS)
+    assert caught.value.rule == "link-escape"

@@ -163,3 +163,10 @@ def test_limits_object_is_passed_through(tmp_path: Path) -> None:
     path = write(tmp_path / "f.zip", function_zip())
     with pytest.raises(ArtifactError, match="max_members"):
         open_artifact(path, Limits(max_members=3))
+
+
+def test_digest_is_available_after_close(tmp_path: Path) -> None:
+    data = function_zip()
+    opened = open_artifact(write(tmp_path / "f.zip", data))
+    opened.close()
+    assert opened.info.sha256 == hashlib.sha256(data).hexdigest()

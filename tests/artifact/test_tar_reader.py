@@ -15,6 +15,7 @@ from imagebuilder import Symlink, compress, layer_tar
 
 from wellcheck.artifact.inflate import decompress_to_file
 from wellcheck.artifact.limits import Limits
+from wellcheck.artifact.tarheader import SizeWatch
 from wellcheck.artifact.tarsafe import (
     Budget,
     Compression,
@@ -183,3 +184,49 @@ def test_fuzz_damaged_archives_only_ever_raise_artifact_errors(data: st.DataObje
                     assert len(_read(path, member)) == member.size
         except ArtifactError:
             pass
+
+
+def _feed(watch: SizeWatch, data: bytes, cuts: list[int]) -> None:
+    at = 0
+    for cut in sorted(cuts):
+        watch.feed(data[at:cut])
+        at = max(at, cut)
+    watch.feed(data[at:])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    members=st.lists(
+        st.tuples(st.integers(1, 150), st.integers(0, 3000), st.booleans()), max_size=6
+    ),
+    fmt=st.sampled_from([tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT]),
+    cuts=st.lists(st.integers(0, 40_000), max_size=8),
+)
+def test_the_size_watch_keeps_step_with_any_tar(
+    members: list[tuple[int, int, bool]], fmt: int, cuts: list[int]
+) -> None:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=fmt) as tar:
+        for index, (name_length, size, pax) in enumerate(members):
+            name = f"{index}/" + "n" * (name_length if fmt != tarfile.USTAR_FORMAT else 90)
+            info = tarfile.TarInfo(name)
+            info.size = size
+            if pax and fmt == tarfile.PAX_FORMAT:
+                info.pax_headers = {"comment": "é" * size}
+            tar.addfile(info, io.BytesIO(bytes(size)))
+    watch = SizeWatch(LIMITS, "t")
+    _feed(watch, out.getvalue(), cuts)
+    assert watch.finished
+
+
+def test_a_member_past_the_cap_stops_inflation_at_its_header() -> None:
+    data = compress(layer_tar({"a.py": b"x", "big.bin": bytes(range(256)) * 40_000}), "gzip")
+    out = io.BytesIO()
+    limits = Limits(max_member_size=1024 * 1024)
+    with pytest.raises(LimitExceededError) as caught:
+        decompress_to_file(
+            io.BytesIO(data), Compression.GZIP, out, Budget(limits), "l", tar_inside=True
+        )
+    assert caught.value.rule == "max_member_size"
+    assert caught.value.member == "big.bin"
+    assert out.tell() <= 1024 * 1024  # nothing past the chunk holding the header

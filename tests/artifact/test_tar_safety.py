@@ -7,6 +7,8 @@ was written next to the artifact and that the private temp dir is gone.
 from __future__ import annotations
 
 import gzip
+import io
+import json
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -195,3 +197,66 @@ def test_a_truncated_image_archive_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:6000])
     with pytest.raises(ArtifactError):
         open_image(str(path), LIMITS)
+
+
+def _outer(tmp_path: Path, members: list[tuple[str, bytes | str]]) -> str:
+    """An image archive written by hand: bytes are files, str are symlink targets."""
+    path = tmp_path / "img.tar"
+    with tarfile.open(path, "w") as tar:
+        for name, value in members:
+            info = tarfile.TarInfo(name)
+            if isinstance(value, str):
+                info.type, info.linkname = tarfile.SYMTYPE, value
+                tar.addfile(info)
+            else:
+                info.size = len(value)
+                tar.addfile(info, io.BytesIO(value))
+    return str(path)
+
+
+def _manifest(layers: list[str]) -> bytes:
+    return json.dumps([{"Config": "c.json", "Layers": layers}]).encode()
+
+
+def test_manifest_paths_that_climb_out_are_hostile(tmp_path: Path) -> None:
+    path = _outer(tmp_path, [("c.json", b"{}"), ("manifest.json", _manifest(["../../l.tar"]))])
+    with pytest.raises(HostileArtifactError) as caught:
+        open_image(path, LIMITS)
+    assert caught.value.rule == "path-traversal"
+
+
+def test_archive_symlinks_are_followed_only_inside_the_archive(tmp_path: Path) -> None:
+    layer = layer_tar({"app.py": b"shared"})
+    members: list[tuple[str, bytes | str]] = [
+        ("a/layer.tar", layer),
+        ("b/layer.tar", "../a/layer.tar"),  # how docker save stores a repeated layer
+        ("c.json", b"{}"),
+        ("manifest.json", _manifest(["a/layer.tar", "b/layer.tar"])),
+    ]
+    with open_image(_outer(tmp_path, members), LIMITS) as opened:
+        assert opened.trees[0].read_bytes("app.py") == b"shared"
+        assert len(opened.info.layers) == 2
+    members[1] = ("b/layer.tar", "../../../etc/passwd")
+    with pytest.raises(HostileArtifactError) as caught:
+        open_image(_outer(tmp_path, members), LIMITS)
+    assert caught.value.rule == "link-escape"
+
+
+def test_oci_digests_that_are_not_digests_are_hostile(tmp_path: Path) -> None:
+    index = {"schemaVersion": 2, "manifests": [{"digest": "sha256:../../../etc/passwd"}]}
+    members: list[tuple[str, bytes | str]] = [
+        ("oci-layout", b'{"imageLayoutVersion": "1.0.0"}'),
+        ("index.json", json.dumps(index).encode()),
+    ]
+    with pytest.raises(HostileArtifactError) as caught:
+        open_image(_outer(tmp_path, members), LIMITS)
+    assert caught.value.rule == "invalid-digest"
+
+
+@pytest.mark.parametrize(
+    "manifest", [b"not json", b"[]", b'[{"Config": 1}]', b'{"Layers": []}', bytes(range(256))]
+)
+def test_malformed_manifests_are_input_errors(tmp_path: Path, manifest: bytes) -> None:
+    path = _outer(tmp_path, [("manifest.json", manifest)])
+    with pytest.raises(ArtifactError, match=r"manifest\.json"):
+        open_image(path, LIMITS)

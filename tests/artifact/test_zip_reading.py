@@ -7,10 +7,14 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from zipkit import RawMember, raw_zip, symlink, zip_bytes
 
 from wellcheck.artifact import open_artifact
-from wellcheck.artifact.base import EntryKind
+from wellcheck.artifact.base import EntryKind, Tree
+from wellcheck.artifact.common import ChildIndex
+from wellcheck.artifact.memory import MemoryTree
 from wellcheck.errors import ArtifactError
 
 
@@ -71,3 +75,17 @@ def test_members_can_be_hashed_from_several_threads(tmp_path: Path) -> None:
         assert digests == {
             name: (hashlib.sha256(data).hexdigest(), len(data)) for name, data in files.items()
         }
+
+
+segment = st.sampled_from(["a", "b", "pkg", "x.dist-info", "m.py"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(segment, min_size=1, max_size=4).map("/".join), max_size=25))
+def test_child_index_lists_what_the_reference_listing_does(paths: list[str]) -> None:
+    tree = MemoryTree(dict.fromkeys(paths, b""))
+    index = ChildIndex(tree.entries())
+    directories = {""} | {p.rsplit("/", 1)[0] for p in paths if "/" in p} | {"nope"}
+    for directory in sorted(directories):
+        expected = {(e.path, e.kind) for e in Tree.iter_dir(tree, directory)}
+        assert {(e.path, e.kind) for e in index.iter_dir(directory)} == expected

@@ -256,3 +256,22 @@ def test_a_terminal_gets_the_table_in_colour_unless_no_color(workdir: Path) -> N
     plain = run_on_a_tty(workdir, {"NO_COLOR": "1"})
     assert "GHSA-j8r2-6x86-q33q" in plain
     assert "\x1b[" not in plain
+
+
+def test_config_file_sets_fail_on_and_ignore_file_and_flags_win(
+    workdir: Path, wellcheck: Runner
+) -> None:
+    config_dir = workdir / "project"
+    config_dir.mkdir(exist_ok=True)
+    config = config_dir / "wellcheck.toml"
+    config.write_text('fail-on = "medium"\n', encoding="utf-8")
+    assert wellcheck(workdir, "function.zip", "--config", str(config)).returncode == 1
+    flagged = wellcheck(workdir, "function.zip", "--config", str(config), "--fail-on", "high")
+    assert flagged.returncode == 0
+    (config_dir / "ignore.toml").write_text(
+        '[[ignore]]\nid = "GHSA-j8r2-6x86-q33q"\nreason = "no proxies"\n', encoding="utf-8"
+    )
+    config.write_text('fail-on = "medium"\nignore-file = "ignore.toml"\n', encoding="utf-8")
+    proc = wellcheck(workdir, "function.zip", "--config", str(config))
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["verdict"]["ignored"] == 1

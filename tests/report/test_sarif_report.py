@@ -93,3 +93,29 @@ def test_schema_catches_an_invalid_level(
     log = render(findings_scan)
     log["runs"][0]["results"][0]["level"] = "critical"
     assert not validator.is_valid(log)
+
+
+def test_a_signal_rule_about_several_packages_is_described_generically() -> None:
+    from dataclasses import replace
+
+    from wellcheck.models import ArtifactInfo, ArtifactResult, Finding, Severity
+    from wellcheck.policy import FailOn, decide
+
+    first = Finding(
+        kind="typosquat",
+        rule="WC-TYPO-SWAP",
+        package="reqeusts",
+        version="0.0.1",
+        severity=Severity.HIGH,
+        title="reqeusts imitates requests",
+    )
+    second = replace(first, package="urlib3", title="urlib3 imitates urllib3")
+    result = ArtifactResult(ArtifactInfo("f.zip", "lambda-zip"), (), (first, second))
+    outcome = ScanOutcome((result,))
+    run = render((outcome, decide(outcome, FailOn.HIGH)))["runs"][0]
+    (rule,) = run["tool"]["driver"]["rules"]
+    assert rule["shortDescription"]["text"] == "wellcheck typosquat signal WC-TYPO-SWAP"
+    assert [r["message"]["text"] for r in run["results"]] == [
+        "reqeusts 0.0.1: WC-TYPO-SWAP: reqeusts imitates requests.",
+        "urlib3 0.0.1: WC-TYPO-SWAP: urlib3 imitates urllib3.",
+    ]

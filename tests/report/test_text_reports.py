@@ -11,8 +11,8 @@ def test_markdown_has_verdict_counts_and_a_findings_table(findings_scan: Scan) -
     text = get_reporter("markdown").render(*findings_scan)
     first = text.splitlines()[0]
     assert first.startswith("## wellcheck :x: FAIL")
-    assert "| Critical | High | Medium | Low | Info | Unknown |" in text
-    assert "| 0 | 2 | 1 | 0 | 0 | 1 |" in text
+    assert "| Critical | High | Medium | Unknown | Low | Info |" in text
+    assert "| 0 | 2 | 1 | 1 | 0 | 0 |" in text
     row = next(line for line in text.splitlines() if "GHSA-j8r2-6x86-q33q" in line)
     assert "| requests | 2.25.1 |" in row
     assert "| 2.31.0 |" in row

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Finding, Person, Severity
 from wellcheck.pipeline import Inventory
 
@@ -138,3 +140,16 @@ def advisory(**kw: object) -> Finding:
     }
     fields.update(kw)
     return Finding(**fields)  # type: ignore[arg-type]
+
+
+def spdx_tools_errors(text: str, directory: Path) -> list[str]:
+    """What the official SPDX tools (spdx-tools, a dev dependency) find wrong."""
+    import pytest
+
+    pytest.importorskip("spdx_tools")
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    path = directory / "document.spdx.json"
+    path.write_text(text, encoding="utf-8")
+    return [m.validation_message for m in validate_full_spdx_document(parse_file(str(path)))]

@@ -55,6 +55,14 @@ def test_every_demo_artifact_sbom_validates(
     validate_sbom(render_sbom(list(demo.values()), fmt, spec=spec), fmt, spec=spec)
 
 
+def test_demo_spdx_passes_the_official_spdx_tools(
+    demo: dict[str, Inventory], tmp_path: Path
+) -> None:
+    from sbom_factories import spdx_tools_errors
+
+    assert spdx_tools_errors(render_sbom(list(demo.values()), "spdx-json"), tmp_path) == []
+
+
 def test_demo_image_components_carry_their_layer(demo: dict[str, Inventory]) -> None:
     image = next(inv for inv in demo.values() if inv.artifact.layers)
     doc = json.loads(render_sbom([image], "cyclonedx-json"))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sbom_factories import demo_components, demo_inventory, dist
+from sbom_factories import demo_components, demo_inventory, dist, spdx_tools_errors
 
 from wellcheck.errors import OutputError
 from wellcheck.models import ArtifactInfo
@@ -145,3 +146,17 @@ def test_checker_catches_broken_documents(mutate: Any, message: str) -> None:
     assert any(message in e for e in errors)
     with pytest.raises(OutputError):
         validate_sbom(json.dumps(doc), "spdx-json")
+
+
+def test_the_official_spdx_tools_accept_the_document(tmp_path: Path) -> None:
+    inventories = [demo_inventory(), demo_inventory(path="img.tar", kind="docker-archive")]
+    for reproducible in (False, True):
+        assert (
+            spdx_tools_errors(render_spdx(inventories, reproducible=reproducible), tmp_path) == []
+        )
+
+
+def test_the_official_spdx_tools_do_catch_mistakes(tmp_path: Path) -> None:
+    doc = json.loads(render_spdx([demo_inventory()]))
+    doc["packages"][1]["licenseDeclared"] = "MIT or whatever I like"
+    assert spdx_tools_errors(json.dumps(doc), tmp_path)

@@ -323,3 +323,14 @@ def urllib3_install_at_root() -> tuple[Files, Component]:
         {"urllib3/__init__.py": b"__version__ = '2.2.2'\n", "urllib3/poolmanager.py": b"X = 1\n"},
         site="",
     )
+
+
+def test_an_unpacked_directory_is_checked_with_threads(tmp_path: Path) -> None:
+    files, _ = requests_install(site="")
+    files["requests/api.py"] = b"def get(url):\n    return 'http://evil' + url\n"
+    for name, data in files.items():
+        target = tmp_path / "fn" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    (result,) = scan_artifacts([str(tmp_path / "fn")], [IntegrityCheck(workers=2)]).results
+    assert [(f.rule, f.package) for f in result.findings] == [("WC-INTEG-MODIFIED", "requests")]

@@ -153,3 +153,15 @@ def test_refresh_from_the_real_dataset_via_cli(cache: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "15000 projects" in proc.stdout
     assert load_popular().rank("boto3") == 1
+
+
+def test_popular_show_names_the_list_in_use(cache: Path) -> None:
+    env = {**os.environ, "WELLCHECK_CACHE_DIR": str(cache)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "wellcheck", "popular", "show"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "from bundled" in proc.stdout

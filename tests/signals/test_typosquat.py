@@ -42,6 +42,7 @@ CASES = [
     ("keyboard", "selenijm", "selenium", "selenium"),
     ("lookalike", "jeIlyfish", "jellyfish", "jellyfish"),
     ("lookalike", "nurnpy", "numpy", "numpy"),
+    ("lookalike", "c0lorama", "colorama", "colorama"),
     ("lookalike", "setuptoo1s", "setuptools", "setuptools"),
     ("doubled-letter", "matplottlib", "matplotlib", "matplotlib"),
     ("dropped-letter", "urlib3", "urllib3", "urllib3"),
@@ -114,6 +115,17 @@ def test_allowlist_exempts_named_pairs() -> None:
     assert not det.check("reqeusts").suspect
     assert not det.check("colourama").suspect
     assert det.check("requestss").suspect
+
+
+def test_user_allowlist_file_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allow = tmp_path / "allow.txt"
+    allow.write_text("# reviewed 2026-11\nreqeusts=requests\n", encoding="utf-8")
+    monkeypatch.setenv("WELLCHECK_TYPO_ALLOWLIST", str(allow))
+    det = TyposquatDetector(PopularList("d", "t", tuple(NAMES)))
+    assert not det.check("reqeusts").suspect
+    assert det.check("colourama").suspect
 
 
 def _component(name: str, kind: ComponentKind = ComponentKind.DIST_INFO) -> Component:
@@ -208,6 +220,10 @@ def test_cli_top_semantics(tmp_path: Path) -> None:
     proc = _cli("typosquat", "boto", "--top", "100", "--format", "json", cache=tmp_path)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)[0]["target"] == "boto3"
+
+
+def test_cli_allow_option_exempts_a_name(tmp_path: Path) -> None:
+    assert _cli("typosquat", "reqeusts", "--allow", "reqeusts", cache=tmp_path).returncode == 0
 
 
 def test_cli_corrupt_user_list_is_an_incomplete_result(tmp_path: Path) -> None:

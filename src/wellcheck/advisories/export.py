@@ -7,6 +7,7 @@ are read only when PyYAML is importable, otherwise counted as skipped.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import logging
@@ -43,7 +44,7 @@ def _decode(data: bytes, name: str, counts: ReadCounts, yaml_ok: bool) -> dict[s
         if name.endswith((".yaml", ".yml")):
             import yaml  # type: ignore[import-untyped, unused-ignore]
 
-            obj = yaml.safe_load(data)
+            obj = _plain(yaml.safe_load(data))
         else:
             obj = json.loads(data)
     except Exception:  # malformed member: count it, keep going
@@ -54,6 +55,21 @@ def _decode(data: bytes, name: str, counts: ReadCounts, yaml_ok: bool) -> dict[s
         return None
     assert isinstance(obj, dict)  # narrowed by is_valid_record
     return obj
+
+
+def _plain(value: Any) -> Any:
+    """YAML timestamps (unquoted ``modified: 2024-01-01T00:00:00Z``) back to RFC 3339 text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def _yaml_available() -> bool:
@@ -124,21 +140,21 @@ def export_url(explicit: str | None = None) -> str:
 
 def download_export(
     url: str,
-    directory: Path,
+    part: Path,
     *,
     sha256: str | None = None,
     progress: Progress | None = None,
     policy: RetryPolicy | None = None,
-) -> tuple[Path, str]:
-    """Stream ``url`` to a private temp file in ``directory``; (path, sha256 hex).
+) -> str:
+    """Stream ``url`` into the file ``part``; return its sha256 hex digest.
 
-    SourceError when the download fails; DatabaseError (and no file left) when
-    ``sha256`` is given and does not match.  The caller deletes the file.
+    SourceError when the download fails; DatabaseError when ``sha256`` is given
+    and does not match.  On failure no file is left; on success the caller
+    deletes ``part`` once it is imported.
     """
     import requests
 
-    directory.mkdir(parents=True, exist_ok=True)
-    part = directory / f"osv-export.zip.part-{os.getpid()}"
+    part.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     done = 0
     try:
@@ -169,4 +185,4 @@ def download_export(
         raise DatabaseError(
             f"downloaded export from {url} has sha256 {hexdigest}, expected {sha256}; rejected"
         )
-    return part, hexdigest
+    return hexdigest

@@ -19,7 +19,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,19 +112,31 @@ def _fill(conn: sqlite3.Connection, records: Iterable[Mapping[str, Any]]) -> tup
     return len(ids), withdrawn, newest
 
 
+@contextlib.contextmanager
+def writer_lock(dest: Path) -> Iterator[None]:
+    """Hold ``<index>.lock`` and remove what killed writers left beside the index."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(dest.with_name(f"{dest.name}.lock")):
+        for pattern in (f"{dest.name}.tmp-*", f"{dest.name}.download-*"):
+            for leftover in dest.parent.glob(pattern):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()  # we hold the lock: nobody else is writing it
+        yield
+
+
 def build_index(
     records: Iterable[Mapping[str, Any]],
     dest: Path,
     *,
     source: str,
     source_sha256: str | None = None,
+    locked: bool = False,
 ) -> tuple[int, int]:
-    """Build a new index from ``records`` and rename it over ``dest``: (count, withdrawn)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(dest.with_name(f"{dest.name}.lock")):
-        for leftover in dest.parent.glob(f"{dest.name}.tmp-*"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()  # from a killed writer: we hold the lock
+    """Build a new index from ``records`` and rename it over ``dest``: (count, withdrawn).
+
+    ``locked``: the caller already holds ``writer_lock(dest)``.
+    """
+    with contextlib.nullcontext() if locked else writer_lock(dest):
         tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
         try:
             count, withdrawn = _build(records, tmp, source, source_sha256)
@@ -170,13 +182,22 @@ def _build(
 
 
 def import_path(
-    path: Path, dest: Path, *, source: str | None = None, source_sha256: str | None = None
+    path: Path,
+    dest: Path,
+    *,
+    source: str | None = None,
+    source_sha256: str | None = None,
+    locked: bool = False,
 ) -> ImportReport:
     """Import an OSV all.zip or a directory of records into the index at ``dest``."""
     counts = ReadCounts()
     sha = source_sha256 or (file_sha256(path) if path.is_file() else None)
     count, withdrawn = build_index(
-        read_records(path, counts), dest, source=source or str(path), source_sha256=sha
+        read_records(path, counts),
+        dest,
+        source=source or str(path),
+        source_sha256=sha,
+        locked=locked,
     )
     return ImportReport(
         path=str(dest),
@@ -266,13 +287,16 @@ def update_from_url(
 ) -> ImportReport:
     """Download an OSV export beside ``dest``, then import it atomically.
 
-    SourceError if the download fails, DatabaseError on a sha256 mismatch; in
-    both cases the existing index is left as it was.
+    The writer lock is held throughout, so two updates never race.  SourceError
+    if the download fails, DatabaseError on a sha256 mismatch; in both cases
+    (and if the process is killed) the existing index is left as it was.
     """
     from wellcheck.advisories.export import download_export
 
-    part, digest = download_export(url, dest.parent, sha256=sha256, progress=progress)
-    try:
-        return import_path(part, dest, source=url, source_sha256=digest)
-    finally:
-        part.unlink(missing_ok=True)
+    with writer_lock(dest):
+        part = dest.with_name(f"{dest.name}.download-{os.getpid()}")
+        digest = download_export(url, part, sha256=sha256, progress=progress)
+        try:
+            return import_path(part, dest, source=url, source_sha256=digest, locked=True)
+        finally:
+            part.unlink(missing_ok=True)

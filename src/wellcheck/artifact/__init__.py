@@ -14,7 +14,7 @@ from typing import cast
 from wellcheck.artifact.base import ArtifactReader, OpenedArtifact
 from wellcheck.artifact.directory import DirectoryReader, is_oci_layout
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
-from wellcheck.artifact.zipreader import ZipReader
+from wellcheck.artifact.zipreader import SelfExtractingZipReader, ZipReader
 from wellcheck.errors import ArtifactError
 
 __all__ = ["open_artifact"]
@@ -58,7 +58,12 @@ def _image_reader() -> ArtifactReader | None:
     return None if reader_class is None else cast(ArtifactReader, reader_class())
 
 
-_READERS: tuple[ArtifactReader, ...] = (DirectoryReader(), ZipReader(), _ImageReaderProxy())
+_READERS: tuple[ArtifactReader, ...] = (
+    DirectoryReader(),
+    ZipReader(),
+    _ImageReaderProxy(),
+    SelfExtractingZipReader(),
+)
 
 
 def open_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> OpenedArtifact:

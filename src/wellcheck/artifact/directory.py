@@ -145,17 +145,17 @@ class DirectoryReader(ArtifactReader):
         return Path(path).is_dir() and not is_oci_layout(path)
 
     def open(self, path: str, limits: Limits) -> OpenedArtifact:
-        from wellcheck.artifact.nested import find_nested
+        from wellcheck.artifact.nested import find_nested, tree_warnings
         from wellcheck.artifact.zipreader import classify
 
         budget = Budget(limits)
         tree = DirectoryTree(path, limits, budget)
         _, python = classify(tree.entries())
-        trees, not_scanned, warnings = find_nested(tree, limits, 0, budget)
+        trees, not_scanned = find_nested(tree, limits, 0, budget)
         info = ArtifactInfo(
             path=path,
             kind="directory",
             python_version=python,
-            warnings=(*tree.warnings, *warnings),
+            warnings=tuple(tree_warnings([tree, *trees])),
         )
         return OpenedArtifact(info, [tree, *trees], not_scanned)

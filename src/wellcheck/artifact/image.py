@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from wellcheck.artifact.base import ArtifactReader, Entry, OpenedArtifact
+from wellcheck.artifact.base import ArtifactReader, Entry, OpenedArtifact, Tree
 from wellcheck.artifact.imagesource import (
     DirectorySource,
     ImageSource,
@@ -76,18 +76,29 @@ class ImageReader(ArtifactReader):
 
 
 def open_image(path: str, limits: Limits) -> OpenedArtifact:
-    """Open an image (file or OCI directory) into one merged Tree; see the module doc."""
+    """Open an image (file or OCI directory) into one merged Tree; see the module doc.
+
+    A file's sha256 is computed in a background thread while the layers are
+    catalogued; ``info.sha256`` waits for it when first read.
+    """
+    from wellcheck.artifact.digest import BackgroundDigest, DigestingArtifact
+
     workdir = tempfile.mkdtemp(prefix="wellcheck-image-")
+    digest = None if Path(path).is_dir() else BackgroundDigest(path)
     try:
-        return _open(path, limits, workdir)
+        info, tree = _open(path, limits, workdir)
     except BaseException:
+        if digest is not None:
+            digest.cancel()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
+    if digest is None:
+        return OpenedArtifact(info, [tree], [])
+    return DigestingArtifact(info, [tree], [], digest)
 
 
-def _open(path: str, limits: Limits, workdir: str) -> OpenedArtifact:
+def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
     budget = Budget(limits)
-    sha256: str | None = None
     size: int | None = None
     source: ImageSource
     tar_path: str | None = None
@@ -95,8 +106,8 @@ def _open(path: str, limits: Limits, workdir: str) -> OpenedArtifact:
         source = DirectorySource(path)
     else:
         size = Path(path).stat().st_size
-        sha256 = _sha256(path)
-        tar_path = _uncompressed(path, size, workdir, budget)
+        # the outer stream has its own budget: the layers inside it are counted again
+        tar_path = _uncompressed(path, size, workdir, Budget(limits))
         source = TarSource(tar_path, path, limits)
     plan = _plan(source, limits, tar_path)
     if len(plan.layers) > limits.max_layers:
@@ -115,31 +126,21 @@ def _open(path: str, limits: Limits, workdir: str) -> OpenedArtifact:
         members = iter_members(where.file, where.offset, where.size, limits, budget, label)
         builder.apply(index, members, index, label)
     tree = builder.build(tuple(digests), sources, workdir)
-    warnings = [*plan.warnings, *builder.warnings]
     info = ArtifactInfo(
         path=path,
         kind=plan.kind,
-        sha256=sha256,
         size=size,
         layers=tuple(d for d in digests if d is not None),
         python_version=python_version(plan.config, tree.entries()),
-        warnings=tuple(warnings),
+        warnings=(*plan.warnings, *builder.warnings),
     )
-    return OpenedArtifact(info, [tree], [])
+    return info, tree
 
 
 def _whole(path: str | None) -> Location:
     if path is None:
         raise ArtifactError("internal: a root-filesystem tar without a file")
     return Location(path, 0, Path(path).stat().st_size)
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _head(where: Location) -> bytes:
@@ -155,7 +156,7 @@ def _uncompressed(path: str, size: int, workdir: str, budget: Budget) -> str:
     if kind is Compression.NONE:
         return path
     dest = str(Path(workdir) / "outer.tar")
-    with open_slice(path, 0, size, path) as src, Path(dest).open("xb") as out:
+    with open_slice(path, 0, size, path, 4096) as src, Path(dest).open("xb") as out:
         decompress_to_file(src, kind, out, budget, path)
     if sniff(_head(Location(dest, 0, Path(dest).stat().st_size))) is not Compression.NONE:
         raise ArtifactError(f"{path}: the {kind} stream does not hold a tar archive")
@@ -175,10 +176,10 @@ def _layer_tar(where: Location, label: str, workdir: str, index: int, budget: Bu
         return where
     dest = str(Path(workdir) / f"layer-{index}.tar")
     with (
-        open_slice(where.file, where.offset, where.size, label) as src,
+        open_slice(where.file, where.offset, where.size, label, 4096) as src,
         Path(dest).open("xb") as out,
     ):
-        written = decompress_to_file(src, kind, out, budget, label)
+        written = decompress_to_file(src, kind, out, budget, label, tar_inside=True)
     return Location(dest, 0, written)
 
 
@@ -189,7 +190,8 @@ def _plan(source: ImageSource, limits: Limits, tar_path: str | None) -> _Plan:
         return _oci_plan(source, limits)
     if tar_path is None:
         raise ArtifactError(f"{source.label}: no oci-layout file in the directory")
-    return _Plan("tar", [("", None, None)])
+    note = "no image manifest (manifest.json, oci-layout): read as one root filesystem"
+    return _Plan("tar", [("", None, None)], warnings=[note])
 
 
 def _docker_plan(source: ImageSource, limits: Limits) -> _Plan:

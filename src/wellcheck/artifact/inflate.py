@@ -11,6 +11,7 @@ import io
 import zlib
 from typing import IO, BinaryIO, cast
 
+from wellcheck.artifact.tarheader import SizeWatch
 from wellcheck.artifact.tarsafe import GZIP_MAGIC, ZSTD_MAGIC, Budget, Compression
 from wellcheck.errors import ArtifactError, LimitExceededError
 
@@ -19,15 +20,23 @@ _RATIO_FLOOR = 1024 * 1024  # the ratio limit applies above this many output byt
 
 
 def decompress_to_file(
-    source: BinaryIO, kind: Compression, dest: BinaryIO, budget: Budget, label: str
+    source: BinaryIO,
+    kind: Compression,
+    dest: BinaryIO,
+    budget: Budget,
+    label: str,
+    *,
+    tar_inside: bool = False,
 ) -> int:
     """Inflate ``source`` (gzip or zstd, read to its end) into ``dest``.
 
     Every output byte is counted against the total-size budget and the ratio
     limit as it is produced; truncated or corrupt streams raise ArtifactError.
-    Returns the number of bytes written.
+    With ``tar_inside`` a tar member past ``max_member_size`` stops the inflation
+    at its header.  Returns the number of bytes written.
     """
-    sink = _Sink(dest, budget, label)
+    watch = SizeWatch(budget.limits, label) if tar_inside else None
+    sink = _Sink(dest, budget, label, watch)
     counter = _CountingReader(source)
     if kind is Compression.GZIP:
         _gunzip(counter, sink, label)
@@ -58,8 +67,9 @@ class _CountingReader(io.RawIOBase):
 
 
 class _Sink:
-    def __init__(self, dest: BinaryIO, budget: Budget, label: str) -> None:
+    def __init__(self, dest: BinaryIO, budget: Budget, label: str, watch: SizeWatch | None) -> None:
         self.dest, self.budget, self.label, self.written = dest, budget, label, 0
+        self.watch = watch
 
     def write(self, data: bytes, consumed: int) -> None:
         if not data:
@@ -69,6 +79,8 @@ class _Sink:
         limit = self.budget.limits.max_ratio
         if self.written > _RATIO_FLOOR and self.written > limit * max(consumed, 1):
             raise LimitExceededError(self.label, "max_ratio", f"expands more than {limit:g} times")
+        if self.watch is not None:
+            self.watch.feed(data)
         self.dest.write(data)
 
 

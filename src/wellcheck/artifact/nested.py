@@ -4,13 +4,13 @@ Candidates are chosen by name and confirmed by content (zip magic).  Each
 nested tree's ``chain`` lists the archive paths leading to it, outermost
 first.  Archives deeper than ``limits.max_depth`` are listed in
 ``not_scanned`` with the reason, never dropped silently.  The image reader
-reuses :func:`find_nested` for archives inside image trees.
+reuses :func:`find_nested` for archives inside image trees:
+
+    trees, not_scanned = find_nested(image_tree, limits, depth=0)
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import NamedTuple
 
 from wellcheck.artifact.base import EntryKind, Tree
@@ -24,7 +24,6 @@ NESTED_SUFFIXES = (".whl", ".egg", ".zip")
 class NestedArchives(NamedTuple):
     trees: list[Tree]  # every nested tree, recursively, parents before children
     not_scanned: list[str]  # "a/b.zip!c.whl: nesting deeper than 3"
-    warnings: list[str]  # the nested trees' own warnings, prefixed with their chain
 
 
 def find_nested(
@@ -38,7 +37,7 @@ def find_nested(
     archives raise; corrupt ones are reported in ``not_scanned``.
     """
     budget = budget or Budget(limits)
-    found = NestedArchives([], [], [])
+    found = NestedArchives([], [])
     try:
         _walk(tree, limits, depth, budget, found)
     except BaseException:
@@ -74,7 +73,6 @@ def _walk(tree: Tree, limits: Limits, depth: int, budget: Budget, found: NestedA
             found.not_scanned.append(f"{display}: not a zip archive (no zip signature)")
             continue
         found.trees.append(nested)
-        found.warnings.extend(f"{display}: {w}" for w in getattr(nested, "warnings", ()))
         _walk(nested, limits, depth + 1, budget, found)
 
 
@@ -98,11 +96,11 @@ def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree 
     return open_zip_bytes(data, limits, budget, chain, label)
 
 
-def file_digest(path: str) -> tuple[str, int]:
-    """sha256 hex digest and size of a file."""
-    try:
-        with Path(path).open("rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256")
-            return digest.hexdigest(), fh.tell()
-    except OSError as exc:
-        raise ArtifactError(f"{path}: cannot read: {exc.strerror}") from exc
+def tree_warnings(trees: list[Tree]) -> list[str]:
+    """The warnings of zip and directory trees, each prefixed with its chain when nested."""
+    found: list[str] = []
+    for tree in trees:
+        prefix = "!".join(tree.chain)
+        for warning in getattr(tree, "warnings", ()):
+            found.append(f"{prefix}: {warning}" if prefix else warning)
+    return found

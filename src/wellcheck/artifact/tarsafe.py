@@ -14,7 +14,6 @@ stripped (names are root-relative), a backslash is an ordinary character, and
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,11 +22,23 @@ from typing import BinaryIO
 
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.paths import MAX_NAME_LENGTH
+from wellcheck.artifact.tarheader import (
+    BLOCK,
+    DATA_TYPES,
+    MAX_EXTENDED,
+    POSIX_MAGIC,
+    SPECIAL_TYPES,
+    ZERO_BLOCK,
+    checksum_ok,
+    padded,
+    pax_records,
+    plain_number,
+    text,
+)
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-BLOCK = 512
 
 
 class Compression(StrEnum):
@@ -155,8 +166,11 @@ class SliceIO(io.RawIOBase):
         super().close()
 
 
-def open_slice(path: str, start: int, length: int, label: str) -> BinaryIO:
-    return io.BufferedReader(SliceIO(path, start, length, label), buffer_size=64 * 1024)
+def open_slice(
+    path: str, start: int, length: int, label: str, buffer_size: int = 64 * 1024
+) -> BinaryIO:
+    """A buffered reader over :class:`SliceIO` (small buffers suit seek-heavy readers)."""
+    return io.BufferedReader(SliceIO(path, start, length, label), buffer_size=buffer_size)
 
 
 def iter_members(
@@ -187,14 +201,7 @@ def iter_members(
             )
 
 
-_ZERO = bytes(BLOCK)
-_OCTAL = re.compile(rb"[0-7]+")
-_POSIX_MAGIC = b"ustar\x0000"
-_DATA_TYPES = {b"0": MemberKind.FILE, b"\0": MemberKind.FILE, b"7": MemberKind.FILE}
-_LINK_TYPES = {b"1": MemberKind.HARDLINK, b"2": MemberKind.SYMLINK}
-_SPECIAL = {b"3": "character device", b"4": "block device", b"6": "FIFO"}
-_NO_DATA = {b"1", b"2", b"3", b"4", b"5", b"6"}  # links, devices, directories, FIFOs
-_MAX_EXTENDED = 16  # extended headers in a row before a real member
+LINK_TYPES = {b"1": MemberKind.HARDLINK, b"2": MemberKind.SYMLINK}
 
 
 class _Scanner:
@@ -208,12 +215,12 @@ class _Scanner:
     def next(self) -> TarMember | None:
         pax: dict[str, str] = {}
         long_name = long_link = None
-        for _ in range(_MAX_EXTENDED):
+        for _ in range(MAX_EXTENDED):
             self.fh.seek(self.pos)
             block = self.fh.read(BLOCK)
             if len(block) < BLOCK:
                 raise self.fail("truncated tar (no end-of-archive block)")
-            if block == _ZERO:
+            if block == ZERO_BLOCK:
                 if pax or long_name is not None or long_link is not None:
                     raise self.fail("corrupt tar (extended header without a member)")
                 return None
@@ -224,13 +231,16 @@ class _Scanner:
                 raise self.fail("truncated tar (member data past the end)")
             if kind in (b"x", b"g", b"L", b"K"):
                 payload = self._extended(data, size)
-                self.pos = data + _padded(size)
+                self.pos = data + padded(size)
                 if kind == b"x":
-                    pax.update(_pax_records(payload, self))
+                    records = pax_records(payload)
+                    if records is None:
+                        raise self.fail("corrupt tar (malformed pax header)")
+                    pax.update(records)
                 elif kind == b"L":
-                    long_name = _text(payload)
+                    long_name = text(payload)
                 elif kind == b"K":
-                    long_link = _text(payload)
+                    long_link = text(payload)
                 continue  # global pax headers carry nothing we use
             return self._member(block, kind, size, data, pax, long_name, long_link)
         raise self.fail("corrupt tar (too many extended headers in a row)")
@@ -245,32 +255,32 @@ class _Scanner:
         long_name: str | None,
         long_link: str | None,
     ) -> TarMember:
-        name = pax.get("path") or long_name or _text(block[:100])
-        if long_name is None and "path" not in pax and block[257:265] == _POSIX_MAGIC:
-            prefix = _text(block[345:500])
+        name = pax.get("path") or long_name or text(block[:100])
+        if long_name is None and "path" not in pax and block[257:265] == POSIX_MAGIC:
+            prefix = text(block[345:500])
             name = f"{prefix}/{name}" if prefix else name
-        linkname = pax.get("linkpath") or long_link or _text(block[157:257])
+        linkname = pax.get("linkpath") or long_link or text(block[157:257])
         if "size" in pax:
             size = self._pax_size(pax["size"], data)
         self.pos = data
         member_kind: MemberKind
         detail = ""
-        if kind in _DATA_TYPES and name.endswith("/"):
+        if kind in DATA_TYPES and name.endswith("/"):
             member_kind = MemberKind.DIR
         elif kind == b"S" or any(key.startswith("GNU.sparse.") for key in pax):
             member_kind, detail = MemberKind.SPECIAL, "sparse file"
             self.pos += self._sparse_extensions(block)
-        elif kind in _DATA_TYPES:
+        elif kind in DATA_TYPES:
             member_kind = MemberKind.FILE
             if size > self.limits.max_member_size:
                 raise LimitExceededError(name, "max_member_size", f"{size} bytes in {self.label}")
         elif kind in (b"5", b"D"):
             member_kind = MemberKind.DIR
-        elif kind in _LINK_TYPES:
-            member_kind = _LINK_TYPES[kind]
+        elif kind in LINK_TYPES:
+            member_kind = LINK_TYPES[kind]
         else:
             member_kind = MemberKind.SPECIAL
-            detail = _SPECIAL.get(kind, f"type {kind!r}")
+            detail = SPECIAL_TYPES.get(kind, f"type {kind!r}")
         has_data = member_kind is MemberKind.FILE or kind not in (
             b"1",
             b"2",
@@ -281,34 +291,20 @@ class _Scanner:
         )
         offset = self.pos
         if has_data:
-            self.pos += _padded(size)
+            self.pos += padded(size)
         if member_kind is not MemberKind.FILE:
             size, offset = 0, 0
         return TarMember(name, member_kind, size, offset, linkname, detail)
 
     def _check_sum(self, block: bytes) -> None:
-        try:
-            stored = self._number(block[148:156])
-        except ArtifactError:
-            raise self.fail("corrupt tar (invalid header)") from None
-        unsigned = sum(block) - sum(block[148:156]) + 8 * 32
-        if stored == unsigned:
-            return
-        # some old writers summed signed chars
-        signed = unsigned - 2 * sum(b for b in block if b > 127)
-        signed += 2 * sum(b for b in block[148:156] if b > 127)
-        if stored != signed:
+        if not checksum_ok(block):
             raise self.fail("corrupt tar (invalid header checksum)")
 
     def _number(self, field: bytes) -> int:
-        if field[:1] == b"\x80":  # base-256, for sizes past 8 GiB
-            return int.from_bytes(field[1:], "big")
-        digits = field.split(b"\0", 1)[0].strip()
-        if _OCTAL.fullmatch(digits):
-            return int(digits, 8)
-        if not digits:
-            return 0
-        raise self.fail("corrupt tar (invalid number field)")
+        value = plain_number(field)
+        if value is None:
+            raise self.fail("corrupt tar (invalid number field)")
+        return value
 
     def _pax_size(self, text: str, data: int) -> int:
         if not text.isdigit():
@@ -328,7 +324,7 @@ class _Scanner:
 
     def _sparse_extensions(self, block: bytes) -> int:
         """Old GNU sparse headers chain extension blocks before the data."""
-        skipped, extended = 0, block[482] if block[257:265] != _POSIX_MAGIC else 0
+        skipped, extended = 0, block[482] if block[257:265] != POSIX_MAGIC else 0
         while extended:
             self.fh.seek(self.pos + skipped)
             ext = self.fh.read(BLOCK)
@@ -337,30 +333,3 @@ class _Scanner:
             skipped += BLOCK
             extended = ext[504]
         return skipped
-
-
-def _padded(size: int) -> int:
-    return (size + BLOCK - 1) // BLOCK * BLOCK
-
-
-def _text(raw: bytes) -> str:
-    return raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
-
-
-def _pax_records(payload: bytes, scanner: _Scanner) -> dict[str, str]:
-    """``%d key=value\\n`` records; malformed ones make the archive corrupt."""
-    records: dict[str, str] = {}
-    pos = 0
-    while pos < len(payload):
-        space = payload.find(b" ", pos, pos + 20)
-        length = payload[pos:space]
-        if space < 0 or not length.isdigit() or int(length) <= space - pos:
-            raise scanner.fail("corrupt tar (malformed pax header)")
-        end = pos + int(length)
-        record = payload[space + 1 : end]
-        if end > len(payload) or not record.endswith(b"\n") or b"=" not in record:
-            raise scanner.fail("corrupt tar (malformed pax header)")
-        key, _, value = record[:-1].partition(b"=")
-        records[key.decode("utf-8", "backslashreplace")] = value.decode("utf-8", "backslashreplace")
-        pos = end
-    return records

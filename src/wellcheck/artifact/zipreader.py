@@ -167,31 +167,40 @@ class ZipReader(ArtifactReader):
     kind = "zip"
 
     def matches(self, path: str, head: bytes) -> bool:
-        if head.startswith(ZIP_MAGIC):
-            return True
-        if not head:
-            return False
-        with Path(path).open("rb") as fh:
-            return looks_like_zip(fh, os.fstat(fh.fileno()).st_size)
+        return head.startswith(ZIP_MAGIC)
 
     def open(self, path: str, limits: Limits) -> OpenedArtifact:
-        from wellcheck.artifact.nested import file_digest, find_nested
+        from wellcheck.artifact.digest import BackgroundDigest, DigestingArtifact
+        from wellcheck.artifact.nested import find_nested, tree_warnings
 
         budget = Budget(limits)
         tree = open_zip_file(path, limits, budget, ())
+        digest = BackgroundDigest(path)  # runs while the trees are catalogued and scanned
         try:
             kind, python = classify(tree.entries())
-            trees, not_scanned, warnings = find_nested(tree, limits, 0, budget)
-            digest, size = file_digest(path)
+            trees, not_scanned = find_nested(tree, limits, 0, budget)
         except BaseException:
+            digest.cancel()
             tree.close()
             raise
         info = ArtifactInfo(
             path=path,
             kind=kind,
-            sha256=digest,
-            size=size,
             python_version=python,
-            warnings=(*tree.warnings, *warnings),
+            warnings=tuple(tree_warnings([tree, *trees])),
         )
-        return OpenedArtifact(info, [tree, *trees], not_scanned)
+        return DigestingArtifact(info, [tree, *trees], not_scanned, digest)
+
+
+class SelfExtractingZipReader(ZipReader):
+    """A zip behind other bytes (an installer stub): found by its end record.
+
+    Tried after the image reader, so that a tarball whose last member is a zip is
+    still read as a tarball.
+    """
+
+    def matches(self, path: str, head: bytes) -> bool:
+        if not head or Path(path).is_dir():
+            return False
+        with Path(path).open("rb") as fh:
+            return looks_like_zip(fh, os.fstat(fh.fileno()).st_size)

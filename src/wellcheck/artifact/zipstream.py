@@ -117,17 +117,29 @@ class MemberStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        if self._done:
-            return 0
-        want = min(len(buffer), self._member.size - self._produced + 1)
-        data = self._next(want)
-        if not data:
-            self._finish()
-            return 0
-        self._account(data)
+        data = self._chunk(len(buffer))
         count = len(data)
         buffer[:count] = data
         return count
+
+    def readall(self) -> bytes:
+        """The rest of the member in large steps (RawIOBase would read 8 KiB at a time)."""
+        chunks = []
+        while chunk := self._chunk(_CHUNK * 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _chunk(self, limit: int) -> bytes:
+        """Up to ``limit`` checked bytes; b"" at the end (after the size and CRC checks)."""
+        if self._done:
+            return b""
+        # one byte more than the header declares, so that longer data is noticed
+        data = self._next(min(limit, self._member.size - self._produced + 1))
+        if not data:
+            self._finish()
+            return b""
+        self._account(data)
+        return data
 
     def _read_raw(self) -> bytes:
         if not self._left_in:

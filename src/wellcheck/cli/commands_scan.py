@@ -15,7 +15,7 @@ import typer
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.cli.app import app
 from wellcheck.errors import WellcheckError
-from wellcheck.policy import FailOn
+from wellcheck.policy import FailOn, parse_fail_on
 
 
 class Format(StrEnum):
@@ -36,10 +36,10 @@ _UNITS = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024
 _LIMIT_NAMES = tuple(f.name for f in fields(Limits))
 
 
-def parse_limits(values: list[str]) -> Limits:
-    """``--limit NAME=VALUE`` (repeatable); sizes take KiB/MiB/GiB suffixes."""
+def parse_limits(values: list[str], base: Limits = DEFAULT_LIMITS) -> Limits:
+    """``--limit NAME=VALUE`` (repeatable) on top of ``base``; sizes take KiB/MiB/GiB."""
     if not values:
-        return DEFAULT_LIMITS
+        return base
     changes: dict[str, float | int] = {}
     for value in values:
         name, sep, raw = value.partition("=")
@@ -52,7 +52,7 @@ def parse_limits(values: list[str]) -> Limits:
                 f"--limit takes NAME=VALUE with NAME one of {known}; got {value!r}"
             )
         changes[name] = _number(name, raw)
-    return Limits(**{**{f: getattr(DEFAULT_LIMITS, f) for f in _LIMIT_NAMES}, **changes})
+    return Limits(**{**{f: getattr(base, f) for f in _LIMIT_NAMES}, **changes})
 
 
 def _number(name: str, raw: str) -> float | int:
@@ -82,7 +82,9 @@ def scan_command(
     artifacts: Annotated[
         list[str],
         typer.Argument(
-            metavar="ARTIFACT", help="Function/layer zips, image tarballs, directories."
+            metavar="ARTIFACT",
+            help="Function/layer zips, image tarballs, directories; lambda:NAME[:QUALIFIER], "
+            "lambda:* or layer:ARN for deployed code (wellcheck[aws]).",
         ),
     ],
     fmt: Annotated[
@@ -96,9 +98,13 @@ def scan_command(
         typer.Option("--output", "-o", help="Write the report to this file (atomically)."),
     ] = None,
     fail_on: Annotated[
-        FailOn,
-        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
-    ] = FailOn.HIGH,
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above this severity "
+            "(default: the config file's fail-on, else high).",
+        ),
+    ] = None,
     ignore_file: Annotated[
         Path | None,
         typer.Option(
@@ -137,6 +143,25 @@ def scan_command(
             "--limit", help="Archive limit NAME=VALUE, e.g. total_size=4GiB (repeatable)."
         ),
     ] = None,
+    expect: Annotated[
+        Path | None,
+        typer.Option(
+            "--expect",
+            help="For lambda: targets: the zip or SBOM CI built; a different CodeSha256 is a "
+            "finding.",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="AWS region for lambda:/layer: targets.")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="wellcheck.toml or pyproject.toml to use (default: found from the "
+            "working directory upward).",
+        ),
+    ] = None,
     reproducible: Annotated[
         bool,
         typer.Option("--reproducible", help="No timestamps or serial numbers (cyclonedx-json)."),
@@ -147,20 +172,27 @@ def scan_command(
     Exit status: 0 clean under --fail-on, 1 findings at or above it, 2 usage or
     input error, 3 incomplete (a source could not be consulted).
     """
+    from wellcheck.config import load_config
     from wellcheck.report import ReportOptions, get_reporter, write_report
     from wellcheck.scan import ScanOptions, run_scan
 
+    settings = load_config(config)  # flags below win over the file and WELLCHECK_* variables
     chosen = fmt or default_format(output)
     options = ScanOptions(
         artifacts=tuple(artifacts),
-        limits=parse_limits(limit or []),
-        fail_on=fail_on,
-        ignore_file=ignore_file,
+        limits=parse_limits(limit or [], settings.limits),
+        fail_on=fail_on or parse_fail_on(settings.fail_on),
+        ignore_file=ignore_file or settings.ignore_file,
+        typosquat_allow=tuple(sorted(settings.typosquat_allowlist)),
+        internal_packages=settings.internal_packages,
+        cooldown_days=settings.cooldown_days,
         advisories=not no_advisories,
         source=str(source),
         db=db,
         offline=offline,
         signals=not no_signals,
+        expect=expect,
+        region=region,
         pypi=pypi,
     )
     reporter = get_reporter(

@@ -1,9 +1,8 @@
-"""CLI commands (signals): ``typosquat`` and ``popular refresh``."""
+"""CLI commands (signals): ``typosquat``, ``popular refresh`` and ``popular show``."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -31,7 +30,7 @@ def typosquat(
         raise typer.BadParameter("must be text or json", param_hint="--format")
     if allow:
         base = default_detector()
-        detector = TyposquatDetector(base.popular, load_allowlist(extra=allow))
+        detector = TyposquatDetector(base.popular, load_allowlist(extra=allow), base.index)
     else:
         detector = default_detector()
     verdicts = [detector.check(name, top=top) for name in names]
@@ -82,5 +81,4 @@ def popular_show() -> None:
     from wellcheck.signals.popular import load_popular
 
     popular = load_popular()
-    origin = popular.origin if popular.origin == "bundled" else str(Path(popular.origin))
-    typer.echo(f"{len(popular)} projects, {popular.generated}, from {origin}")
+    typer.echo(f"{len(popular)} projects, {popular.generated}, from {popular.origin}")

@@ -15,19 +15,20 @@ from wellcheck.models import (
     ScanOutcome,
     SkippedCheck,
 )
-from wellcheck.policy import Verdict
+from wellcheck.policy import Verdict, severity_order
 
 TOOL_NAME = "wellcheck"
-TOOL_URI = "https://pypi.org/project/wellcheck/"
 OSV_URL = "https://osv.dev/vulnerability/{id}"
 
 
 def tool_info() -> dict[str, str]:
-    return {"name": TOOL_NAME, "version": __version__, "uri": TOOL_URI}
+    return {"name": TOOL_NAME, "version": __version__}
 
 
 def sorted_findings(findings: tuple[Finding, ...]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-int(f.severity), f.package, f.version, f.rule))
+    return sorted(
+        findings, key=lambda f: (severity_order(f.severity), f.package, f.version, f.rule)
+    )
 
 
 def all_findings(outcome: ScanOutcome) -> Iterator[tuple[ArtifactResult, Finding]]:

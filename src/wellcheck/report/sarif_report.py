@@ -23,7 +23,6 @@ from wellcheck.models import ArtifactResult, Finding, ScanOutcome, Severity
 from wellcheck.policy import Verdict
 from wellcheck.report.common import (
     TOOL_NAME,
-    TOOL_URI,
     finding_url,
     metadata_file,
     skipped_text,
@@ -94,7 +93,6 @@ def sarif_log(outcome: ScanOutcome, verdict: Verdict) -> dict[str, Any]:
                 "name": TOOL_NAME,
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": TOOL_URI,
                 "rules": rules,
             }
         },
@@ -117,26 +115,34 @@ def _base_uri(path: str) -> str:
 def _rules(outcome: ScanOutcome) -> list[dict[str, Any]]:
     """One rule per id; the most severe finding of the id describes it."""
     best: dict[str, Finding] = {}
+    titles: dict[str, set[str]] = {}
     for result in outcome.results:
         for finding in (*result.findings, *result.ignored):
+            titles.setdefault(finding.rule, set()).add(finding.title)
             known = best.get(finding.rule)
             if known is None or security_severity(finding) > security_severity(known):
                 best[finding.rule] = finding
-    return [_rule(best[rule_id]) for rule_id in sorted(best)]
+    return [_rule(best[rule_id], len(titles[rule_id]) > 1) for rule_id in sorted(best)]
 
 
-def _rule(finding: Finding) -> dict[str, Any]:
+def _rule(finding: Finding, varied: bool) -> dict[str, Any]:
+    """``varied``: the rule's findings have different titles (a signal about several
+    packages), so the description names the rule rather than one package."""
     url = finding_url(finding)
     tags = ["security", "supply-chain", finding.kind]
     if finding.kind in {"advisory", "malicious"}:
         tags.append("vulnerability")
-    text = finding.title or finding.rule
+    text = f"wellcheck {finding.kind} signal {finding.rule}" if varied else finding.title
+    text = text or finding.rule
     rule: dict[str, Any] = {
         "id": finding.rule,
         "name": _rule_name(finding),
         "shortDescription": {"text": text},
-        "fullDescription": {"text": _full_description(finding)},
-        "help": {"text": finding.remediation or text, "markdown": _help_markdown(finding, url)},
+        "fullDescription": {"text": text if varied else _full_description(finding)},
+        "help": {
+            "text": (finding.remediation if not varied else "") or text,
+            "markdown": _help_markdown(finding, url, text, varied),
+        },
         "defaultConfiguration": {"level": level(finding.severity)},
         "properties": {
             "security-severity": f"{security_severity(finding):.1f}",
@@ -163,9 +169,9 @@ def _full_description(finding: Finding) -> str:
     return " ".join(parts)
 
 
-def _help_markdown(finding: Finding, url: str | None) -> str:
-    lines = [f"**{finding.rule}**: {finding.title}".rstrip(": ")]
-    if finding.remediation:
+def _help_markdown(finding: Finding, url: str | None, text: str, varied: bool) -> str:
+    lines = [f"**{finding.rule}**: {text}" if text != finding.rule else f"**{finding.rule}**"]
+    if finding.remediation and not varied:
         lines.append(finding.remediation)
     if url:
         lines.append(f"[{url}]({url})")

@@ -55,7 +55,9 @@ class TableReporter(Reporter):
             lines.append(f"  {self.paint('error:', '1;31')} {result.error}")
         findings = sorted_findings(result.findings)
         if not findings and not result.error:
-            lines.append("  no findings")
+            lines.append(
+                "  no findings" if result.components else "  no Python distributions found"
+            )
         lines += self._grouped(findings)
         if result.skipped:
             lines.append(f"  {self.paint('not checked (scan incomplete):', '1;33')}")

@@ -1,7 +1,8 @@
 """CycloneDX 1.5/1.6 (JSON and XML) with cyclonedx-python-lib.
 
-Only ``wellcheck.sbom`` imports this module, and only inside functions: the
+Import this module lazily (inside functions, as ``wellcheck.sbom`` does): the
 library takes ~0.1 s to import and ``wellcheck inventory`` never needs it.
+Findings become vulnerabilities in :mod:`wellcheck.sbom.vdr`.
 
 Choices worth knowing:
 - the artifact is ``metadata.component`` (image -> container, function zip or
@@ -138,7 +139,7 @@ def build_cyclonedx(
     else:
         root = CdxComponent(
             type=ComponentType.APPLICATION,
-            name=" + ".join(graph.artifact_names),
+            name=clean(" + ".join(graph.artifact_names)),
             bom_ref="artifacts",
             components=artifacts,
             properties=[Property(name="wellcheck:artifact-count", value=str(len(artifacts)))],

@@ -65,10 +65,10 @@ def hash_tree_files(
         reopen = tree.reopener()
     if reopen is None:
         return tree.hash_files(list(sizes), workers=workers)
-    return _hash_in_processes(tree, reopen, shard_by_size(sizes, workers))
+    return hash_in_processes(tree, reopen, shard_by_size(sizes, workers))
 
 
-def _hash_in_processes(
+def hash_in_processes(
     tree: Tree, reopen: Callable[[], Tree], shards: list[list[str]]
 ) -> dict[str, FileDigest]:
     import multiprocessing

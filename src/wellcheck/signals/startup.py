@@ -13,6 +13,19 @@ statement shapes (attackers reuse the names).  ``sitecustomize``/``usercustomize
 site root, the function root or the stdlib directory above a ``site-packages`` is
 WC-STARTUP-SITECUSTOMIZE (high).  Path lines pointing outside the site root are
 WC-PTH-PATH (info).
+
+Allow-list (name pattern: accepted statements, whitespace-insensitive, ';'-separated):
+
+* ``distutils-precedence.pth``: setuptools' ``_distutils_hack`` shim (both defaults);
+* ``*-nspkg.pth``: setuptools' namespace-package one-liner, every template generation
+  (``has_mfs``, ``ie = os.path.exists``, plain); package names must be identifiers;
+* ``_virtualenv.pth``: ``import _virtualenv``;
+* ``*coverage*.pth``: ``import coverage; coverage.process_startup()``;
+* ``__editable__.*.pth``: ``import __editable___X_finder; __editable___X_finder.install()``;
+* ``easy-install.pth``: the two ``sys.__plen`` / ``sys.__egginsert`` lines;
+* ``pywin32.pth``: ``import pywin32_bootstrap``.
+
+Any other statement (a string holding ';' included) makes the file WC-PTH-EXEC.
 """
 
 from __future__ import annotations
@@ -192,11 +205,8 @@ def scan_startup(
     for root in sites:
         for entry in tree.iter_dir(root):
             name = posixpath.basename(entry.path)
-            if (
-                name.endswith(".pth")
-                and not name.startswith(".")
-                and entry.kind is not EntryKind.DIR
-            ):
+            # hidden .pth files are skipped only from Python 3.13 on: check them too
+            if name.endswith(".pth") and entry.kind is not EntryKind.DIR:
                 findings.extend(_check_pth(tree, entry.path, name, owners))
     for root in sorted(module_roots):
         for entry in tree.iter_dir(root):

@@ -4,7 +4,9 @@ No pairwise distance: every popular name is indexed once under the keys a
 squat would share with it (its separator-free form, its one-deletion
 neighbourhood, its look-alike skeleton, its affix-free cores, its sorted
 words).  A query generates the same keys for the candidate, looks them up and
-classifies the few hits with a direct comparison.  All strings here are PEP 503
+classifies the few hits with a direct comparison; multi-word candidates are
+also split into popular names (``requests-pandas``) and checked for a misspelt
+first word (``matplitlib-terminal``).  Scoring lives in ``typosquat``.  All strings here are PEP 503
 canonical names (lower case, ``-`` as the only separator).
 """
 
@@ -43,7 +45,6 @@ SUFFIXES = (
     "-dev",
     "-sdk",
 )
-VERSION_SUFFIXES = ("2", "3", "4")
 
 
 def squash(name: str) -> str:
@@ -69,25 +70,36 @@ def keyboard_neighbours(a: str, b: str) -> bool:
     return abs(pa[0] - pb[0]) <= 1 and abs(pa[1] - pb[1]) <= 1.0
 
 
-def cores(name: str) -> dict[str, bool]:
+WORD_AFFIX = 1  # cores() flags: a word affix was removed ("python-", "-py", "-dev")
+DIGIT_AFFIX = 2  # a version number was removed ("2", "3")
+
+
+def cores(name: str) -> dict[str, int]:
     """The squashed name with at most one known prefix and one known suffix removed.
 
-    Maps each core to True when only digits were removed (``pydantic2``), so
-    version-like affixes can weigh less than words (``python-``, ``-py``).
+    Maps each core to how it was reached (WORD_AFFIX, DIGIT_AFFIX bits), so a bare
+    version number can weigh less than a word and two different version numbers
+    (``iso8601``, ``pyiso8583``) are not taken for one name.
     """
-    found: dict[str, bool] = {}
+    found: dict[str, int] = {}
     full = squash(name)
-    heads = [(name, False)] + [(name[len(p) :], True) for p in PREFIXES if name.startswith(p)]
-    for head, had_prefix in heads:
-        tails = [(head, not had_prefix)]
-        tails += [(head[: -len(s)], False) for s in SUFFIXES if head.endswith(s)]
-        stripped = head.rstrip("0123456789")
-        if stripped != head:
-            tails.append((stripped, not had_prefix))
-        for tail, digits_only in tails:
+    heads = [(name, 0)] + [(name[len(p) :], WORD_AFFIX) for p in PREFIXES if name.startswith(p)]
+    for head, flags in heads:
+        tails = [(head, flags)]
+        for suffix in SUFFIXES:
+            if head.endswith(suffix):
+                tails.append((head[: -len(suffix)], flags | WORD_AFFIX))
+        for tail, tail_flags in list(tails):
+            stripped = tail.rstrip("0123456789")
+            if stripped != tail:
+                tails.append((stripped, tail_flags | DIGIT_AFFIX))
+        for tail, tail_flags in tails:
             core = squash(tail)
-            if len(core) >= 3 and core != full:
-                found[core] = found.get(core, True) and digits_only
+            if len(core) < 3 or core == full:
+                continue
+            seen = found.get(core)
+            if seen is None or (seen & DIGIT_AFFIX and not tail_flags & DIGIT_AFFIX):
+                found[core] = tail_flags
     return found
 
 
@@ -124,10 +136,10 @@ def classify_edit(q: str, p: str) -> tuple[str, str] | None:
     if len(diff) == 1:
         i = diff[0]
         a, b = q[i], p[i]
-        if a.isdigit() or b.isdigit():
-            return ("trailing-digit" if i == lq - 1 else "substitution"), "digit"
         if frozenset((a, b)) in LOOKALIKE_CHARS:
             return "lookalike", _where(i, lq)
+        if a.isdigit() or b.isdigit():
+            return ("trailing-digit" if i == lq - 1 else "substitution"), "digit"
         kind = "keyboard" if keyboard_neighbours(a, b) else "substitution"
         return kind, _where(i, lq)
     if len(diff) == 2 and diff[1] == diff[0] + 1:
@@ -178,7 +190,7 @@ class TypoIndex:
         # one-deletion neighbourhoods: key -> index, or a list when several share it
         self.by_deletion: dict[str, int | list[int]] = {}
         self.by_skeleton: dict[str, list[int]] = {}
-        self.by_core: dict[str, list[tuple[int, bool]]] = {}
+        self.by_core: dict[str, list[tuple[int, int]]] = {}
         self.by_words: dict[tuple[str, ...], list[int]] = {}
         self.word_rank: dict[str, int] = {}  # best rank of a name using the word
         by_deletion = self.by_deletion
@@ -197,8 +209,8 @@ class TypoIndex:
                 else:
                     seen.append(index)
             self.by_skeleton.setdefault(skeleton(sq), []).append(index)
-            for core, digits_only in cores(name).items():
-                self.by_core.setdefault(core, []).append((index, digits_only))
+            for core, flags in cores(name).items():
+                self.by_core.setdefault(core, []).append((index, flags))
             ws = words(name)
             for word in ws:
                 self.word_rank.setdefault(word, index + 1)
@@ -258,20 +270,18 @@ class TypoIndex:
         The place says which, with "-digit" when only a version number differs.
         """
         mine = cores(name)
-        for core, digits_only in mine.items():
+        for core, flags in mine.items():
             target = self.by_squash.get(core)
             if target is not None and target < top:
-                yield Match(target, "affix", "added-digit" if digits_only else "added")
-        for target, digits_only in self.by_core.get(sq, ()):
+                yield Match(target, "affix", "added-digit" if flags == DIGIT_AFFIX else "added")
+        for target, flags in self.by_core.get(sq, ()):
             if target < top:
-                yield Match(target, "affix", "dropped-digit" if digits_only else "dropped")
-        for core, my_digits in mine.items():
-            for target, their_digits in self.by_core.get(core, ()):
-                if (
-                    target < top
-                    and self.squashed[target] != sq
-                    and not (my_digits and their_digits)
-                ):
+                place = "dropped-digit" if flags == DIGIT_AFFIX else "dropped"
+                yield Match(target, "affix", place)
+        for core, flags in mine.items():
+            for target, their_flags in self.by_core.get(core, ()):
+                both_numbered = flags & their_flags & DIGIT_AFFIX
+                if target < top and self.squashed[target] != sq and not both_numbered:
                     yield Match(target, "affix", "swapped")
 
     def _typo_with_suffix(self, ws: tuple[str, ...], top: int) -> Iterator[Match]:

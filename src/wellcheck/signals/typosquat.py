@@ -45,10 +45,10 @@ WEIGHTS: dict[str, float] = {
 }
 # Where a one-character edit happens: legitimate near-names mostly differ at the
 # ends (a "c"/"a"/"g" prefix, a version digit, a suffix letter); typos anywhere.
-PLACE_FACTORS: dict[str, float] = {"inside": 1.0, "start": 0.87, "end": 0.87, "digit": 0.6}
+PLACE_FACTORS: dict[str, float] = {"inside": 1.0, "start": 0.9, "end": 0.9, "digit": 0.6}
 RANK_FACTORS: tuple[tuple[int, float], ...] = ((100, 1.0), (1000, 0.9), (5000, 0.85))
 RANK_FACTOR_REST = 0.8
-LENGTH_FACTORS: dict[int, float] = {1: 0.6, 2: 0.6, 3: 0.6, 4: 0.6, 5: 0.8, 6: 0.9}
+LENGTH_FACTORS: dict[int, float] = {1: 0.6, 2: 0.6, 3: 0.6, 4: 0.6, 5: 0.9, 6: 0.9}
 KNOWN_WORD_FACTOR = 0.8  # the changed word is a real word other popular names use
 # Affixes: adding or swapping a word ("python3-", "-py") is the classic squat;
 # a dropped affix or a bare version number is what legitimate forks do too.
@@ -108,12 +108,31 @@ def score_match(match: Match, names: Sequence[str], rank_of: Mapping[str, int]) 
 class TyposquatDetector:
     """The index over one popular list, plus the allowlist of legitimate near-names."""
 
-    def __init__(self, popular: PopularList, allowlist: Allowlist | None = None) -> None:
+    def __init__(
+        self,
+        popular: PopularList,
+        allowlist: Allowlist | None = None,
+        index: TypoIndex | None = None,
+    ) -> None:
         self.popular = popular
-        self.index = TypoIndex(popular.names)
+        self.index = index if index is not None else TypoIndex(popular.names)
         self.allowlist = allowlist if allowlist is not None else load_allowlist()
 
+    def score(self, name: str, match: Match, limit: int) -> float:
+        """The match's score; an edit that turns a typo into a word popular names use
+        (``faiss-gpu`` beside ``faiss-cpu``) counts less."""
+        score = score_match(match, self.index.names, self.index.rank_of)
+        target = self.index.names[match.target]
+        if (
+            match.place in PLACE_FACTORS
+            and match.transformation not in ("plural", "singular")
+            and self.index.known_word(name, target, limit)
+        ):
+            score = round(score * KNOWN_WORD_FACTOR, 3)
+        return score
+
     def check(self, name: str, *, top: int | None = None) -> TyposquatVerdict:
+        """The verdict for ``name``; ``top`` limits which ranks count as popular."""
         canonical = canonicalize_name(name)
         own_rank = self.index.rank_of.get(canonical)
         limit = len(self.index.names) if top is None else max(0, top)
@@ -124,14 +143,7 @@ class TyposquatDetector:
             target = self.index.names[match.target]
             if self.allowlist.allows(canonical, target):
                 continue
-            score = score_match(match, self.index.names, self.index.rank_of)
-            if (
-                match.place in PLACE_FACTORS
-                and match.transformation not in ("plural", "singular")
-                and self.index.known_word(canonical, target, limit)
-            ):
-                score = round(score * KNOWN_WORD_FACTOR, 3)
-            key = (score, -match.target, match)
+            key = (self.score(canonical, match, limit), -match.target, match)
             if best is None or key[:2] > best[:2]:
                 best = key
         if best is None:
@@ -218,10 +230,13 @@ class TyposquatCheck(Check):
         self.allow = tuple(allow)
 
     def detector(self) -> TyposquatDetector:
-        if self.popular_path is None and not self.allow:
-            return default_detector()
-        allowlist = load_allowlist(extra=self.allow)
-        return TyposquatDetector(load_popular(self.popular_path), allowlist)
+        if self.popular_path is not None:
+            allowlist = load_allowlist(extra=self.allow)
+            return TyposquatDetector(load_popular(self.popular_path), allowlist)
+        base = default_detector()
+        if not self.allow:
+            return base
+        return TyposquatDetector(base.popular, load_allowlist(extra=self.allow), base.index)
 
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
         try:
