@@ -55,22 +55,19 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 
 
 def cdx_packages(text: str) -> set[tuple[str, str]]:
-    doc = json.loads(text)
-    found = set()
-    for comp in doc.get("components", []):
-        purl = comp.get("purl", "")
-        if purl.startswith("pkg:pypi/"):
-            found.add((str(canonicalize_name(comp["name"])), comp.get("version", "")))
-    return found
+    """(name, version) of every pypi component, nested ones included, vendored copies not."""
+    found: set[tuple[str, str]] = set()
 
+    def walk(components: list[dict[str, object]]) -> None:
+        for comp in components:
+            props = {p["name"]: p["value"] for p in comp.get("properties", [])}  # type: ignore[union-attr]
+            purl = str(comp.get("purl", ""))
+            # copies inside another package: pip list does not see them either
+            if purl.startswith("pkg:pypi/") and props.get("wellcheck:kind") != "vendored":
+                found.add((str(canonicalize_name(str(comp["name"]))), str(comp.get("version", ""))))
+            walk(comp.get("components", []))  # type: ignore[arg-type]
 
-def trivy_packages(text: str) -> set[tuple[str, str]]:
-    doc = json.loads(text)
-    found = set()
-    for result in doc.get("Results", []) or []:
-        for pkg in result.get("Packages", []) or []:
-            if result.get("Type") in ("python-pkg", "pip", "pipenv", "poetry"):
-                found.add((str(canonicalize_name(pkg["Name"])), pkg.get("Version", "")))
+    walk(json.loads(text).get("components", []))
     return found
 
 
@@ -124,10 +121,9 @@ def main() -> None:
             target = ["rootfs", str(unpacked[name])]
         else:
             target = ["image", "--input", str(arts / name)]
-        cmd = [trivy, "-q", *target, "--scanners", "none", "--list-all-pkgs", "-f", "json"]
-        cmd += ["--skip-db-update", "--offline-scan", "--cache-dir", str(work / "trivy-cache")]
+        cmd = [trivy, "-q", *target, "-f", "cyclonedx", "--cache-dir", str(work / "trivy-cache")]
         s, mb, out = timed(cmd, env=env)
-        return Run(s, mb, trivy_packages(out))
+        return Run(s, mb, cdx_packages(out))
 
     print(
         f"{'artifact':20} {'tool':10} {'wall s':>8} {'peak MB':>8} {'pkgs':>5} {'truth':>5} match"

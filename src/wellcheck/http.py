@@ -1,19 +1,19 @@
 """HTTP with bounded timeouts and retries, shared by every network source.
 
-Retries (with exponential backoff and full jitter) happen on connection errors,
-timeouts, 429 and 5xx; ``Retry-After`` is honoured up to a cap.  Anything else
-is returned to the caller, who decides what a 404 or a 400 means.  When the
-retries run out a SourceError says what was tried, so the scan can report the
-source as "not checked" instead of clean.
+Retried (bounded, exponential backoff with full jitter): connection errors,
+timeouts, HTTP 429 (``Retry-After`` honoured, capped) and 5xx.  Anything else
+that is not 2xx fails at once.  Failures raise SourceError, which callers turn
+into SkippedCheck values.
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from wellcheck import __version__
@@ -23,84 +23,111 @@ if TYPE_CHECKING:
     import requests
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"wellcheck/{__version__} (+https://github.com/wellcheck/wellcheck)"
+USER_AGENT = f"wellcheck/{__version__}"
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 4  # total tries, the first included
-    backoff: float = 0.5  # seconds; doubled each retry, full jitter
+    attempts: int = 4  # total tries, first included
+    backoff: float = 0.5  # base delay in seconds, doubled per retry
     max_backoff: float = 8.0
-    max_retry_after: float = 30.0  # a longer Retry-After is treated as "give up"
+    max_retry_after: float = 30.0  # cap on a server's Retry-After
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
 
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        ceiling = min(self.max_backoff, self.backoff * (2**attempt))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return float(value)  # delta-seconds (an integer per RFC 9110; be lenient)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def new_session() -> requests.Session:
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    accept: tuple[int, ...] = (),
+    **kwargs: Any,
+) -> requests.Response:
+    """One request with the retry policy: a 2xx response, one whose status is in
+    ``accept`` (e.g. 404 when "not found" is an answer), or SourceError."""
+    import requests
+
+    problem = ""
+    for attempt in range(policy.attempts):
+        retry_after: float | None = None
+        try:
+            response = session.request(
+                method, url, timeout=(policy.connect_timeout, policy.read_timeout), **kwargs
+            )
+        except requests.Timeout as exc:
+            problem = f"timed out ({type(exc).__name__})"
+        except requests.ConnectionError as exc:
+            problem = f"connection failed ({type(exc).__name__})"
+        except requests.RequestException as exc:
+            raise SourceError(f"{method} {url}: {exc}") from exc
+        else:
+            status = response.status_code
+            if 200 <= status < 300 or status in accept:
+                return response
+            problem = f"HTTP {status}"
+            response.close()
+            if status == 429:
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+            elif status < 500:
+                raise SourceError(f"{method} {url}: {problem}")
+        if attempt + 1 < policy.attempts:
+            wait = policy.delay(attempt, retry_after)
+            log.info("%s %s: %s; retrying in %.2fs", method, url, problem, wait)
+            sleep(wait)
+    raise SourceError(f"{method} {url}: {problem} after {policy.attempts} attempts")
+
 
 class HttpClient:
-    """A requests.Session with wellcheck's timeout and retry policy."""
+    """A session, a retry policy and a sleep function, for sources that fetch JSON."""
 
-    def __init__(self, policy: RetryPolicy | None = None, *, sleep: Any = time.sleep) -> None:
-        import requests
-
+    def __init__(
+        self, policy: RetryPolicy | None = None, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.policy = policy or RetryPolicy()
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = new_session()
         self._sleep = sleep
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """Send with retries; return the final non-retryable response."""
-        import requests
-
-        policy = self.policy
-        kwargs.setdefault("timeout", (policy.connect_timeout, policy.read_timeout))
-        last = ""
-        for attempt in range(1, policy.attempts + 1):
-            delay = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1))
-            delay = random.uniform(0, delay)  # noqa: S311 - jitter, not crypto
-            try:
-                resp = self.session.request(method, url, **kwargs)
-            except requests.RequestException as exc:
-                last = f"{type(exc).__name__}: {exc}"
-            else:
-                if resp.status_code != 429 and resp.status_code < 500:
-                    return resp
-                last = f"HTTP {resp.status_code}"
-                retry_after = _retry_after(resp)
-                if retry_after is not None:
-                    if retry_after > policy.max_retry_after:
-                        raise SourceError(
-                            f"{method} {url}: {last}, Retry-After {retry_after:.0f}s is too long"
-                        )
-                    delay = retry_after
-            if attempt < policy.attempts:
-                log.info("%s %s: %s; retry %d in %.1fs", method, url, last, attempt, delay)
-                self._sleep(delay)
-        raise SourceError(f"{method} {url}: {last} after {policy.attempts} attempts")
-
     def get_json(self, url: str) -> tuple[int, Any]:
-        """GET and decode JSON; (status, body) with body None for non-200 answers."""
-        resp = self.request("GET", url)
-        if resp.status_code != 200:
-            return resp.status_code, None
+        """GET and decode JSON: (200, body), or (404, None) when the server says not found."""
+        response = send(self.session, "GET", url, self.policy, self._sleep, accept=(404,))
+        if response.status_code == 404:
+            return 404, None
         try:
-            return 200, resp.json()
+            return 200, response.json()
         except ValueError as exc:
             raise SourceError(f"GET {url}: malformed JSON ({exc})") from exc
 
     def close(self) -> None:
         self.session.close()
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())

@@ -16,12 +16,12 @@ from osv_server import OsvServer
 from osvdata import FIXTURES, record, write_records
 
 from wellcheck.advisories.export import download_export
-from wellcheck.advisories.http import RetryPolicy
 from wellcheck.advisories.index import AdvisoryIndex, build_index, import_path
 from wellcheck.advisories.locations import index_path
 from wellcheck.advisories.lock import file_lock
 from wellcheck.advisories.offline import OfflineSource
 from wellcheck.errors import DatabaseError
+from wellcheck.http import RetryPolicy
 
 REQ = record(
     "PYSEC-2023-74",
@@ -155,7 +155,7 @@ def test_live_lock_blocks_a_second_writer(tmp_path: Path) -> None:
 KILLER = """
 import sys
 from wellcheck.advisories.export import download_export
-from wellcheck.advisories.http import RetryPolicy
+from wellcheck.http import RetryPolicy
 from wellcheck.advisories.index import import_path
 from pathlib import Path
 import_path(Path(sys.argv[1]), Path(sys.argv[2]))

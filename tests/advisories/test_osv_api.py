@@ -13,10 +13,10 @@ from osv_server import OsvServer
 from osvdata import record
 
 from wellcheck.advisories.check import AdvisoryCheck
-from wellcheck.advisories.http import RetryPolicy
 from wellcheck.advisories.interface import SourceResult
 from wellcheck.advisories.osv_api import OsvApiSource
 from wellcheck.checks import CheckContext
+from wellcheck.http import RetryPolicy
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Severity
 
 FAST = RetryPolicy(

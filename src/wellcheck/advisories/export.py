@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wellcheck.advisories.http import RetryPolicy, new_session, send
 from wellcheck.advisories.records import is_valid_record
 from wellcheck.errors import DatabaseError, SourceError
+from wellcheck.http import RetryPolicy, new_session, send
 
 log = logging.getLogger(__name__)
 EXPORT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"

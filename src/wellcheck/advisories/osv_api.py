@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wellcheck.advisories.apicache import CACHE_NAME, RecordCache
-from wellcheck.advisories.http import RetryPolicy, new_session, send
 from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
 from wellcheck.advisories.locations import cache_dir
 from wellcheck.advisories.matching import ECOSYSTEM, fixes_above, match_record
 from wellcheck.advisories.records import is_valid_record, to_advisory
 from wellcheck.errors import SourceError
+from wellcheck.http import RetryPolicy, new_session, send
 from wellcheck.models import SkippedCheck
 
 if TYPE_CHECKING:
