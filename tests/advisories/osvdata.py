@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures" / "osv"
-REAL_EXPORT = Path("/work/shared/data/osv/PyPI-all.zip")
+# ../shared/data beside the checkout (as on developer machines and in CI), or WELLCHECK_SHARED_DATA
+SHARED_DATA = Path(os.environ.get("WELLCHECK_SHARED_DATA", REPO.parent / "shared" / "data"))
+REAL_EXPORT = SHARED_DATA / "osv" / "PyPI-all.zip"
 
 
 def record(
