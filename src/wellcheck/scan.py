@@ -28,6 +28,13 @@ from wellcheck.models import (
     ScanOutcome,
     SkippedCheck,
 )
+from wellcheck.parallel import (
+    PARALLEL_MIN_BYTES,
+    Shard,
+    picklable,
+    scan_in_processes,
+    worth_processes,
+)
 from wellcheck.policy import (
     FailOn,
     Verdict,
@@ -39,7 +46,6 @@ from wellcheck.policy import (
 
 if TYPE_CHECKING:
     from wellcheck.advisories.interface import AdvisorySource
-    from wellcheck.aws import LambdaTarget
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,10 @@ class ScanOptions:
     expect: Path | None = None  # lambda: targets: the zip or SBOM CI built (CodeSha256)
     region: str | None = None  # lambda: targets: AWS region (else the usual AWS settings)
     extra_checks: tuple[Check, ...] = field(default_factory=tuple)
+    jobs: int = 1  # local artifacts scanned in this many worker processes (1: in-process)
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES  # less to read: one process is faster
+    shard: Shard | None = None  # scan only this shard of the artifacts (--shard K/N)
+    hash_workers: int | None = None  # integrity hashing processes (None: the CPU count)
 
 
 Opener = Callable[[str, Limits], OpenedArtifact]
@@ -197,28 +207,112 @@ def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
     )
 
 
+#: called as each artifact finishes: (argument position, result with the ignore file applied)
+ResultCallback = Callable[[int, ArtifactResult], None]
+
+
+@dataclass(frozen=True)
+class ScanRun:
+    outcome: ScanOutcome
+    verdict: Verdict
+    origins: tuple[int, ...]  # per result: its argument's position in options.artifacts
+
+
 def run_scan(
-    options: ScanOptions, checks: Sequence[Check] | None = None
+    options: ScanOptions,
+    checks: Sequence[Check] | None = None,
+    *,
+    on_result: ResultCallback | None = None,
 ) -> tuple[ScanOutcome, Verdict]:
-    """Scan, apply the ignore file, decide the verdict.
+    """Scan, apply the ignore file, decide the verdict (see :func:`scan_run`)."""
+    run = scan_run(options, checks, on_result=on_result)
+    return run.outcome, run.verdict
+
+
+def scan_run(
+    options: ScanOptions,
+    checks: Sequence[Check] | None = None,
+    *,
+    on_result: ResultCallback | None = None,
+) -> ScanRun:
+    """Scan the artifacts (of ``options.shard`` only, when set), apply the ignore file,
+    decide the verdict.  Results come in the order the artifacts were given, whatever
+    ``options.jobs``; ``on_result`` sees each one as it finishes.
 
     ``checks`` defaults to :func:`build_checks` (the ignore file is read first, so a
-    bad ignore file is a usage error before any work is done).
+    bad ignore file is a usage error before any work is done).  Worker processes are
+    used only then: given check objects are run here, in this process.
     """
     rules = load_ignore_file(options.ignore_file) if options.ignore_file else ()
     owned = checks is None  # sources opened here are closed here; callers close their own
     if checks is None:
         checks = build_checks(options)
+
+    def emit(origin: int, result: ArtifactResult) -> None:
+        if on_result is not None:
+            on_result(origin, apply_ignores(ScanOutcome((result,)), rules).results[0])
+
     try:
         with tempfile.TemporaryDirectory(prefix="wellcheck-") as workdir:
-            targets = scan_targets(options, Path(workdir))
-            outcome = scan_artifacts(targets, checks, options.limits)
+            pairs = _scan_selected(options, checks, owned, Path(workdir), emit)
     finally:
         if owned:
             _close_sources(checks)
     notes = tuple(_source_notes(checks))
-    outcome = apply_ignores(ScanOutcome(outcome.results, (*notes, *outcome.notes)), rules)
-    return outcome, decide(outcome, options.fail_on)
+    outcome = apply_ignores(ScanOutcome(tuple(r for _, r in pairs), notes), rules)
+    return ScanRun(outcome, decide(outcome, options.fail_on), tuple(o for o, _ in pairs))
+
+
+def _scan_selected(
+    options: ScanOptions,
+    checks: Sequence[Check],
+    may_fork: bool,
+    workdir: Path,
+    emit: ResultCallback,
+) -> list[tuple[int, ArtifactResult]]:
+    """(argument position, result) for the selected arguments, in the order given."""
+    total = len(options.artifacts)
+    positions = options.shard.positions(total) if options.shard else range(total)
+    chosen = [(p, options.artifacts[p]) for p in positions]
+    local = [(p, a) for p, a in chosen if not _is_remote(a)]
+    remote = [(p, a) for p, a in chosen if _is_remote(a)]
+    jobs = min(options.jobs, len(local))
+    paths = [a for _, a in local]
+    if (
+        jobs > 1
+        and may_fork
+        and worth_processes(paths, options.parallel_min_bytes)
+        and picklable(options)
+    ):
+        worker_options = replace(options, hash_workers=1)  # no pools inside the pool
+        found = scan_in_processes(paths, worker_options, jobs, lambda n, r: emit(local[n][0], r))
+        pairs = [(p, r) for (p, _), r in zip(local, found, strict=True)]
+    else:
+        pairs = []
+        for position, path in local:
+            result = scan_target(ScanTarget(path), checks, options.limits)
+            emit(position, result)
+            pairs.append((position, result))
+    for position, target in _lambda_targets(remote, options, workdir):
+        result = scan_target(target, checks, options.limits)
+        emit(position, result)
+        pairs.append((position, result))
+    pairs.sort(key=lambda pair: pair[0])  # stable: a lambda:* keeps its functions' order
+    return pairs
+
+
+def _lambda_targets(
+    args: Sequence[tuple[int, str]], options: ScanOptions, workdir: Path
+) -> Iterator[tuple[int, ScanTarget]]:
+    if not args:
+        return iter(())
+    from wellcheck.scan_lambda import lambda_targets
+
+    return lambda_targets(args, options, workdir)
+
+
+def _is_remote(argument: str) -> bool:
+    return argument.startswith(("lambda:", "layer:"))
 
 
 def _source_notes(checks: Sequence[Check]) -> Iterator[str]:
@@ -292,7 +386,10 @@ def signal_checks(options: ScanOptions) -> list[Check]:
     from wellcheck.signals.integrity import IntegrityCheck
     from wellcheck.signals.typosquat import TyposquatCheck
 
-    return [TyposquatCheck(allow=options.typosquat_allow), IntegrityCheck()]
+    return [
+        TyposquatCheck(allow=options.typosquat_allow),
+        IntegrityCheck(workers=options.hash_workers),
+    ]
 
 
 def pypi_check(options: ScanOptions) -> Check:
@@ -302,67 +399,3 @@ def pypi_check(options: ScanOptions) -> Check:
     source = open_default_source(offline=options.offline)
     settings = PyPIOptions(cooldown_days=options.cooldown_days, internal=options.internal_packages)
     return PyPIMetadataCheck(source, source.store, settings)
-
-
-def scan_targets(options: ScanOptions, workdir: Path) -> Iterator[str | ScanTarget]:
-    """Local paths as they are; ``lambda:``/``layer:`` arguments resolved lazily.
-
-    Deployed code is downloaded into ``workdir`` one target at a time (a region
-    can hold thousands); each zip is deleted once the next target is asked for.
-    """
-    remote = [a for a in options.artifacts if a.startswith(("lambda:", "layer:"))]
-    yield from (a for a in options.artifacts if a not in remote)
-    if remote:
-        yield from _lambda_targets(remote, options, workdir)
-
-
-def _lambda_targets(
-    args: Sequence[str], options: ScanOptions, workdir: Path
-) -> Iterator[ScanTarget]:
-    """Each argument on its own: one that cannot be resolved does not stop the others."""
-    from wellcheck.aws import expected_code_sha256, iter_targets
-
-    expected = expected_code_sha256(options.expect) if options.expect else None
-    seen: set[str] = set()
-    for arg in args:
-        try:
-            for target in iter_targets([arg], workdir=workdir, region=options.region):
-                for part in (target, *target.layers):
-                    if part.label in seen:
-                        continue
-                    seen.add(part.label)
-                    yield _as_scan_target(part, _config_check(part, expected, options.expect))
-                    if part.zip_path is not None:
-                        part.zip_path.unlink(missing_ok=True)
-        except SourceError as exc:  # the API could not be consulted: incomplete, not clean
-            yield ScanTarget("", label=arg, skipped=(SkippedCheck("lambda", str(exc)),))
-        except WellcheckError as exc:  # not found, malformed: an input error for this one
-            yield ScanTarget("", label=arg, error=str(exc))
-
-
-def _config_check(part: LambdaTarget, expected: str | None, origin: Path | None) -> Check:
-    from wellcheck.aws import LambdaConfigCheck
-
-    is_function = part.kind == "function"
-    return LambdaConfigCheck(
-        part,
-        expected_sha256=expected if is_function else None,
-        expected_from=str(origin or ""),
-    )
-
-
-def _as_scan_target(part: LambdaTarget, check: Check) -> ScanTarget:
-    """A resolved LambdaTarget as a ScanTarget (fail closed on every failure)."""
-    from wellcheck.errors import ExitStatus
-
-    error = part.error
-    if error is not None and error.exit_status is not ExitStatus.INCOMPLETE:
-        return ScanTarget("", label=part.label, error=str(error))
-    if error is not None:
-        skipped = (SkippedCheck(source="lambda", reason=str(error)),)
-        return ScanTarget("", label=part.label, checks=(check,), skipped=skipped)
-    if part.zip_path is None:
-        reason = part.not_scannable_reason or "no code to download"
-        skipped = (SkippedCheck(source="lambda", reason=reason),)
-        return ScanTarget("", label=part.label, checks=(check,), skipped=skipped)
-    return ScanTarget(str(part.zip_path), label=part.label, checks=(check,))

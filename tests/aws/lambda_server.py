@@ -97,6 +97,7 @@ class LambdaServer:
     downloads: list[str] = field(default_factory=list)
     code_faults: list[int] = field(default_factory=list)  # statuses for the next downloads
     deleted: set[str] = field(default_factory=set)  # listed, but GetFunction says not found
+    signed_regions: list[str] = field(default_factory=list)  # from each SigV4 credential scope
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -189,7 +190,8 @@ class LambdaServer:
             if fn is None or fn.code is None:
                 return None
             return fn.served if fn.served is not None else fn.code
-        layer = self.layers.get(layer_arn(name, int(qualifier)))
+        suffix = f":layer:{name}:{qualifier}"
+        layer = next((v for arn, v in self.layers.items() if arn.endswith(suffix)), None)
         if layer is None:
             return None
         return layer.served if layer.served is not None else layer.code
@@ -214,8 +216,11 @@ def _handler(server: LambdaServer) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             path = parts.path.rstrip("/")
             query = parse_qs(parts.query)
+            scope = self.headers.get("Authorization", "").partition("Credential=")[2]
             with server._lock:
                 server.requests.append((path, query))
+                if scope:
+                    server.signed_regions.append(scope.split("/")[2])
             if path.startswith("/code/"):
                 self._code(unquote(path.removeprefix("/code/")))
                 return

@@ -8,7 +8,7 @@ from wellcheck.report import FORMATS, get_reporter, write_report
 
 
 def test_every_format_is_registered_and_named_as_on_the_command_line() -> None:
-    assert sorted(FORMATS) == ["cyclonedx-json", "json", "markdown", "sarif", "table"]
+    assert sorted(FORMATS) == ["cyclonedx-json", "json", "jsonl", "markdown", "sarif", "table"]
     for name in FORMATS:
         if name == "cyclonedx-json":
             continue  # heavy import, covered by its own test

@@ -139,3 +139,39 @@ def test_several_artifacts_get_distinct_refs_for_the_same_component() -> None:
     assert len({n.ref for n in graph.nodes}) == 2
     assert graph.artifact_names == ("fn.zip", "fn.zip#2")
     assert len(set(graph.artifact_refs)) == 2
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "six",
+        "Foo.Bar_baz[extra1,extra2] >=1.0,<2 ; python_version < '3.8'",
+        "zope.interface (>=5.0)",
+        'requests[socks] ; extra == "socks"',
+        "pkg @ https://example.org/pkg-1.0-py3-none-any.whl ; python_version >= '3.8'",
+        "typing-extensions>=4.6.1",
+        'importlib-metadata>=4.6;python_version<"3.10"',
+    ],
+)
+def test_fast_requirement_reading_agrees_with_packaging(raw: str) -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from wellcheck.sbom.graph import _split_requirement
+
+    req = Requirement(raw)
+    parsed = _split_requirement(raw)
+    assert parsed is not None
+    name, marker = parsed
+    assert name == canonicalize_name(req.name)
+    assert (marker is None) == (req.marker is None)
+    if marker is not None:
+        from packaging.markers import Marker
+
+        assert str(Marker(marker)) == str(req.marker)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "foo;", "[extra] foo", "foo @"])
+def test_unreadable_requirements_give_no_edge(raw: str) -> None:
+    app = dist("app", "1.0", requires_dist=(raw,))
+    assert edges_by_name(inventory(app, dist("foo", "1.0"))) == {}

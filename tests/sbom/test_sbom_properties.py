@@ -12,10 +12,15 @@ from wellcheck.sbom import build_cyclonedx, render_cyclonedx
 from wellcheck.sbom.cyclonedx import validate_cyclonedx
 
 text = st.text(max_size=40)
-url = st.builds(lambda tail: f"https://example.org/{tail}", st.text(max_size=20))
+# URL tails from characters that are awkward for IRIs and XML; kept short because the
+# schema's iri-reference check (an Earley parser) is slow on long odd strings
+_URL_CHARS = "aZ09-._~:/?#[]@!$&'()*+,;=% \"<>\\^`{|}\x7f\x80\x85\xa0\u00e9\u4f8b\u2028\ufdd0\ufffd"
+url = st.builds(
+    lambda tail: f"https://example.org/{tail}", st.text(alphabet=_URL_CHARS, max_size=10)
+)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     version=text,
     summary=text,
@@ -23,6 +28,7 @@ url = st.builds(lambda tail: f"https://example.org/{tail}", st.text(max_size=20)
     author=st.tuples(st.none() | text, st.none() | text),
     urls=st.lists(st.tuples(text, url), max_size=2),
     requires=st.lists(text, max_size=2),
+    spec=st.sampled_from(["1.5", "1.6"]),
 )
 def test_any_metadata_text_gives_a_valid_sbom(
     version: str,
@@ -31,6 +37,7 @@ def test_any_metadata_text_gives_a_valid_sbom(
     author: tuple[str | None, str | None],
     urls: list[tuple[str, str]],
     requires: list[str],
+    spec: str,
 ) -> None:
     component = dist(
         "x",
@@ -43,8 +50,7 @@ def test_any_metadata_text_gives_a_valid_sbom(
         requires_dist=tuple(requires),
     )
     inventories = [Inventory(ArtifactInfo("fn.zip", "lambda-zip"), (component,), ())]
-    for spec in ("1.5", "1.6"):
-        bom = build_cyclonedx(inventories, spec=spec)
-        for fmt in ("json", "xml"):
-            rendered = render_cyclonedx(bom, fmt, spec)
-            assert validate_cyclonedx(rendered, fmt, spec) is None
+    bom = build_cyclonedx(inventories, spec=spec)
+    for fmt in ("json", "xml"):
+        rendered = render_cyclonedx(bom, fmt, spec)
+        assert validate_cyclonedx(rendered, fmt, spec) is None

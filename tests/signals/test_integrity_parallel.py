@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import BinaryIO
 
 import pytest
 
+from wellcheck.artifact import open_artifact
 from wellcheck.artifact.base import Tree
+from wellcheck.artifact.limits import DEFAULT_LIMITS
 from wellcheck.artifact.memory import MemoryTree
 from wellcheck.errors import ArtifactError, LimitExceededError
-from wellcheck.signals.integrity_hashing import hash_tree_files, shard_by_size
+from wellcheck.signals.integrity_hashing import hash_tree_files, shard_by_size, zip_reopener
 
 FILES = {f"pkg/m{i}.py": (f"# module {i}\n" * (i * 300 + 1)).encode() for i in range(40)}
 EXPECTED = {path: (hashlib.sha256(data).hexdigest(), len(data)) for path, data in FILES.items()}
@@ -66,3 +71,34 @@ def test_shards_are_balanced_by_size() -> None:
     loads = sorted(sum(sizes[p] for p in shard) for shard in shards)
     assert loads[1] - loads[0] <= 10  # greedy, largest first: near-equal
     assert sorted(p for shard in shards for p in shard) == sorted(sizes)
+
+
+def test_worker_shards_give_the_calling_process_a_head_start() -> None:
+    sizes = {f"f{i}": 10 for i in range(20)}
+    first, second = shard_by_size(sizes, 2, handicap=40)
+    assert (len(first), len(second)) == (12, 8)
+
+
+def test_a_zip_on_disk_is_reopened_by_worker_processes(tmp_path: Path) -> None:
+    artifact = tmp_path / "function.zip"
+    with zipfile.ZipFile(artifact, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in FILES.items():
+            zf.writestr(name, data)
+    with open_artifact(str(artifact)) as opened:
+        (tree,) = opened.trees
+        reopen = zip_reopener(tree, str(artifact), DEFAULT_LIMITS)
+        assert reopen is not None
+        assert zip_reopener(MemoryTree(FILES), str(artifact), DEFAULT_LIMITS) is None
+        digests = hash_tree_files(tree, FILES, workers=2, threshold=0, reopen=reopen)
+    assert digests == EXPECTED
+
+
+class UnpicklableTree(MemoryTree):
+    """A reopen recipe that holds a lock cannot travel to a worker process."""
+
+    def reopener(self) -> Callable[[], Tree] | None:
+        return functools.partial(UnpicklableTree, dict(self._data), symlinks=threading.Lock())  # type: ignore[arg-type]
+
+
+def test_a_recipe_that_cannot_reach_a_worker_falls_back_to_this_process() -> None:
+    assert hash_tree_files(UnpicklableTree(FILES), FILES, workers=2, threshold=0) == EXPECTED

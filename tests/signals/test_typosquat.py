@@ -15,7 +15,13 @@ from wellcheck.checks import CheckContext
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Severity
 from wellcheck.signals.popular import PopularList
 from wellcheck.signals.typo_allowlist import Allowlist, parse_entries
-from wellcheck.signals.typosquat import TyposquatCheck, TyposquatDetector, check_name
+from wellcheck.signals.typosquat import (
+    THRESHOLD,
+    TyposquatCheck,
+    TyposquatDetector,
+    check_name,
+    severity_for,
+)
 
 # A small ranked list: real names at the top ranks, fillers after them.
 RANKED = [
@@ -25,7 +31,8 @@ RANKED = [
     "jax-gpu",
 ]  # fmt: skip
 FILLERS = [f"filler{i:04d}x" for i in range(6000)]
-NAMES = RANKED + FILLERS[:200] + ["boto"] + FILLERS[200:] + ["rare-library"]
+# "co1orama" stands for an established (ranked) project that looks like a squat.
+NAMES = RANKED + FILLERS[:200] + ["co1orama", "boto"] + FILLERS[200:] + ["rare-library"]
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +64,10 @@ CASES = [
     ("affix", "urllib", "urllib3", "urllib3"),
     ("typo-with-suffix", "matplitlib-terminal", "matplotlib", "matplotlib-terminal"),
     ("combination", "requests-pandas", "requests", "requests"),
+    ("affix", "2022-requests", "requests", "requests"),
+    ("two-edits", "tensorfioi", "tensorflow", "tensorflow"),
+    ("two-edits", "requestsaa", "requests", "requests"),
+    ("two-edits", "beautifilsoop", "beautifulsoup4", "beautifulsoup4"),
 ]
 
 
@@ -69,19 +80,26 @@ def test_each_transformation_flags_the_squat_and_passes_the_real_name(
     assert verdict.target == target
     assert verdict.transformation == transformation
     assert verdict.target_rank == NAMES.index(target) + 1
-    assert 0.6 <= verdict.score <= 1.0
+    assert THRESHOLD <= verdict.score <= 1.0
     assert not detector.check(legit).suspect
 
 
 # Names that look close but carry no evidence of imitation.
 NEGATIVES = [
     ("unrelated name", "totally-unrelated-thing"),
-    ("two edits away", "reqxxsts"),
+    ("three edits away", "reqxxxts"),
+    ("two edits on a name shorter than eight letters", "nunpx"),
+    ("two edits from a name outside the two-edit top", "rere-libraty"),
+    ("the changed word is a word popular names use", "faiss-gpu"),
+    ("version-number affix on both sides", "urllib5"),
+]
+
+# Weak evidence: reported, but as low-severity, low-confidence suspects.
+WEAK = [
+    ("two plain substitutions", "reqxxsts"),
     ("edit on a short name", "numpx"),
     ("end letter of a five-letter name", "numpi"),
     ("squat of a low-ranked name", "rare-librry"),
-    ("the changed word is a word popular names use", "faiss-gpu"),
-    ("version-number affix on both sides", "urllib5"),
 ]
 
 
@@ -92,16 +110,38 @@ def test_near_names_without_evidence_are_not_suspects(
     assert not detector.check(name).suspect, why
 
 
+@pytest.mark.parametrize(("why", "name"), WEAK)
+def test_weak_evidence_is_a_low_severity_suspect(
+    detector: TyposquatDetector, why: str, name: str
+) -> None:
+    verdict = detector.check(name)
+    assert verdict.suspect, why
+    assert verdict.score < 0.7 and severity_for(verdict.score) is Severity.LOW, why
+
+
 def test_popular_on_popular_pairs_are_not_flagged(detector: TyposquatDetector) -> None:
-    verdict = detector.check("boto")  # popular itself (rank 219), one digit from boto3
+    verdict = detector.check("boto")  # popular itself, one digit from boto3
     assert not verdict.suspect
     assert verdict.rank == NAMES.index("boto") + 1
 
 
-def test_top_makes_lower_ranked_names_checkable(detector: TyposquatDetector) -> None:
-    verdict = detector.check("boto", top=100)
-    assert verdict.suspect
-    assert (verdict.target, verdict.transformation) == ("boto3", "affix")
+def test_top_checks_lower_ranked_names_with_an_established_prior(
+    detector: TyposquatDetector,
+) -> None:
+    # Below --top, a ranked name is checked, but as an established project it needs
+    # much stronger evidence than an unknown one: an affix is not enough, a look-alike is.
+    boto = detector.check("boto", top=100)
+    assert (boto.target, boto.transformation, boto.suspect) == ("boto3", "affix", False)
+    alike = detector.check("co1orama", top=100)
+    assert alike.suspect and (alike.target, alike.transformation) == ("colorama", "lookalike")
+    assert not detector.check("co1orama").suspect  # within the default top: exempt
+
+
+def test_rank_blind_detector_judges_ranked_names_like_unknown_ones() -> None:
+    blind = TyposquatDetector(
+        PopularList("2026-11", "test", tuple(NAMES)), Allowlist(), own_rank_factor=1.0
+    )
+    assert blind.check("boto", top=100).suspect
 
 
 def test_top_limits_which_names_are_targets(detector: TyposquatDetector) -> None:
@@ -215,11 +255,13 @@ def test_cli_exit_zero_when_nothing_is_suspect(tmp_path: Path) -> None:
 
 
 def test_cli_top_semantics(tmp_path: Path) -> None:
-    # boto is popular (so exempt) by default, but not within the top 100.
+    # boto is popular (so exempt) by default; below --top 100 it is checked, and its
+    # affix relation to boto3 alone does not make an established project a suspect.
     assert _cli("typosquat", "boto", cache=tmp_path).returncode == 0
     proc = _cli("typosquat", "boto", "--top", "100", "--format", "json", cache=tmp_path)
-    assert proc.returncode == 1
-    assert json.loads(proc.stdout)[0]["target"] == "boto3"
+    assert proc.returncode == 0
+    row = json.loads(proc.stdout)[0]
+    assert (row["target"], row["transformation"], row["suspect"]) == ("boto3", "affix", False)
 
 
 def test_cli_allow_option_exempts_a_name(tmp_path: Path) -> None:

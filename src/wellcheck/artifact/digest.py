@@ -1,7 +1,7 @@
 """The artifact's sha256, computed in a background thread while the scan proceeds.
 
-Hashing a 150 MB function zip takes ~150 ms, as long as cataloguing and
-inventorying it together.  ``hashlib`` and file reads release the GIL, so the
+Hashing a 150 MB function zip takes ~150 ms of CPU, about as long as
+cataloguing and inventorying it.  ``hashlib`` and file reads release the GIL, so the
 digest runs on another core; ``OpenedArtifact.info`` waits for it only when it
 is first read (the pipeline reads it after the inventory).
 """
@@ -17,6 +17,7 @@ from wellcheck.artifact.base import OpenedArtifact, Tree
 from wellcheck.errors import ArtifactError
 from wellcheck.models import ArtifactInfo
 
+# read into one reused buffer; larger chunks (fewer GIL hand-offs) measured no faster
 _CHUNK = 1024 * 1024
 
 
@@ -44,13 +45,15 @@ class BackgroundDigest:
     def _run(self) -> None:
         digest = hashlib.sha256()
         size = 0
+        buffer = bytearray(_CHUNK)
+        view = memoryview(buffer)
         try:
             with Path(self._path).open("rb", buffering=0) as fh:
-                while chunk := fh.read(_CHUNK):
+                while count := fh.readinto(buffer):
                     if self._stop.is_set():
                         return
-                    digest.update(chunk)
-                    size += len(chunk)
+                    digest.update(view[:count])
+                    size += count
         except OSError as exc:
             self._error = f"{self._path}: cannot read: {exc.strerror}"
             return

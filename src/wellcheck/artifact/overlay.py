@@ -59,9 +59,15 @@ class OverlayBuilder:
             self._dropped_warnings += 1
 
     def apply(self, layer: int, members: Iterable[TarMember], source: int, label: str) -> None:
+        seen: set[str] = set()  # this layer's non-directory names: a repeat is reported
         for member in members:
-            if member.name:  # '' is the root directory itself: nothing to record
-                self._apply_one(layer, member, source, label)
+            if not member.name:  # '' is the root directory itself: nothing to record
+                continue
+            if member.kind is not MemberKind.DIR:
+                if member.name in seen:
+                    self.warn(f"{label}: duplicate member {member.name!r}: the last one wins")
+                seen.add(member.name)
+            self._apply_one(layer, member, source, label)
 
     def _apply_one(self, layer: int, member: TarMember, source: int, label: str) -> None:
         parent_name, _, base = member.name.rpartition("/")

@@ -9,6 +9,7 @@ and CRC enforced.  Bytes before the archive (self-extracting zips) are allowed.
 
 from __future__ import annotations
 
+import re
 import stat
 import struct
 from bisect import bisect_right
@@ -42,6 +43,8 @@ _MASK32 = 0xFFFFFFFF
 _S_IFMT = 0o170000
 _FILE, _DIR = EntryKind.FILE, EntryKind.DIR
 _MiB = 1024 * 1024
+# a '.' or '..' segment in the NUL-joined names (dotfiles like 'pkg/.agents' are clean)
+_DOT_SEGMENT = re.compile(r"[/\x00]\.\.?(?=[/\x00])")
 
 
 class Member(NamedTuple):
@@ -234,8 +237,9 @@ def _needs_normalising(joined: str, members: Mapping[str, object]) -> bool:
     """Conservative: True when any path might not be a clean relative path already."""
     return (
         joined.count("\x00") != len(members) + 1
-        or "/." in joined or "//" in joined or "\\" in joined or ":" in joined
-        or "\x00/" in joined or "\x00." in joined or "/\x00" in joined or "\x00\x00" in joined
+        or "//" in joined or "\\" in joined or ":" in joined
+        or "\x00/" in joined or "/\x00" in joined or "\x00\x00" in joined
+        or (("/." in joined or "\x00." in joined) and _DOT_SEGMENT.search(joined) is not None)
         or max(map(len, members), default=0) > MAX_NAME_LENGTH
     )  # fmt: skip
 

@@ -174,8 +174,12 @@ class ZipReader(ArtifactReader):
         from wellcheck.artifact.nested import find_nested, tree_warnings
 
         budget = Budget(limits)
-        tree = open_zip_file(path, limits, budget, ())
         digest = BackgroundDigest(path)  # runs while the trees are catalogued and scanned
+        try:
+            tree = open_zip_file(path, limits, budget, ())
+        except BaseException:
+            digest.cancel()
+            raise
         try:
             kind, python = classify(tree.entries())
             trees, not_scanned = find_nested(tree, limits, 0, budget)

@@ -8,12 +8,11 @@ configuration.  boto3 is imported only when a target is resolved.
 Typical wiring::
 
     with tempfile.TemporaryDirectory() as tmp:
-        for target in iter_targets(args, workdir=Path(tmp)):
-            for t in (target, *target.layers):
-                if t.error: ...               # ArtifactResult(error=str(t.error)) / exit_status
-                elif t.zip_path is None: ...  # t.not_scannable_reason
-                else: scan str(t.zip_path), labelled t.label, with
-                      LambdaConfigCheck(t, expected_sha256=...)
+        for t in flatten_targets(resolve_targets(args, workdir=Path(tmp))):
+            if t.error: ...               # str(t.error), t.error.exit_status (2 or 3)
+            elif t.zip_path is None: ...  # t.not_scannable_reason (image-packaged)
+            else: scan str(t.zip_path), labelled t.label, with
+                  LambdaConfigCheck(t, expected_sha256=...) as an extra check
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from wellcheck.aws.targets import (
     LambdaNotFoundError,
     LambdaTarget,
     LambdaTargetError,
+    flatten_targets,
     is_lambda_target,
     parse_target,
 )
@@ -62,6 +62,7 @@ __all__ = [
     "LambdaTarget",
     "LambdaTargetError",
     "expected_code_sha256",
+    "flatten_targets",
     "is_lambda_target",
     "iter_targets",
     "lambda_client",

@@ -19,6 +19,7 @@ failures.  A layer shared by several functions is fetched once.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import re
@@ -165,6 +166,7 @@ def iter_targets(
     seen: set[str] = set()
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="lambda") as pool:
         resolver = _Resolver(client, workdir, policy, pool)
+        resolver.regional = functools.cache(lambda r: lambda_client(endpoint_url, r))
         for spec in specs:
             for target in resolver.resolve(spec):
                 if target.label not in seen:
@@ -186,6 +188,15 @@ class _Resolver:
         self.count = 0
         self._lock = threading.Lock()
         self._layer_locks: dict[str, threading.Lock] = {}
+        self.regional: Callable[[str], Any] = lambda region: client
+
+    def client_for(self, arn: str) -> Any:
+        """A layer named with ``layer:`` may live in another region than the client's."""
+        region = arn.split(":")[3]
+        if region == getattr(getattr(self.client, "meta", None), "region_name", region):
+            return self.client
+        with self._lock:
+            return self.regional(region)
 
     def resolve(self, spec: TargetSpec) -> Iterator[LambdaTarget]:
         if spec.kind == "all-functions":
@@ -262,7 +273,7 @@ class _Resolver:
         try:
             resp = cast(
                 GetLayerVersionResponse,
-                _call(arn, lambda: self.client.get_layer_version_by_arn(Arn=arn)),
+                _call(arn, lambda: self.client_for(arn).get_layer_version_by_arn(Arn=arn)),
             )
         except WellcheckError as exc:
             if not attached:

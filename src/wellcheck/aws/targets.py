@@ -12,6 +12,7 @@ Spellings (what ``wellcheck scan`` accepts besides paths):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,3 +155,19 @@ def layer_name_and_version(arn: str) -> tuple[str, str]:
     if not match:
         return arn, ""
     return match["name"], match["version"]
+
+
+def flatten_targets(targets: Iterable[LambdaTarget]) -> list[LambdaTarget]:
+    """Each function followed by its layers, every label once: one entry per artifact to scan.
+
+    A layer shared by many functions (or also named with ``layer:``) appears once,
+    at its first use.
+    """
+    out: list[LambdaTarget] = []
+    seen: set[str] = set()
+    for target in targets:
+        for item in (target, *target.layers):
+            if item.label not in seen:
+                seen.add(item.label)
+                out.append(item)
+    return out

@@ -1,19 +1,17 @@
-"""Command-line interface (the only package that imports typer)."""
+"""Command-line interface (the only package that imports typer).
+
+``main`` imports only the command module the command line needs (see
+``wellcheck.cli.app``); ``app`` imported from here lists every command.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from wellcheck.cli import (  # noqa: F401 - each module registers its commands
-    commands_db,
-    commands_diff,
-    commands_pypi,
-    commands_sbom,
-    commands_scan,
-    commands_signals,
-)
 from wellcheck.cli.app import State, app
 from wellcheck.errors import WellcheckError
+
+__all__ = ["app", "main"]
 
 
 def main() -> None:
@@ -22,6 +20,7 @@ def main() -> None:
     typer/click handle usage errors themselves (exit 2); commands signal their
     verdict with ``typer.Exit(code)``.
     """
+    app.select(sys.argv[1:])
     try:
         app()
     except WellcheckError as exc:

@@ -1,11 +1,96 @@
 """The typer application.  Commands live in sibling modules and only parse
-arguments, build an options object, call the core and print its result."""
+arguments, build an options object, call the core and print its result.
+
+Command modules are imported on demand: the application imports them the first
+time typer reads its command list.  ``main`` narrows that to the one module the
+command line names (``wellcheck sbom`` never imports ``scan``'s dependencies,
+and typer builds only that module's commands); anything else (``--help``, no
+command, an unknown name, a test's ``CliRunner``) imports every module, so
+listings stay complete.  A new command module is one line in ``COMMAND_MODULES``.
+"""
 
 from __future__ import annotations
 
+import importlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
 import typer
 
-app = typer.Typer(
+#: command module (under ``wellcheck.cli``) -> the top-level commands and groups it
+#: defines.  Modules are imported in this order, which is the order ``--help`` lists.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "commands_db": ("db",),
+    "commands_diff": ("diff",),
+    "commands_merge": ("merge",),
+    "commands_pypi": ("baseline",),
+    "commands_sbom": ("inventory", "sbom"),
+    "commands_scan": ("scan",),
+    "commands_signals": ("typosquat", "popular"),
+}
+_MODULE_OF = {name: module for module, names in COMMAND_MODULES.items() for name in names}
+_ROOT_FLAG = re.compile(r"^(?:--debug|--verbose|-v+)$")  # the root callback's options
+
+
+class _OnDemandTyper(typer.Typer):
+    """A Typer whose command list imports the command modules when first read."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._wanted: tuple[str, ...] = tuple(COMMAND_MODULES)
+        self._loaded = False
+        self._loading = True  # until ``ready``: the sub-apps are still being added
+        super().__init__(**kwargs)
+
+    def ready(self) -> None:
+        """The application is complete: the next read of its commands imports them."""
+        self._loading = False
+
+    def select(self, argv: Sequence[str]) -> None:
+        """Import only the module of the command ``argv`` names (all when unsure)."""
+        module = _MODULE_OF.get(_command_name(argv) or "")
+        self._wanted = (module,) if module else tuple(COMMAND_MODULES)
+
+    def _load(self) -> None:
+        if self._loaded or self._loading:
+            return
+        self._loading = True
+        try:
+            for module in self._wanted:
+                importlib.import_module(f"wellcheck.cli.{module}")
+        finally:
+            self._loading = False
+        self._loaded = True
+
+    @property
+    def registered_commands(self) -> list[Any]:
+        self._load()
+        return self._commands
+
+    @registered_commands.setter
+    def registered_commands(self, value: list[Any]) -> None:
+        self._commands = value
+
+    @property
+    def registered_groups(self) -> list[Any]:
+        self._load()
+        return self._groups
+
+    @registered_groups.setter
+    def registered_groups(self, value: list[Any]) -> None:
+        self._groups = value
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The command word of a command line, skipping the root options; None if there is none."""
+    for arg in argv:
+        if _ROOT_FLAG.match(arg):
+            continue
+        return None if arg.startswith("-") else arg
+    return None
+
+
+app = _OnDemandTyper(
     name="wellcheck",
     help="Supply-chain scanner for serverless deployment artifacts.",
     no_args_is_help=True,
@@ -18,6 +103,7 @@ baseline_app = typer.Typer(help="Pin expected PyPI owners in a file.", no_args_i
 app.add_typer(db_app, name="db")
 app.add_typer(popular_app, name="popular")
 app.add_typer(baseline_app, name="baseline")
+app.ready()
 
 
 class State:

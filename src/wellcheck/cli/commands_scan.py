@@ -5,17 +5,25 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.cli.app import app
-from wellcheck.errors import WellcheckError
+from wellcheck.errors import OutputError, WellcheckError
 from wellcheck.policy import FailOn, parse_fail_on
+
+if TYPE_CHECKING:
+    from wellcheck.models import ArtifactResult, ScanOutcome
+    from wellcheck.policy import Verdict
+    from wellcheck.report import ShardInfo
+    from wellcheck.scan import ResultCallback, ScanOptions
 
 
 class Format(StrEnum):
@@ -24,6 +32,7 @@ class Format(StrEnum):
     SARIF = "sarif"
     MARKDOWN = "markdown"
     CYCLONEDX_JSON = "cyclonedx-json"
+    JSONL = "jsonl"
 
 
 class Source(StrEnum):
@@ -90,7 +99,10 @@ def scan_command(
     fmt: Annotated[
         Format | None,
         typer.Option(
-            "--format", "-f", help="Report format (default: table on a TTY, json otherwise)."
+            "--format",
+            "-f",
+            help="Report format (default: table on a TTY, json otherwise); jsonl streams one "
+            "line per artifact as it finishes, then a summary line.",
         ),
     ] = None,
     output: Annotated[
@@ -166,6 +178,25 @@ def scan_command(
         bool,
         typer.Option("--reproducible", help="No timestamps or serial numbers (cyclonedx-json)."),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Scan this many artifacts at once, in worker processes (default: the CPU "
+            "count; 1: one after the other).",
+        ),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Scan only shard K of N: the arguments at positions i with i % N == K-1 "
+            "(merge the json/jsonl results with 'wellcheck merge').",
+        ),
+    ] = None,
 ) -> None:
     """Inventory ARTIFACTs, check every component, and exit with the verdict.
 
@@ -173,8 +204,8 @@ def scan_command(
     input error, 3 incomplete (a source could not be consulted).
     """
     from wellcheck.config import load_config
-    from wellcheck.report import ReportOptions, get_reporter, write_report
-    from wellcheck.scan import ScanOptions, run_scan
+    from wellcheck.parallel import Shard, default_jobs
+    from wellcheck.scan import ScanOptions
 
     settings = load_config(config)  # flags below win over the file and WELLCHECK_* variables
     chosen = fmt or default_format(output)
@@ -194,18 +225,14 @@ def scan_command(
         expect=expect,
         region=region,
         pypi=pypi,
+        jobs=jobs or default_jobs(),
+        shard=Shard.parse(shard) if shard else None,
     )
-    reporter = get_reporter(
-        str(chosen),
-        ReportOptions(color=use_colour(chosen, output), reproducible=reproducible),
-    )
-    outcome, verdict = run_scan(options)
-    text = reporter.render(outcome, verdict)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    if chosen is Format.JSONL:
+        outcome, verdict = stream_jsonl(options, output)
     else:
-        write_report(output, text)
+        outcome, verdict = render_report(options, chosen, output, reproducible)
+    if output is not None:
         print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
     for result in outcome.results:
         if result.error:
@@ -213,3 +240,98 @@ def scan_command(
             text = result.error if path in result.error else f"{path}: {result.error}"
             print(f"wellcheck: error: {text}", file=sys.stderr)
     raise typer.Exit(int(verdict.status))
+
+
+def render_report(
+    options: ScanOptions, chosen: Format, output: Path | None, reproducible: bool
+) -> tuple[ScanOutcome, Verdict]:
+    """Scan, then render the whole report and write it (atomically with ``-o``)."""
+    from wellcheck.report import ReportOptions, get_reporter, write_report
+    from wellcheck.scan import scan_run
+
+    with progress_bar(options) as tick:
+        run = scan_run(options, on_result=tick)
+    report_options = ReportOptions(
+        color=use_colour(chosen, output),
+        reproducible=reproducible,
+        shard=shard_info(options),
+        positions=run.origins,
+    )
+    text = get_reporter(str(chosen), report_options).render(run.outcome, run.verdict)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_report(output, text)
+    return run.outcome, run.verdict
+
+
+def stream_jsonl(options: ScanOptions, output: Path | None) -> tuple[ScanOutcome, Verdict]:
+    """One line per artifact as it finishes (flushed), then the summary line.
+
+    With ``-o`` the lines go straight to the file (not atomically: a reader may follow
+    it); a scan that dies leaves no summary line, which ``merge`` rejects.
+    """
+    from wellcheck.models import ScanOutcome
+    from wellcheck.policy import decide
+    from wellcheck.report.jsonl_report import artifact_line, summary_line
+    from wellcheck.scan import scan_run
+
+    try:
+        sink = sys.stdout if output is None else output.open("w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+    def write(line: str) -> None:
+        sink.write(line)
+        sink.flush()
+
+    try:
+        with progress_bar(options) as tick:
+
+            def on_result(position: int, result: ArtifactResult) -> None:
+                verdict = decide(ScanOutcome((result,)), options.fail_on)
+                write(artifact_line(position, result, verdict))
+                tick(position, result)
+
+            run = scan_run(options, on_result=on_result)
+        write(summary_line(run.outcome, run.verdict, shard_info(options)))
+    finally:
+        if sink is not sys.stdout:
+            sink.close()
+    return run.outcome, run.verdict
+
+
+def shard_info(options: ScanOptions) -> ShardInfo | None:
+    from wellcheck.report import ShardInfo
+
+    if options.shard is None:
+        return None
+    shard = options.shard
+    return ShardInfo(index=shard.index, count=shard.count, total=len(options.artifacts))
+
+
+@contextmanager
+def progress_bar(options: ScanOptions) -> Iterator[ResultCallback]:
+    """A progress bar on stderr for several artifacts, only when stderr is a terminal."""
+    total = len(
+        options.shard.positions(len(options.artifacts)) if options.shard else options.artifacts
+    )
+    if total < 2 or not sys.stderr.isatty():
+        yield _no_progress
+        return
+    try:
+        from rich.console import Console
+        from rich.progress import Progress
+    except ImportError:  # rich comes with typer, but typer-slim has none: no bar
+        yield _no_progress
+        return
+
+    remote = any(a.startswith(("lambda:", "layer:")) for a in options.artifacts)
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("scanning", total=None if remote else total)
+        yield lambda position, result: progress.advance(task)
+
+
+def _no_progress(position: int, result: ArtifactResult) -> None:
+    return None

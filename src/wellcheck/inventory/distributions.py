@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import zipfile
 from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
@@ -137,6 +136,8 @@ def _requires(tree: Tree, path: str, warnings: list[str]) -> tuple[str, ...]:
 
 def _zipped_egg(tree: Tree, path: str) -> _Parts:
     """An .egg zip read in memory (bounded); members are read with a size cap."""
+    import zipfile
+
     warnings: list[str] = []
     parts = _Parts(Metadata(), path, warnings)
     got = reading.read_head(tree, path, MAX_EGG, warnings)

@@ -11,12 +11,9 @@ Neither step raises on any input (a Hypothesis test holds them to that).
 
 from __future__ import annotations
 
-import email.parser
-import email.utils
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.policy import compat32
 
 from packaging.version import InvalidVersion, Version
 
@@ -30,6 +27,8 @@ RawHeaders = dict[str, list[str]]  # lower-case header name -> values in order
 
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _PLACEHOLDERS = frozenset({"", "unknown", "none", "n/a"})
+# a header field name (printable ASCII but ':' and space) and its colon, as email's headerRE
+_FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):")
 
 
 @dataclass(frozen=True)
@@ -70,12 +69,19 @@ def parse_raw(data: bytes, *, source: str = "METADATA") -> tuple[RawHeaders, lis
     if "\ufffd" in text and not warnings:
         warnings.append(f"{source}: not valid UTF-8 (undecodable bytes replaced)")
     headers: RawHeaders = {}
-    try:
-        message = email.parser.Parser(policy=compat32).parsestr(text, headersonly=True)
-        items = message.items()
-    except Exception as exc:  # the email package is lenient; this is a last resort
-        warnings.append(f"{source}: unparseable headers ({type(exc).__name__})")
-        return headers, warnings
+    defects = False
+    items = _plain_headers(text)
+    if items is None:  # anything unusual: let the email package decide
+        import email.parser  # ~8 ms to import; most files never need it
+        from email.policy import compat32
+
+        try:
+            message = email.parser.Parser(policy=compat32).parsestr(text, headersonly=True)
+            items = message.items()
+            defects = bool(message.defects)
+        except Exception as exc:  # the email package is lenient; this is a last resort
+            warnings.append(f"{source}: unparseable headers ({type(exc).__name__})")
+            return headers, warnings
     truncated = False
     for key, value in items:
         if str(key).strip().lower() == "description":
@@ -87,11 +93,49 @@ def parse_raw(data: bytes, *, source: str = "METADATA") -> tuple[RawHeaders, lis
         headers.setdefault(str(key).strip().lower(), []).append(text_value)
     if truncated:
         warnings.append(f"{source}: header value longer than {MAX_VALUE} characters, truncated")
-    if message.defects:
+    if defects:
         warnings.append(f"{source}: malformed header lines ignored")
     if not headers:
         warnings.append(f"{source}: no metadata headers")
     return headers, warnings
+
+
+def _plain_headers(text: str) -> list[tuple[str, str]] | None:
+    """The (name, value) pairs ``email.parser`` with ``compat32`` gives, for the usual
+    block: ``\n`` line ends, every line a ``Name: value`` field or a continuation.
+
+    None for anything else (``\r``, a line that is neither, an envelope ``From ``
+    line...), which the email package then parses with its defect handling; a
+    test holds the two to the same result.  Values are compat32's: the first
+    line's value without leading blanks, continuation lines kept verbatim
+    (joined by ``\n``), trailing line ends dropped.  About ten times faster
+    than the email package, which was a quarter of the inventory's time.
+    """
+    if "\r" in text:
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    items: list[tuple[str, str]] = []
+    name: str | None = None
+    parts: list[str] = []
+    match = _FIELD.match
+    for line in lines:
+        if line[:1] in (" ", "\t"):
+            if name is None:
+                return None
+            parts.append(line)
+            continue
+        found = match(line)
+        if found is None:
+            return None
+        if name is not None:
+            items.append((name, "\n".join(parts).rstrip("\n")))
+        name = found.group(1)
+        parts = [line[found.end() :].lstrip(" \t")]
+    if name is not None:
+        items.append((name, "\n".join(parts).rstrip("\n")))
+    return items
 
 
 def _header_block(data: bytes) -> bytes:
@@ -194,6 +238,8 @@ def people(names: str | None, emails: str | None) -> tuple[Person, ...]:
     if emails and "@" not in emails:  # a name in the e-mail field ("foo at bar")
         found.append(Person(emails.strip(), None))
     elif emails:
+        import email.utils
+
         try:
             pairs = email.utils.getaddresses([emails])
         except Exception:  # malformed address lists must not stop the scan

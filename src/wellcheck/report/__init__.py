@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 
 from wellcheck.errors import OutputError
-from wellcheck.report.interface import Reporter, ReportOptions
+from wellcheck.report.interface import Reporter, ReportOptions, ShardInfo
 
-__all__ = ["FORMATS", "ReportOptions", "Reporter", "get_reporter", "write_report"]
+__all__ = ["FORMATS", "ReportOptions", "Reporter", "ShardInfo", "get_reporter", "write_report"]
 
 #: --format value -> "module:class" (imported lazily: cyclonedx is heavy)
 FORMATS: dict[str, str] = {
@@ -19,6 +19,7 @@ FORMATS: dict[str, str] = {
     "sarif": "wellcheck.report.sarif_report:SarifReporter",
     "markdown": "wellcheck.report.markdown_report:MarkdownReporter",
     "cyclonedx-json": "wellcheck.report.cyclonedx_report:CycloneDxReporter",
+    "jsonl": "wellcheck.report.jsonl_report:JsonlReporter",
 }
 
 

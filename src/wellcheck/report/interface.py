@@ -14,9 +14,20 @@ from wellcheck.policy import Verdict
 
 
 @dataclass(frozen=True)
+class ShardInfo:
+    """Which part of a sharded scan (``--shard K/N``) a report holds, for ``wellcheck merge``."""
+
+    index: int  # K, 1-based
+    count: int  # N
+    total: int  # arguments in the whole, unsharded list
+
+
+@dataclass(frozen=True)
 class ReportOptions:
     color: bool = False  # ANSI colours (table only); the CLI sets it for a TTY without NO_COLOR
     reproducible: bool = False  # no timestamps or random serials (golden tests)
+    shard: ShardInfo | None = None  # json/jsonl: record the shard (and positions) for merge
+    positions: tuple[int, ...] = ()  # per result: its argument's position (empty: its index)
 
 
 class Reporter(abc.ABC):

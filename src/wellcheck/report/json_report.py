@@ -1,7 +1,9 @@
 """``--format json``: the documented, stable report (schemas/wellcheck-report.schema.json).
 
 Version 1.  New optional keys may be added within a version; nothing is
-removed or renamed without bumping ``version``.
+removed or renamed without bumping ``version``.  ``shard`` (optional) is written by
+``scan --shard K/N``: which shard the report holds and each artifact's position in
+the whole argument list, so ``wellcheck merge`` can restore the order.
 """
 
 from __future__ import annotations
@@ -20,22 +22,38 @@ from wellcheck.report.common import (
     tool_info,
     verdict_dict,
 )
-from wellcheck.report.interface import Reporter
+from wellcheck.report.interface import Reporter, ReportOptions, ShardInfo
 
 REPORT_VERSION = 1
 
 
-def report_dict(outcome: ScanOutcome, verdict: Verdict) -> dict[str, Any]:
-    return {
+def report_dict(
+    outcome: ScanOutcome, verdict: Verdict, options: ReportOptions | None = None
+) -> dict[str, Any]:
+    report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "tool": tool_info(),
         "verdict": verdict_dict(verdict),
         "notes": list(outcome.notes),
-        "artifacts": [_result_dict(result) for result in outcome.results],
+        "artifacts": [result_dict(result) for result in outcome.results],
     }
+    if options is not None and options.shard is not None:
+        report["shard"] = shard_dict(options.shard, positions(outcome, options))
+    return report
 
 
-def _result_dict(result: ArtifactResult) -> dict[str, Any]:
+def positions(outcome: ScanOutcome, options: ReportOptions) -> list[int]:
+    """Each result's argument position (its index when the options do not tell)."""
+    if len(options.positions) == len(outcome.results):
+        return list(options.positions)
+    return list(range(len(outcome.results)))
+
+
+def shard_dict(shard: ShardInfo, where: list[int]) -> dict[str, Any]:
+    return {"index": shard.index, "count": shard.count, "total": shard.total, "positions": where}
+
+
+def result_dict(result: ArtifactResult) -> dict[str, Any]:
     return {
         "artifact": artifact_dict(result.artifact),
         "error": result.error,
@@ -52,4 +70,5 @@ class JsonReporter(Reporter):
     extension = ".json"
 
     def render(self, outcome: ScanOutcome, verdict: Verdict) -> str:
-        return json.dumps(report_dict(outcome, verdict), indent=2, ensure_ascii=False) + "\n"
+        report = report_dict(outcome, verdict, self.options)
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

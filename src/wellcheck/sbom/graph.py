@@ -10,6 +10,7 @@ copy hangs off the distribution that vendors it.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from packaging.markers import Marker
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from wellcheck.models import ArtifactInfo, Component, ComponentKind
+from wellcheck.sbom.sanitize import clean
 
 if TYPE_CHECKING:
     from wellcheck.pipeline import Inventory
@@ -75,7 +77,7 @@ def sort_key(component: Component) -> tuple[str, str, str, str]:
 
 def build_graph(inventories: Sequence[Inventory]) -> Graph:
     names = _unique([artifact_name(inv.artifact) for inv in inventories])
-    artifact_refs = tuple(f"artifact:{name}" for name in names)
+    artifact_refs = tuple(clean(f"artifact:{name}") for name in names)
     multiple = len(inventories) > 1
     nodes: list[Node] = []
     taken: set[str] = set(artifact_refs)
@@ -102,7 +104,7 @@ def build_graph(inventories: Sequence[Inventory]) -> Graph:
 
 def _component_ref(component: Component, prefix: str) -> str:
     ident = component.purl or f"unclaimed:{component.name}"
-    return f"{ident}|{prefix}{component.display_location}"
+    return clean(f"{ident}|{prefix}{component.display_location}")
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -151,21 +153,51 @@ def _edges(
 def _required_names(requires_dist: Iterable[str], python: str | None) -> list[str]:
     names: list[str] = []
     for raw in requires_dist:
-        try:
-            req = Requirement(raw)
-        except InvalidRequirement:
+        parsed = _split_requirement(raw)
+        if parsed is None:
             continue  # the inventory already warned about bad metadata
-        if req.marker is None or _marker_holds(str(req.marker), python):
-            names.append(canonicalize_name(req.name))
+        name, marker = parsed
+        if marker is None or _marker_holds(marker, python):
+            names.append(name)
     return names
+
+
+# "name[extras] (specifiers) ; marker" without a URL: the common case, read without
+# the full PEP 508 parser (a few times faster); anything else goes to packaging.
+_SIMPLE_REQUIREMENT = re.compile(
+    r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]@;]*\])?[^@;\[\]]*(?:;(.*))?$",
+    re.DOTALL,
+)
+
+
+@lru_cache(maxsize=16384)
+def _split_requirement(raw: str) -> tuple[str, str | None] | None:
+    """(canonical name, marker text or None); None when the requirement is invalid."""
+    match = _SIMPLE_REQUIREMENT.match(raw)
+    if match and (match.group(2) is None or match.group(2).strip()):
+        marker = match.group(2)
+        return canonicalize_name(match.group(1)), marker.strip() if marker else None
+    try:
+        req = Requirement(raw)
+    except InvalidRequirement:
+        return None
+    return canonicalize_name(req.name), str(req.marker) if req.marker else None
 
 
 @lru_cache(maxsize=8192)
 def _marker_holds(marker: str, python: str | None) -> bool:
-    parsed = Marker(marker)
+    try:
+        parsed = Marker(marker)
+    except InvalidMarker:
+        return False  # an unreadable marker is no edge
     pythons = (python,) if python else _CANDIDATE_PYTHONS
+    machines: tuple[str, ...] = _CANDIDATE_MACHINES
+    if "python" not in marker and "implementation_version" not in marker:
+        pythons = pythons[-1:]
+    if "machine" not in marker:
+        machines = machines[:1]
     for version in pythons:
-        for machine in _CANDIDATE_MACHINES:
+        for machine in machines:
             env = {
                 **_BASE_ENVIRONMENT,
                 "python_version": version,

@@ -9,6 +9,9 @@ stays a name).  Nothing is guessed from file contents.
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from dataclasses import dataclass
 
 from wellcheck.models import Component
@@ -68,8 +71,6 @@ class DeclaredLicenses:
 
     def spdx_declared(self) -> str:
         """An SPDX 2.3 licenseDeclared value: an expression, one id, or NOASSERTION."""
-        from cyclonedx.spdx import is_expression
-
         if self.expression and is_expression(self.expression):
             return self.expression
         if self.ids and not self.names and not self.expression:
@@ -82,9 +83,77 @@ class DeclaredLicenses:
         return "; ".join(p for p in parts if p)
 
 
-def declared_licenses(component: Component) -> DeclaredLicenses:
-    from cyclonedx.spdx import fixup_id, is_expression
+@functools.cache
+def _spdx_ids() -> dict[str, str]:
+    """SPDX license ids by lower case, from the list cyclonedx-python-lib validates against.
 
+    Read directly from the library's bundled list: importing ``cyclonedx.spdx``
+    also builds a licence-expression parser (~25 ms) that most runs never use.
+    """
+    from cyclonedx.schema._res import SPDX_JSON
+
+    with open(SPDX_JSON, encoding="utf-8") as fh:  # noqa: PTH123 - the library gives a str path
+        ids: list[str] = json.load(fh).get("enum", [])
+    return {spdx_id.lower(): spdx_id for spdx_id in ids}
+
+
+@functools.cache
+def _spdx_id_set() -> frozenset[str]:
+    return frozenset(_spdx_ids().values())
+
+
+def fixup_id(value: str) -> str | None:
+    """The SPDX id ``value`` names (case-insensitively), or None."""
+    return _spdx_ids().get(value.lower())
+
+
+def is_expression(value: str) -> bool:
+    """Is ``value`` an SPDX license expression a consumer will accept?
+
+    A strict subset of SPDX annex D: ids exactly as listed (``+`` allowed),
+    upper-case AND/OR/WITH, an exception id after WITH, balanced parentheses.
+    No ``LicenseRef-``: a document would have to define it.  (The
+    license-expression package would cost ~40 ms to import.)"""
+    tokens = re.findall(r"\(|\)|[^\s()]+", value)
+    pos = _expression(tokens, 0)
+    return pos is not None and pos == len(tokens)
+
+
+def _expression(tokens: list[str], pos: int) -> int | None:
+    pos_or_none = _term(tokens, pos)
+    while pos_or_none is not None and pos_or_none < len(tokens):
+        if tokens[pos_or_none] not in ("AND", "OR"):
+            return pos_or_none
+        pos_or_none = _term(tokens, pos_or_none + 1)
+    return pos_or_none
+
+
+def _term(tokens: list[str], pos: int) -> int | None:
+    if pos >= len(tokens):
+        return None
+    if tokens[pos] == "(":
+        end = _expression(tokens, pos + 1)
+        return end + 1 if end is not None and end < len(tokens) and tokens[end] == ")" else None
+    if not _is_license(tokens[pos]):
+        return None
+    pos += 1
+    if pos < len(tokens) and tokens[pos] == "WITH":
+        if pos + 1 >= len(tokens) or not _is_exception(tokens[pos + 1]):
+            return None
+        pos += 2
+    return pos
+
+
+def _is_license(token: str) -> bool:
+    plain = token.removesuffix("+")
+    return plain in _spdx_id_set() and "exception" not in plain.lower()
+
+
+def _is_exception(token: str) -> bool:
+    return token in _spdx_id_set() and "exception" in token.lower()
+
+
+def declared_licenses(component: Component) -> DeclaredLicenses:
     if component.license_expression and component.license_expression.strip():
         return DeclaredLicenses(expression=component.license_expression.strip())
     values = [v.strip() for v in dict.fromkeys(component.licenses) if v and v.strip()]

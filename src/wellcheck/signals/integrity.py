@@ -32,12 +32,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from wellcheck.artifact.base import Entry, EntryKind, FileDigest, Tree
+from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.artifact.paths import resolve_link
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import Component, ComponentKind, Finding, SkippedCheck
 from wellcheck.signals.integrity_findings import FindingBuilder
-from wellcheck.signals.integrity_hashing import default_workers, hash_tree_files
+from wellcheck.signals.integrity_hashing import (
+    HashWorkers,
+    default_workers,
+    hash_tree_files,
+    start_workers,
+)
 from wellcheck.signals.record import RecordEntry, is_script_path, parse_record, place
 from wellcheck.signals.startup import scan_startup
 
@@ -71,8 +77,9 @@ class IntegrityCheck(Check):
 
     name = "integrity"
 
-    def __init__(self, *, workers: int | None = None) -> None:
+    def __init__(self, *, workers: int | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self.workers = workers if workers is not None else default_workers()
+        self.limits = limits  # for worker processes that reopen the artifact
 
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
         by_chain: dict[tuple[str, ...], list[Component]] = {}
@@ -92,7 +99,9 @@ class IntegrityCheck(Check):
         for tree in context.trees:
             is_image = not tree.chain and context.artifact.kind in IMAGE_KINDS
             roots = IMAGE_FUNCTION_ROOTS if is_image else ZIP_FUNCTION_ROOTS
-            found, missed = check_tree(tree, by_chain.get(tree.chain, []), roots, self.workers)
+            members = by_chain.get(tree.chain, [])
+            with start_workers(tree, context.artifact.path, self.limits, self.workers) as pool:
+                found, missed = check_tree(tree, members, roots, self.workers, pool)
             findings.extend(found)
             skipped.extend(missed)
         return CheckResult(tuple(findings), tuple(skipped))
@@ -103,6 +112,7 @@ def check_tree(
     components: Sequence[Component],
     function_roots: Sequence[str] = ZIP_FUNCTION_ROOTS,
     workers: int = 1,
+    pool: HashWorkers | None = None,
 ) -> tuple[list[Finding], list[SkippedCheck]]:
     """Verify every distribution installed in ``tree``; scan its start-up hooks."""
     build = FindingBuilder(tree)
@@ -111,24 +121,26 @@ def check_tree(
     claims: dict[str, Component] = {}  # tree path -> the distribution that lists it
     unverifiable: set[str] = set()  # top-level dirs of distributions we cannot verify
     for component in components:
-        for path in component.files:
+        plan = None
+        if component.kind is ComponentKind.DIST_INFO:
+            plan = _load_plan(tree, component, build)
+        if plan is not None:
+            plans.append(plan)
+            for path in plan.placed:
+                claims.setdefault(path, component)
+            continue
+        for path in component.files:  # what the inventory knows (installed-files.txt...)
             placement = place(component.site_root, path)
             if placement.tree_path and placement.inside_site:
                 claims.setdefault(placement.tree_path, component)
-        if component.kind is not ComponentKind.DIST_INFO:
-            if not component.files and component.kind in _UNVERIFIABLE_KINDS:
-                unverifiable.update(_tops(component))
-            continue
-        plan = _load_plan(tree, component, build)
-        if plan is None:
+        if component.kind is ComponentKind.DIST_INFO or (
+            not component.files and component.kind in _UNVERIFIABLE_KINDS
+        ):
             unverifiable.update(_tops(component))
-            continue
-        plans.append(plan)
-        for path in plan.placed:
-            claims.setdefault(path, component)
     for plan in plans:
         _locate(plan, entries)
-    digests = hash_tree_files(tree, {path for p in plans for path, _ in p.to_hash}, workers)
+    wanted = {path for plan in plans for path, _ in plan.to_hash}
+    digests = hash_tree_files(tree, wanted, workers, pool=pool)
     skipped: list[SkippedCheck] = []
     for plan in plans:
         skipped.extend(_compare(plan, digests))

@@ -10,16 +10,28 @@ spawned worker costs ~0.15 s.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wellcheck.artifact.base import EntryKind, FileDigest, Tree
+from wellcheck.artifact.limits import Limits
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: below this many declared bytes, starting worker processes costs more than it saves
 PROCESS_THRESHOLD = 48 * 1024 * 1024
 MAX_WORKERS = 8
+#: what the calling process hashes while a worker starts (~0.2 s of spawn and imports)
+WORKER_START_BYTES = 32 * 1024 * 1024
 
+log = logging.getLogger(__name__)
 _Failure = tuple[str, str, str, str]  # (error class, member, rule, detail-or-message)
 
 
@@ -35,10 +47,13 @@ def default_workers() -> int:
     return max(1, min(count or 1, MAX_WORKERS))
 
 
-def shard_by_size(sizes: dict[str, int], count: int) -> list[list[str]]:
-    """Split paths into ``count`` lists of near-equal total size (largest first, greedy)."""
+def shard_by_size(sizes: dict[str, int], count: int, handicap: int = 0) -> list[list[str]]:
+    """Split paths into ``count`` lists of near-equal total size (largest first, greedy).
+
+    Every shard but the first starts ``handicap`` bytes behind: the first is hashed by
+    the calling process at once, the others only once a worker process has started."""
     shards: list[list[str]] = [[] for _ in range(count)]
-    loads = [0] * count
+    loads = [0] + [handicap] * (count - 1)
     for path in sorted(sizes, key=sizes.__getitem__, reverse=True):
         lightest = loads.index(min(loads))
         shards[lightest].append(path)
@@ -47,60 +62,118 @@ def shard_by_size(sizes: dict[str, int], count: int) -> list[list[str]]:
 
 
 def hash_tree_files(
-    tree: Tree, paths: Iterable[str], workers: int = 1, *, threshold: int = PROCESS_THRESHOLD
+    tree: Tree,
+    paths: Iterable[str],
+    workers: int = 1,
+    *,
+    threshold: int = PROCESS_THRESHOLD,
+    reopen: Callable[[], Tree] | None = None,
+    pool: HashWorkers | None = None,
 ) -> dict[str, FileDigest]:
     """sha256 and size of the regular files among ``paths`` (see ``Tree.hash_files``).
 
-    Worker processes are used when ``workers`` > 1, the files declare at least
-    ``threshold`` bytes and the tree offers a ``reopener``; otherwise the tree hashes
-    them itself (with threads when its ``open`` allows it)."""
+    Worker processes are used when ``pool`` is given (started early by the caller), or
+    when ``workers`` > 1, the files declare at least ``threshold`` bytes and the tree
+    offers a ``reopener`` (``reopen`` stands in for a tree without one); otherwise the
+    tree hashes them itself (with threads when its ``open`` allows it)."""
     entries = tree.entries()
     sizes: dict[str, int] = {}
     for path in paths:
         entry = entries.get(path)
         if entry is not None and entry.kind is EntryKind.FILE:
             sizes[path] = entry.size
-    reopen = None
+    if pool is not None and len(sizes) > 1:
+        shards = shard_by_size(sizes, pool.count + 1, WORKER_START_BYTES)
+        return hash_in_processes(tree, pool, shards)
     if workers > 1 and len(sizes) > 1 and sum(sizes.values()) >= threshold:
-        reopen = tree.reopener()
-    if reopen is None:
-        return tree.hash_files(list(sizes), workers=workers)
-    return hash_in_processes(tree, reopen, shard_by_size(sizes, workers))
+        reopen = tree.reopener() or reopen
+        started = HashWorkers.start(reopen, workers - 1) if reopen else None
+        if started is not None:
+            with started:
+                shards = shard_by_size(sizes, workers, WORKER_START_BYTES)
+                return hash_in_processes(tree, started, shards)
+    return tree.hash_files(list(sizes), workers=workers)
+
+
+class HashWorkers:
+    """Spawned worker processes that each reopen one tree, started before the caller
+    knows what to hash: spawning (~0.15 s) and reopening overlap its RECORD parsing."""
+
+    def __init__(self, reopen: Callable[[], Tree], pool: ProcessPoolExecutor, count: int) -> None:
+        self.reopen = reopen
+        self.count = count
+        self._pool = pool
+
+    @classmethod
+    def start(cls, reopen: Callable[[], Tree], count: int) -> HashWorkers | None:
+        """Start ``count`` workers (spawn, not fork: thread-safe and the same on every
+        platform); None when this platform or process cannot start any."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(count):
+                pool.submit(_hash_shard, reopen, [])  # warm up: spawn and reopen now
+        except (OSError, NotImplementedError, RuntimeError) as exc:
+            log.info("no worker processes (%s): hashing in this process", exc)
+            return None
+        return cls(reopen, pool, count)
+
+    def submit(self, paths: list[str]) -> Future[_ShardResult]:
+        return self._pool.submit(_hash_shard, self.reopen, paths)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> HashWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def hash_in_processes(
-    tree: Tree, reopen: Callable[[], Tree], shards: list[list[str]]
+    tree: Tree, workers: HashWorkers, shards: list[list[str]]
 ) -> dict[str, FileDigest]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Hash ``shards[0]`` here and every other shard in a worker process.
 
-    if len(shards) < 2:
-        return tree.hash_files(shards[0] if shards else [])
-    # spawn, not fork: safe with threads, and the same behaviour on every platform
-    context = multiprocessing.get_context("spawn")
-    digests: dict[str, FileDigest] = {}
-    with ProcessPoolExecutor(len(shards) - 1, mp_context=context) as pool:
-        futures = [pool.submit(_hash_shard, reopen, shard) for shard in shards[1:]]
-        digests.update(tree.hash_files(shards[0]))
-        for future in futures:
+    A worker that cannot run (a broken pool, an unpicklable recipe: PicklingError, or
+    TypeError for one holding a file handle) costs speed, never correctness: its shard
+    is hashed here instead."""
+    import pickle
+    from concurrent.futures.process import BrokenProcessPool
+
+    futures = [workers.submit(shard) for shard in shards[1:]]
+    digests = tree.hash_files(shards[0]) if shards else {}
+    for shard, future in zip(shards[1:], futures, strict=True):
+        try:
             part, failure = future.result()
-            if failure is not None:
-                raise _rebuild(failure)
-            digests.update(part)
+        except (BrokenProcessPool, OSError, pickle.PicklingError, TypeError) as exc:
+            log.info("hashing worker failed (%s): hashing its shard here", exc)
+            part, failure = tree.hash_files(shard), None
+        if failure is not None and failure[0] == "ArtifactError":  # could not reopen
+            log.info("hashing worker could not reopen the tree (%s)", failure[3])
+            part, failure = tree.hash_files(shard), None
+        if failure is not None:
+            raise _rebuild(failure)
+        digests.update(part)
     return digests
 
 
-def _hash_shard(
-    reopen: Callable[[], Tree], paths: list[str]
-) -> tuple[dict[str, FileDigest], _Failure | None]:
-    """Worker: reopen the tree, hash a shard.  Errors travel back as plain values
+_ShardResult = tuple[dict[str, FileDigest], "_Failure | None"]
+_WORKER_TREES: dict[str, Tree] = {}  # in a worker: trees reopened so far, by recipe
+
+
+def _hash_shard(reopen: Callable[[], Tree], paths: list[str]) -> _ShardResult:
+    """Worker: reopen the tree once, hash a shard.  Errors travel back as plain values
     (HostileArtifactError's constructor does not survive pickling)."""
     try:
-        tree = reopen()
-        try:
-            return tree.hash_files(paths), None
-        finally:
-            tree.close()
+        key = repr(reopen)
+        tree = _WORKER_TREES.get(key)
+        if tree is None:
+            tree = _WORKER_TREES[key] = reopen()
+        return tree.hash_files(paths), None
     except HostileArtifactError as exc:
         return {}, (type(exc).__name__, exc.member, exc.rule, exc.detail)
     except ArtifactError as exc:
@@ -114,3 +187,39 @@ def _rebuild(failure: _Failure) -> ArtifactError:
     if kind == "HostileArtifactError":
         return HostileArtifactError(member, rule, detail)
     return ArtifactError(detail or f"{member}: {rule}")
+
+
+@contextlib.contextmanager
+def start_workers(
+    tree: Tree, artifact_path: str, limits: Limits, workers: int
+) -> Iterator[HashWorkers | None]:
+    """Worker processes for a tree worth them (a reopen recipe, ``workers`` > 1, at least
+    PROCESS_THRESHOLD declared bytes), started now and stopped on exit; else None."""
+    reopen = tree.reopener() or zip_reopener(tree, artifact_path, limits)
+    pool = None
+    if reopen is not None and workers > 1:
+        declared = sum(e.size for e in tree.entries().values() if e.kind is EntryKind.FILE)
+        if declared >= PROCESS_THRESHOLD:
+            pool = HashWorkers.start(reopen, workers - 1)
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def zip_reopener(tree: Tree, artifact_path: str, limits: Limits) -> Callable[[], Tree] | None:
+    """A reopen recipe for the top-level tree of a zip artifact on disk (the zip reader's
+    trees do not offer ``reopener`` yet); None for anything else."""
+    from wellcheck.artifact.zipreader import ZipTree
+
+    if tree.chain or type(tree) is not ZipTree or not Path(artifact_path).is_file():
+        return None
+    return functools.partial(_open_zip, artifact_path, limits)
+
+
+def _open_zip(path: str, limits: Limits) -> Tree:
+    from wellcheck.artifact.common import Budget
+    from wellcheck.artifact.zipreader import open_zip_file
+
+    return open_zip_file(path, limits, Budget(limits), ())

@@ -117,10 +117,13 @@ def place(site_root: str, record_path: str) -> Placement:
         return Placement(None, False)
     if len(record_path) > 1 and record_path[1] == ":":  # a Windows drive
         return Placement(None, False)
+    pieces = record_path.split("/")
+    if "" not in pieces and "." not in pieces and ".." not in pieces:  # the usual case
+        return Placement(f"{site_root}/{record_path}" if site_root else record_path, True)
     parts: list[str] = [p for p in site_root.split("/") if p]
     depth = len(parts)
     lowest = depth
-    for part in record_path.split("/"):
+    for part in pieces:
         if part in ("", "."):
             continue
         if part == "..":

@@ -12,10 +12,14 @@ canonical names (lower case, ``-`` as the only separator).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from wellcheck.signals.typo_distance import DISTANCE2_TOP, HALF, TwoEditIndex, edit_cost
+
 SEPARATOR = "-"
+DIGITS = "0123456789"
 # Look-alike spellings, longest first: each pair maps to the same skeleton.
 LOOKALIKES: tuple[tuple[str, str], ...] = (
     ("rn", "m"),
@@ -70,6 +74,11 @@ def keyboard_neighbours(a: str, b: str) -> bool:
     return abs(pa[0] - pb[0]) <= 1 and abs(pa[1] - pb[1]) <= 1.0
 
 
+def slip(a: str, b: str) -> bool:
+    """Is writing ``a`` for ``b`` a typing or reading slip (neighbour key, look-alike)?"""
+    return frozenset((a, b)) in LOOKALIKE_CHARS or keyboard_neighbours(a, b)
+
+
 WORD_AFFIX = 1  # cores() flags: a word affix was removed ("python-", "-py", "-dev")
 DIGIT_AFFIX = 2  # a version number was removed ("2", "3")
 
@@ -84,6 +93,9 @@ def cores(name: str) -> dict[str, int]:
     found: dict[str, int] = {}
     full = squash(name)
     heads = [(name, 0)] + [(name[len(p) :], WORD_AFFIX) for p in PREFIXES if name.startswith(p)]
+    dated = name.lstrip(DIGITS + SEPARATOR)  # a leading year or version ("2022-requests")
+    if dated != name and name[0].isdigit():
+        heads.append((dated, DIGIT_AFFIX))
     for head, flags in heads:
         tails = [(head, flags)]
         for suffix in SUFFIXES:
@@ -177,6 +189,7 @@ class Match:
     transformation: str
     place: str = ""  # where a one-character edit happens: start, inside, end, digit
     detail: str = ""  # the second project of a combination
+    cost: float = 0.0  # weighted cost of a two-edit match (typo_distance.edit_cost)
 
 
 class TypoIndex:
@@ -217,6 +230,11 @@ class TypoIndex:
             if len(ws) > 1:
                 self.by_words.setdefault(tuple(sorted(ws)), []).append(index)
 
+    @functools.cached_property
+    def two_edit(self) -> TwoEditIndex:
+        """The two-edit index over the DISTANCE2_TOP most popular names, built on first use."""
+        return TwoEditIndex(self.squashed, DISTANCE2_TOP)
+
     def near(self, key: str) -> Sequence[int]:
         """Indexes of the names whose one-deletion neighbourhood holds ``key``."""
         found = self.by_deletion.get(key)
@@ -236,21 +254,35 @@ class TypoIndex:
         changed = [w for w, t in zip(mine, theirs, strict=True) if w != t]
         return len(changed) == 1 and self.word_rank.get(changed[0], top + 1) <= top
 
-    def matches(self, name: str, top: int) -> list[Match]:
-        """Every popular name (rank <= top) that ``name`` reaches by one transformation."""
+    def all_known_words(self, name: str, top: int) -> bool:
+        """Is ``name`` two or more words, each used by a popular name (``zip-files``)?"""
+        mine = words(name)
+        return len(mine) > 1 and all(self.word_rank.get(w, top + 1) <= top for w in mine)
+
+    def matches(self, name: str, top: int, two_edits: bool = True) -> list[Match]:
+        """Every popular name (rank <= top) that ``name`` reaches by one transformation.
+
+        ``two_edits=False`` skips the (costlier) two-edit search.
+        """
         out: list[Match] = []
         sq = squash(name)
         exact = self.by_squash.get(sq)
         if exact is not None and exact < top and self.names[exact] != name:
             out.append(Match(exact, "separator"))
         seen: set[int] = set()
+        by_deletion = self.by_deletion
         for key in (sq, *deletions(sq)):
-            for target in self.near(key):
+            found = by_deletion.get(key)
+            if found is None:
+                continue
+            for target in (found,) if isinstance(found, int) else found:
                 if target < top and target not in seen:
-                    seen.add(target)
                     edit = classify_edit(sq, self.squashed[target])
                     if edit is not None:
+                        seen.add(target)
                         out.append(Match(target, edit[0], edit[1]))
+        if two_edits:
+            out.extend(self._two_edits(sq, top, seen))
         for target in self.by_skeleton.get(skeleton(sq), ()):
             if target < top and self.squashed[target] != sq:
                 out.append(Match(target, "lookalike"))
@@ -263,6 +295,22 @@ class TypoIndex:
                     out.append(Match(target, "reordered-words"))
             out.extend(self._combinations(ws, top))
         return out
+
+    def _two_edits(self, sq: str, top: int, seen: set[int]) -> Iterator[Match]:
+        """Popular names exactly two edits from ``sq`` (long names, top targets only)."""
+        for target in self.two_edit.candidates(sq, top):
+            if target in seen:
+                continue
+            full = self.squashed[target]
+            edits, cost = edit_cost(sq, full, slip)
+            core = full.rstrip(DIGITS)
+            if edits > 2 and core != full:
+                # up to two edits from the name without its version number
+                # (beautifulsoup4): the dropped number adds to the cost, not the edits
+                edits, cost = edit_cost(sq, core, slip)
+                edits, cost = max(edits, 2), cost + HALF
+            if edits == 2:
+                yield Match(target, "two-edits", cost=cost)
 
     def _affix_matches(self, name: str, sq: str, top: int) -> Iterator[Match]:
         """Affixes added (``pytorch``), dropped (``urllib``) or swapped (``python3-x``).

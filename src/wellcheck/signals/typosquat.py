@@ -4,11 +4,32 @@
 components into findings.  The popular list and its index are loaded lazily
 once per process.  A list that cannot be loaded makes the check "not checked"
 (SkippedCheck source "popular-names"), never "nothing detected".
+
+How a name is scored (every rule is general; the only per-name entries are the
+documented allowlist of legitimate near-names):
+
+* ``typo_index`` finds every popular name (rank <= --top) the name reaches by one
+  transformation (one edit, look-alike, separators, affixes, reordered words,
+  combinations) and ``typo_distance`` adds names two edits away, for long names
+  and the DISTANCE2_TOP most popular targets only.
+* The match's score is the transformation's weight (WEIGHTS: how much it says
+  about intent) times a target-popularity prior (``rank_factor``: 1.0 for the top
+  100, then 0.1 less per tenfold rank, so a squat of a top-100 name weighs more),
+  times factors for where a one-character edit happens, the target's length,
+  the kind of affix, the two-edit cost, and whether the changed word is one that
+  popular names use.  The best-scoring match is the verdict.
+* Suspect prior: a name that is itself among the popular projects (ranked, but
+  below --top) is an established project, so its score is multiplied by
+  OWN_RANK_FACTOR; a name nobody downloads gets no such discount.
+* THRESHOLD was chosen from the trade-off curve that bench/typosquat_quality.py
+  prints (recall against false positives, with and without the suspect prior).
+  Scores below 0.7 are reported as low-severity, low-confidence findings.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +43,11 @@ from wellcheck.signals.typo_allowlist import Allowlist, load_allowlist
 from wellcheck.signals.typo_index import Match, TypoIndex, squash
 
 SOURCE = "popular-names"
-THRESHOLD = 0.6  # a score at or above this makes a suspect
+THRESHOLD = 0.5  # a score at or above this makes a suspect
+# A name that is itself among the popular projects (ranked, but below --top) is an
+# established project: its score is scaled down, so it needs much stronger evidence
+# (a raw score of THRESHOLD / OWN_RANK_FACTOR) than a name nobody downloads.
+OWN_RANK_FACTOR = 0.65
 
 # How much each transformation says about intent, before rank, length and place.
 WEIGHTS: dict[str, float] = {
@@ -42,19 +67,25 @@ WEIGHTS: dict[str, float] = {
     "reordered-words": 0.65,
     "combination": 0.6,
     "typo-with-suffix": 0.7,
+    "two-edits": 0.7,
 }
 # Where a one-character edit happens: legitimate near-names mostly differ at the
 # ends (a "c"/"a"/"g" prefix, a version digit, a suffix letter); typos anywhere.
 PLACE_FACTORS: dict[str, float] = {"inside": 1.0, "start": 0.9, "end": 0.9, "digit": 0.6}
-RANK_FACTORS: tuple[tuple[int, float], ...] = ((100, 1.0), (1000, 0.9), (5000, 0.85))
-RANK_FACTOR_REST = 0.8
+# Target popularity prior: 1.0 for the top 100, then 0.1 less per tenfold rank.
+RANK_FULL = 100
+RANK_SLOPE = 0.1
+RANK_FLOOR = 0.75
+# Two-edit matches: the weighted cost (typo_distance.edit_cost) says how typo-like.
+TWO_EDIT_COST_FACTORS: tuple[tuple[float, float], ...] = ((1.0, 1.0), (1.5, 0.9))
+TWO_EDIT_COST_REST = 0.8
 LENGTH_FACTORS: dict[int, float] = {1: 0.6, 2: 0.6, 3: 0.6, 4: 0.6, 5: 0.9, 6: 0.9}
-KNOWN_WORD_FACTOR = 0.8  # the changed word is a real word other popular names use
+KNOWN_WORD_FACTOR = 0.7  # the changed word is a real word other popular names use
 # Affixes: adding or swapping a word ("python3-", "-py") is the classic squat;
 # a dropped affix or a bare version number is what legitimate forks do too.
 AFFIX_FACTORS: dict[str, float] = {
     "added": 1.0,
-    "swapped": 1.0,
+    "swapped": 0.95,
     "added-digit": 0.95,
     "dropped": 0.85,
     "dropped-digit": 0.95,
@@ -79,16 +110,27 @@ class TyposquatVerdict:
 
 
 def rank_factor(rank: int) -> float:
-    """A squat of a top-100 name weighs more than one of a name ranked 4,000th."""
-    for limit, factor in RANK_FACTORS:
-        if rank <= limit:
+    """A squat of a top-100 name weighs more than one of a name ranked 4,000th (log scale)."""
+    if rank <= RANK_FULL:
+        return 1.0
+    return max(RANK_FLOOR, 1.0 - RANK_SLOPE * math.log10(rank / RANK_FULL))
+
+
+def two_edit_factor(cost: float) -> float:
+    for limit, factor in TWO_EDIT_COST_FACTORS:
+        if cost <= limit:
             return factor
-    return RANK_FACTOR_REST
+    return TWO_EDIT_COST_REST
 
 
-def length_factor(target: str) -> float:
-    """One character on a short name is weak evidence: short names sit close together."""
-    return LENGTH_FACTORS.get(len(squash(target)), 1.0)
+def length_factor(target: str, transformation: str) -> float:
+    """One character on a short name is weak evidence: short names sit close together.
+
+    A swap keeps every letter, so it is less often a different real word: it gets
+    half the penalty.
+    """
+    factor = LENGTH_FACTORS.get(len(squash(target)), 1.0)
+    return (1.0 + factor) / 2 if transformation == "swap" else factor
 
 
 def score_match(match: Match, names: Sequence[str], rank_of: Mapping[str, int]) -> float:
@@ -98,10 +140,14 @@ def score_match(match: Match, names: Sequence[str], rank_of: Mapping[str, int]) 
         fits = max(match.target + 1, second) <= COMBINATION_TOP
         return round(base * (1.0 if fits else 0.8), 3)
     score = base * rank_factor(match.target + 1)
-    if match.transformation == "affix":
+    if match.transformation == "two-edits":
+        score *= two_edit_factor(match.cost)
+    elif match.transformation == "affix":
         score *= AFFIX_FACTORS[match.place]
     elif match.place:
-        score *= PLACE_FACTORS[match.place] * length_factor(names[match.target])
+        score *= PLACE_FACTORS[match.place] * length_factor(
+            names[match.target], match.transformation
+        )
     return round(score, 3)
 
 
@@ -113,21 +159,24 @@ class TyposquatDetector:
         popular: PopularList,
         allowlist: Allowlist | None = None,
         index: TypoIndex | None = None,
+        own_rank_factor: float = OWN_RANK_FACTOR,
     ) -> None:
         self.popular = popular
         self.index = index if index is not None else TypoIndex(popular.names)
         self.allowlist = allowlist if allowlist is not None else load_allowlist()
+        self.own_rank_factor = own_rank_factor  # 1.0 judges ranked names like unknown ones
 
     def score(self, name: str, match: Match, limit: int) -> float:
         """The match's score; an edit that turns a typo into a word popular names use
-        (``faiss-gpu`` beside ``faiss-cpu``) counts less."""
+        (``faiss-gpu`` beside ``faiss-cpu``), or two edits that leave a name made of
+        such words (``zip-files`` beside ``aiofiles``), count less."""
         score = score_match(match, self.index.names, self.index.rank_of)
         target = self.index.names[match.target]
-        if (
-            match.place in PLACE_FACTORS
-            and match.transformation not in ("plural", "singular")
-            and self.index.known_word(name, target, limit)
-        ):
+        if match.place in PLACE_FACTORS and match.transformation not in ("plural", "singular"):
+            known = self.index.known_word(name, target, limit)
+        else:
+            known = match.transformation == "two-edits" and self.index.all_known_words(name, limit)
+        if known:
             score = round(score * KNOWN_WORD_FACTOR, 3)
         return score
 
@@ -138,8 +187,11 @@ class TyposquatDetector:
         limit = len(self.index.names) if top is None else max(0, top)
         if own_rank is not None and own_rank <= limit:
             return TyposquatVerdict(canonical, False, rank=own_rank)
+        # the two-edit search is skipped when its best score could not make a suspect
+        prior = 1.0 if own_rank is None else self.own_rank_factor
+        two_edits = WEIGHTS["two-edits"] * prior >= THRESHOLD
         best: tuple[float, int, Match] | None = None
-        for match in self.index.matches(canonical, limit):
+        for match in self.index.matches(canonical, limit, two_edits):
             target = self.index.names[match.target]
             if self.allowlist.allows(canonical, target):
                 continue
@@ -149,6 +201,8 @@ class TyposquatDetector:
         if best is None:
             return TyposquatVerdict(canonical, False, rank=own_rank)
         score, _, match = best
+        if own_rank is not None:
+            score = round(score * self.own_rank_factor, 3)
         return TyposquatVerdict(
             canonical,
             score >= THRESHOLD,

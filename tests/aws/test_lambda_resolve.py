@@ -21,6 +21,7 @@ from wellcheck.aws import (
     LambdaNotFoundError,
     LambdaTargetError,
     expected_code_sha256,
+    flatten_targets,
     resolve_targets,
 )
 from wellcheck.checks import CheckContext
@@ -286,3 +287,44 @@ def test_function_arn_target_and_duplicates_are_resolved_once(
 
     assert [t.label for t in targets] == ["lambda:alpha", f"lambda:{arn}"]
     assert targets[1].version == "2" and targets[1].zip_path is not None
+
+
+def test_flatten_lists_every_artifact_once(
+    aws_env: str, workdir: Path, lambda_server: LambdaServer
+) -> None:
+    lambda_server.add_layer(FakeLayer(LAYER_A, zip_bytes(layer_files())))
+    code = zip_bytes(install_all(("six-1.16.0",)))
+    for name in ("alpha", "beta"):
+        lambda_server.add_function(FakeFunction(name, code, layers=(LAYER_A,)))
+
+    targets = resolve_targets(
+        ["lambda:*", f"layer:{LAYER_A}"], workdir=workdir, endpoint_url=aws_env
+    )
+
+    assert [t.label for t in flatten_targets(targets)] == ["lambda:alpha", LAYER_A, "lambda:beta"]
+
+
+def test_no_region_is_a_clear_error(
+    aws_env: str, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(LambdaTargetError, match="no AWS region"):
+        resolve_targets(["lambda:orders"], workdir=workdir, endpoint_url=aws_env)
+    # the --region argument is enough (the loopback region holds no function)
+    assert (
+        resolve_targets(["lambda:*"], workdir=workdir, endpoint_url=aws_env, region="us-east-1")
+        == []
+    )
+
+
+def test_layer_in_another_region_is_asked_in_that_region(
+    aws_env: str, workdir: Path, lambda_server: LambdaServer
+) -> None:
+    arn = LAYER_A.replace("us-east-1", "eu-west-1")
+    lambda_server.add_layer(FakeLayer(arn, zip_bytes(layer_files())))
+
+    [target] = resolve_targets([f"layer:{arn}"], workdir=workdir, endpoint_url=aws_env)
+
+    assert target.error is None and target.zip_path is not None
+    assert lambda_server.signed_regions == ["eu-west-1"]

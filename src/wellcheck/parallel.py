@@ -1,0 +1,165 @@
+"""Many artifacts at once: worker processes, shards of a fleet, results in the given order.
+
+Inventory and hashing are CPU-bound Python, so threads would share one core: local
+artifacts are scanned in worker processes (``spawn``: the same behaviour on every
+platform and safe with threads).  Check objects hold open databases and caches and
+need not pickle, so each worker builds its own checks once from the (picklable)
+:class:`~wellcheck.scan.ScanOptions`.  Every result travels back as a plain frozen
+dataclass; the caller puts them back in the order the artifacts were given.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wellcheck.errors import WellcheckError
+from wellcheck.models import ArtifactInfo, ArtifactResult
+
+if TYPE_CHECKING:
+    from wellcheck.checks import Check
+    from wellcheck.scan import ScanOptions
+
+log = logging.getLogger(__name__)
+
+
+class ShardError(WellcheckError):
+    """``--shard`` is not K/N with 1 <= K <= N (usage error, exit 2)."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based): argument i belongs to shard (i % count) + 1."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 1 <= self.index <= self.count:
+            raise ShardError(f"--shard must be K/N with 1 <= K <= N, got {self}")
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+        if match is None:
+            raise ShardError(f"--shard takes K/N, e.g. 2/4; got {text!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def positions(self, total: int) -> tuple[int, ...]:
+        """The argument positions (0-based, in the order given) this shard scans."""
+        return tuple(i for i in range(total) if i % self.count == self.index - 1)
+
+
+#: below this many bytes of artifacts, scanning them in one process is faster
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+
+
+def worth_processes(paths: Sequence[str], min_bytes: int = PARALLEL_MIN_BYTES) -> bool:
+    """Whether the artifacts hold enough to read that worker processes pay for their start
+    (~0.5 s each: interpreter, imports, check indexes).  A directory counts as enough."""
+    total = 0
+    for path in paths:
+        try:
+            info = Path(path).stat()
+        except OSError:
+            continue  # reported as an input error by whoever opens it
+        total += min_bytes if Path(path).is_dir() else info.st_size
+        if total >= min_bytes:
+            return True
+    return False
+
+
+def picklable(value: object) -> bool:
+    """Whether ``value`` can be sent to a worker process (extra checks may not be)."""
+    try:
+        pickle.dumps(value)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        log.info("scanning in one process: the checks cannot be sent to workers (%s)", exc)
+        return False
+    return True
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (affinity-aware where the platform tells it)."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        count = counter()
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count()
+    return max(1, count or 1)
+
+
+Emit = Callable[[int, ArtifactResult], None]  # (index among the paths, result)
+
+
+def scan_in_processes(
+    paths: Sequence[str], options: ScanOptions, jobs: int, emit: Emit
+) -> list[ArtifactResult]:
+    """Scan ``paths`` in ``jobs`` worker processes; ``emit`` is called (in this process)
+    as each finishes; the returned list is in the order of ``paths``.
+
+    A worker that dies (killed, out of memory) turns the artifacts it held into
+    input errors: they were not scanned, and the verdict says so.
+    """
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")
+    results: list[ArtifactResult | None] = [None] * len(paths)
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(paths)),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(options,),
+    )
+    try:
+        futures: dict[Future[ArtifactResult], int] = {
+            pool.submit(_scan_one, path): n for n, path in enumerate(paths)
+        }
+        for future in as_completed(futures):
+            n = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:
+                log.debug("worker died while scanning %s", paths[n], exc_info=True)
+                info = ArtifactInfo(path=paths[n], kind="unknown")
+                result = ArtifactResult(info, (), error=f"worker process failed: {exc}")
+            results[n] = result
+            emit(n, result)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return [r for r in results if r is not None]
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(options: ScanOptions) -> None:
+    """Build this worker's checks once (they are reused for every artifact it scans)."""
+    from wellcheck.scan import build_checks
+
+    _WORKER["options"] = options
+    _WORKER["checks"] = tuple(build_checks(options))
+
+
+def _scan_one(path: str) -> ArtifactResult:
+    from wellcheck.scan import ScanOptions, ScanTarget, scan_target
+
+    options = _WORKER["options"]
+    checks: tuple[Check, ...] = _WORKER["checks"]  # type: ignore[assignment]
+    assert isinstance(options, ScanOptions)
+    return scan_target(ScanTarget(path), checks, options.limits)
