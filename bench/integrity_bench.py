@@ -137,9 +137,9 @@ def _time_strategies(path: Path, workers: int, repeat: int) -> None:
     from wellcheck.artifact import open_artifact
     from wellcheck.artifact.base import EntryKind
     from wellcheck.signals.integrity_hashing import (
-        WORKER_START_BYTES,
         HashWorkers,
         hash_in_processes,
+        head_start,
         shard_by_size,
     )
 
@@ -152,7 +152,7 @@ def _time_strategies(path: Path, workers: int, repeat: int) -> None:
             started = HashWorkers.start(reopen, workers - 1)  # type: ignore[arg-type]
             assert started is not None, "cannot start worker processes here"
             with started:
-                shards = shard_by_size(sizes, workers, WORKER_START_BYTES)
+                shards = shard_by_size(sizes, workers, head_start(sizes, workers))
                 return hash_in_processes(tree, started, shards)
 
         strategies = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -130,7 +131,7 @@ def shard_reports(wellcheck: Runner, workdir: Path, count: int, fmt: str) -> lis
     return paths
 
 
-@pytest.mark.parametrize(("count", "fmt"), [(2, "json"), (3, "jsonl"), (5, "json")])
+@pytest.mark.parametrize(("count", "fmt"), [(2, "json"), (3, "jsonl"), (7, "jsonl")])
 def test_merged_shards_are_the_serial_report(
     wellcheck: Runner, workdir: Path, serial_json: dict[str, object], count: int, fmt: str
 ) -> None:
@@ -163,6 +164,19 @@ def test_merge_writes_every_format_and_exits_as_scan_would(
     relaxed = wellcheck("merge", *shards, "--fail-on", "none")
     assert relaxed.returncode == 0  # the verdict is decided again
     assert json.loads(relaxed.stdout)["verdict"]["fail_on"] == "none"
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "markdown", "table", "json", "jsonl"])
+def test_a_report_read_back_renders_the_same_bytes_as_the_scan(
+    wellcheck: Runner, workdir: Path, fmt: str
+) -> None:
+    """What the GitHub Action relies on: scan once to json, render the other formats."""
+    report = workdir / "once.json"
+    scanned = wellcheck("scan", *FLEET[:2], "missing.zip", "-f", "json", "-o", str(report))
+    direct = wellcheck("scan", *FLEET[:2], "missing.zip", "-f", fmt)
+    rendered = wellcheck("merge", str(report), "-f", fmt)
+    assert scanned.returncode == direct.returncode == rendered.returncode == 2
+    assert rendered.stdout == direct.stdout
 
 
 def write(path: Path, text: str) -> str:
@@ -263,3 +277,31 @@ def test_off_a_terminal_no_colour_no_progress_and_the_same_bytes_every_time(
     assert table.stdout == again.stdout
     assert table.stderr == again.stderr == ""  # no progress bar, no spinner
     assert "\x1b[" not in table.stdout
+
+
+def test_on_a_terminal_a_progress_bar_goes_to_stderr_and_stdout_is_unchanged(
+    workdir: Path,
+) -> None:
+    pty = pytest.importorskip("pty", reason="POSIX terminals only")
+    env = {"WELLCHECK_DB": str(workdir / "osv.sqlite3"), "HOME": str(workdir), "TERM": "xterm"}
+    command = [sys.executable, "-m", "wellcheck", "scan", *FLEET[:2], *FAST, "-f", "json"]
+    master, terminal = pty.openpty()
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=terminal, cwd=workdir, env=env
+    ) as proc:
+        os.close(terminal)
+        out, _ = proc.communicate(timeout=120)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    assert b"scanning" in drawn
+    piped = subprocess.run(command, capture_output=True, cwd=workdir, env=env, check=False)
+    assert out == piped.stdout
+    assert piped.stderr == b""

@@ -218,28 +218,51 @@ def mutate_layer(data: bytes, rng: random.Random) -> bytes:
     if not layers:
         return mutate_bytes(data, rng)
     target = rng.choice(layers)[0]
+    renamed: dict[bytes, bytes] = {}  # old diff_id -> new one, patched into the config
 
     def edit(name: str, payload: bytes) -> bytes | None:
         if name != target:
             return None
         if payload.startswith(b"\x1f\x8b"):
-            return gzip.compress(mutate_tar(gzip.decompress(payload), rng), mtime=0)
-        if payload.startswith(b"\x28\xb5\x2f\xfd"):
+            inner = gzip.decompress(payload)
+            changed = mutate_tar(inner, rng)
+            blob = gzip.compress(changed, mtime=0)
+        elif payload.startswith(b"\x28\xb5\x2f\xfd"):
             import zstandard
 
             inner = zstandard.ZstdDecompressor().decompressobj().decompress(payload)
-            return compress(mutate_tar(inner, rng), "zstd")
-        if payload[257:262] == b"ustar" or len(payload) % 512 == 0:
-            return mutate_tar(payload, rng)
-        return None  # a JSON blob: left to mutate_json
+            changed = mutate_tar(inner, rng)
+            blob = compress(changed, "zstd")
+        elif payload[257:262] == b"ustar" or len(payload) % 512 == 0:
+            inner = payload
+            changed = blob = mutate_tar(payload, rng)
+        else:
+            return None  # a JSON blob: left to mutate_json
+        if rng.random() < 0.9:  # mostly keep the image consistent, so the layer is used
+            renamed[_sha(inner)] = _sha(changed)
+        return blob
 
     repacked = _repack_tar(data, edit)
+    if renamed:
+
+        def patch(name: str, payload: bytes) -> bytes | None:
+            if not payload.startswith(b"{"):
+                return None
+            for old_id, new_id in renamed.items():
+                payload = payload.replace(old_id, new_id)
+            return payload
+
+        repacked = _repack_tar(repacked, patch)
     return _fix_oci_sizes(repacked)
 
 
+def _sha(data: bytes) -> bytes:
+    return b"sha256:" + hashlib.sha256(data).hexdigest().encode()
+
+
 def _fix_oci_sizes(data: bytes) -> bytes:
-    """Make OCI descriptors declare the mutated blobs' new sizes (digests stay stale:
-    the reader does not verify them), so the layer reaches the tar parser."""
+    """Make OCI descriptors declare the mutated blobs' new sizes (blob digests stay
+    stale: only the config's diff_ids are verified), so the layer reaches the parser."""
     sizes: dict[str, int] = {}
     with tarfile.open(fileobj=io.BytesIO(data)) as outer:
         if "oci-layout" not in outer.getnames():

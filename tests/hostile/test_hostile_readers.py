@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import socket
 import stat
@@ -186,3 +187,48 @@ def test_image_temp_dir_is_private_and_removed(tmp_path: Path, private_tmp: Path
         assert stat.S_IMODE(workdir.stat().st_mode) == 0o700
         assert {p.name for p in workdir.iterdir()} <= {"outer.tar", "layer-0.tar"}
         assert opened.trees[0].read_bytes("a.py") == b"x" * 5000
+
+
+@pytest.mark.parametrize("media_type", [{"a": 1}, ["x"], 7])
+def test_an_index_media_type_that_is_not_a_string_is_an_input_error(
+    tmp_path: Path, private_tmp: Path, media_type: object
+) -> None:
+    """Found by tests/fuzz/fuzz_archives.py: a dict or list mediaType raised TypeError."""
+    members = [
+        ("oci-layout", b'{"imageLayoutVersion": "1.0.0"}'),
+        ("index.json", json.dumps({"schemaVersion": 2, "mediaType": media_type}).encode()),
+    ]
+    path = tmp_path / "oci.tar"
+    with tarfile.open(path, "w") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(ArtifactError, match="unsupported media type"):
+        open_artifact(str(path))
+
+
+@pytest.mark.parametrize("layout", ["docker", "oci"])
+def test_a_layer_altered_under_its_digest_is_hostile(
+    tmp_path: Path, private_tmp: Path, layout: str
+) -> None:
+    """Item 12 for images: same blob name, same size, other content.  The layer's tar must
+    hash to the config's diff_id, the digest the SBOM reports for it."""
+    from imagebuilder import oci_files, write_tar
+
+    layers: list[object] = [{"app.py": b"good" * 100}]
+    if layout == "docker":
+        build_docker_archive(tmp_path / "src.tar", layers, None)  # type: ignore[arg-type]
+        with tarfile.open(tmp_path / "src.tar") as tar:
+            files = [(m.name, tar.extractfile(m).read()) for m in tar.getmembers()]  # type: ignore[union-attr]
+    else:
+        files = oci_files(layers, None)  # type: ignore[arg-type]
+    altered = [(n, d.replace(b"good", b"evil", 1) if b"goodgood" in d else d) for n, d in files]
+    assert altered != files
+    path = write_tar(tmp_path / "i.tar", altered)
+    with pytest.raises(HostileArtifactError) as caught:
+        open_artifact(str(path))
+    assert caught.value.rule == "digest-mismatch"
+    assert caught.value.member.startswith("layer sha256:")
+    with open_artifact(str(write_tar(tmp_path / "ok.tar", files))) as opened:
+        assert opened.trees[0].read_bytes("app.py") == b"good" * 100

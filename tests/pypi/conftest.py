@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -22,6 +23,15 @@ class FakePyPI:
     faults: dict[str, list[Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)  # /packages/... path -> bytes
+
+    def serve(self, filename: str, data: bytes) -> str:
+        """Serve ``data`` at a PyPI-like ``/packages/..`` path; return its absolute URL
+        (faults for it are keyed by that path)."""
+        digest = hashlib.blake2b(data, digest_size=32).hexdigest()
+        path = f"/packages/{digest[:2]}/{digest[2:4]}/{digest[4:]}/{filename}"
+        self.files[path] = data
+        return f"{self.url}{path}"
 
 
 def release(
@@ -39,6 +49,22 @@ def release(
         "yanked_reason": reason,
         "digests": {"sha256": "0" * 64},
         "packagetype": "bdist_wheel",
+    }
+
+
+def wheel_file(
+    url: str, data: bytes, uploaded: str = "2024-05-29T15:37:47Z", *, sha256: str | None = None
+) -> dict[str, Any]:
+    """A release file entry pointing at a served wheel (``sha256`` overrides the digest)."""
+    return {
+        "filename": url.rsplit("/", 1)[-1],
+        "upload_time_iso_8601": uploaded,
+        "yanked": False,
+        "yanked_reason": None,
+        "digests": {"sha256": sha256 or hashlib.sha256(data).hexdigest()},
+        "packagetype": "bdist_wheel",
+        "url": url,
+        "size": len(data),
     }
 
 
@@ -78,6 +104,9 @@ def fake_pypi() -> Iterator[FakePyPI]:
 
         def do_GET(self) -> None:
             state.requests.append(self.path)
+            if self.path.startswith("/packages/"):
+                self._file()
+                return
             parts = self.path.strip("/").split("/")
             if len(parts) != 3 or parts[0] != "pypi" or parts[2] != "json":
                 self._send(404, b'{"message": "Not Found"}')
@@ -99,10 +128,25 @@ def fake_pypi() -> Iterator[FakePyPI]:
                 return
             self._send(200, json.dumps(state.projects[name]).encode())
 
-        def _send(self, status: int, body: bytes, retry_after: str | None = None) -> None:
+        def _file(self) -> None:
+            queue = state.faults.get(self.path)
+            if queue:
+                self._send(int(queue.pop(0)), b"")
+            elif self.path in state.files:
+                self._send(200, state.files[self.path], content_type="application/octet-stream")
+            else:
+                self._send(404, b"Not Found")
+
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            retry_after: str | None = None,
+            content_type: str = "application/json",
+        ) -> None:
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 if retry_after is not None:
                     self.send_header("Retry-After", retry_after)

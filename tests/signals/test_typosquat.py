@@ -28,7 +28,7 @@ RANKED = [
     "requests", "numpy", "setuptools", "python-dateutil", "colorama", "jellyfish",
     "django", "pandas", "urllib3", "beautifulsoup4", "boto3", "matplotlib", "pyyaml",
     "flatten-json", "pydantic", "tensorflow", "cryptography", "selenium", "faiss-cpu",
-    "jax-gpu",
+    "jax-gpu", "nltk",
 ]  # fmt: skip
 FILLERS = [f"filler{i:04d}x" for i in range(6000)]
 # "co1orama" stands for an established (ranked) project that looks like a squat.
@@ -43,6 +43,7 @@ def detector() -> TyposquatDetector:
 # (transformation, suspect name, imitated project, legitimate name nearby that must pass)
 CASES = [
     ("swap", "reqeusts", "requests", "requests"),
+    ("swap", "ntlk", "nltk", "nltk"),  # a swap keeps every letter: half the short-name penalty
     ("insertion", "colourama", "colorama", "colorama"),
     ("deletion", "beautifulsup4", "beautifulsoup4", "beautifulsoup4"),
     ("substitution", "tensorfluw", "tensorflow", "tensorflow"),

@@ -97,9 +97,19 @@ class DigestingArtifact(OpenedArtifact):
     def info(self, value: ArtifactInfo) -> None:
         self._info = value
 
+    @property
+    def info_before_digest(self) -> ArtifactInfo:
+        """``info`` without waiting: everything but ``sha256`` and ``size`` (still unset)."""
+        return self._info
+
     def close(self) -> None:
         """Close the trees; the digest is finished (not dropped): ``info`` stays usable."""
         try:
             _ = self.info
         finally:
             super().close()
+
+    def close_trees(self) -> None:
+        """Close the trees now and let the digest finish on its own: ``info`` waits
+        for it when first read (the pipeline defers that until the SBOM needs it)."""
+        super().close()

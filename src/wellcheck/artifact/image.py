@@ -38,7 +38,7 @@ from wellcheck.artifact.tarsafe import (
     open_slice,
     sniff,
 )
-from wellcheck.errors import ArtifactError, LimitExceededError
+from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 from wellcheck.models import ArtifactInfo
 
 __all__ = ["ImageReader", "open_image"]
@@ -58,6 +58,7 @@ class _Plan:
     # (name in the source, digest, declared size); name '' is the whole tar, digest None
     layers: list[tuple[str, str | None, int | None]]
     config: Mapping[str, Any] = field(default_factory=dict)
+    verify: bool = False  # the digests are the config's diff_ids: checked on the layer tars
     warnings: list[str] = field(default_factory=list)
 
 
@@ -125,6 +126,8 @@ def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
         digests.append(digest)
         members = iter_members(where.file, where.offset, where.size, limits, budget, label)
         builder.apply(index, members, index, label)
+        if plan.verify and digest is not None:
+            _verify_diff_id(where, digest, label)
     tree = builder.build(tuple(digests), sources, workdir)
     info = ArtifactInfo(
         path=path,
@@ -210,6 +213,7 @@ def _docker_plan(source: ImageSource, limits: Limits) -> _Plan:
         )
     names = [normalise_tar_name(name) for name in layers]
     diff_ids = _diff_ids(plan.config, len(names))
+    plan.verify = diff_ids is not None
     for position, name in enumerate(names):
         digest = diff_ids[position] if diff_ids else _digest_from_name(name, source)
         plan.layers.append((name, digest, None))
@@ -227,8 +231,9 @@ def _oci_plan(source: ImageSource, limits: Limits) -> _Plan:
             raise ArtifactError(f"{source.label}: malformed image index or manifest")
         if "layers" in document:
             break
-        if document.get("mediaType", "") not in _INDEX_TYPES | {""}:
-            raise ArtifactError(f"{source.label}: unsupported {document.get('mediaType')}")
+        media_type = document.get("mediaType", "")
+        if not isinstance(media_type, str) or media_type not in _INDEX_TYPES | {""}:
+            raise ArtifactError(f"{source.label}: unsupported media type {media_type!r}"[:300])
         descriptor = _choose(document.get("manifests"), plan.warnings, source.label)
         document = source.read_json(blob_name(descriptor.get("digest")), limits)
     else:
@@ -238,6 +243,7 @@ def _oci_plan(source: ImageSource, limits: Limits) -> _Plan:
         raise ArtifactError(f"{source.label}: image manifest has no config/layers")
     plan.config = source.read_json(blob_name(config.get("digest")), limits)
     diff_ids = _diff_ids(plan.config, len(layers))
+    plan.verify = diff_ids is not None
     for position, layer in enumerate(layers):
         if not isinstance(layer, dict) or not isinstance(layer.get("size"), int):
             raise ArtifactError(f"{source.label}: malformed layer descriptor")
@@ -277,6 +283,21 @@ def _diff_ids(config: object, count: int) -> list[str] | None:
     if _is_str_list(ids) and len(ids) == count:
         return list(ids)
     return None
+
+
+def _verify_diff_id(where: Location, diff_id: str, label: str) -> None:
+    """A layer's uncompressed tar must hash to its diff_id: an altered layer is refused."""
+    algorithm, _, expected = diff_id.partition(":")
+    if algorithm != "sha256":
+        return  # the only algorithm images use; others are not checked
+    digest = hashlib.sha256()
+    with open_slice(where.file, where.offset, where.size, label) as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    if digest.hexdigest() != expected.lower():
+        raise HostileArtifactError(
+            label, "digest-mismatch", f"its content hashes to sha256:{digest.hexdigest()}"
+        )
 
 
 def _digest_from_name(name: str, source: ImageSource) -> str:

@@ -25,6 +25,7 @@ from wellcheck.artifact.common import (
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.zipformat import (
     SIG_LOCAL,
+    Catalogue,
     Member,
     MemberFields,
     catalogue,
@@ -35,6 +36,7 @@ from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import ArtifactInfo
 
 ZIP_MAGIC = (SIG_LOCAL, b"PK\x05\x06")
+_KINDS = {kind.value: kind for kind in EntryKind}
 _SITE_PACKAGES = re.compile(r"(?:^|/)lib/python(3\.\d+)/site-packages(?:/|$)", re.MULTILINE)
 
 
@@ -60,7 +62,10 @@ class ZipTree(Tree):
         self._limits = limits
         self._budget = budget
         self._members = self._catalogue.members
-        self._entries = LazyEntries(self._members, self._entry)
+        # the builder holds no reference to the tree: no cycle keeps a dropped tree's
+        # catalogue (one tuple per member) alive until a full garbage collection
+        builder = _EntryBuilder(self._source, self._catalogue, budget)
+        self._entries = LazyEntries(self._members, builder)
         self._children: ChildIndex | None = None
 
     @property
@@ -90,8 +95,17 @@ class ZipTree(Tree):
     def close(self) -> None:
         self._source.close()
 
-    def _entry(self, path: str, fields: MemberFields) -> Entry:
-        kind, size = fields[0], fields[5]
+
+class _EntryBuilder:
+    """Builds the Entry of a catalogued member (a symlink's target is read, bounded)."""
+
+    def __init__(self, source: Source, catalogue: Catalogue, budget: Budget) -> None:
+        self._source = source
+        self._catalogue = catalogue
+        self._budget = budget
+
+    def __call__(self, path: str, fields: MemberFields) -> Entry:
+        kind, size = _KINDS[fields[0]], fields[5]
         if kind is EntryKind.SYMLINK:
             return Entry(path, kind, size, self._link_target(path, Member(*fields)))
         return Entry(path, kind, size)

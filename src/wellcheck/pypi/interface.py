@@ -20,6 +20,7 @@ class RawFile(TypedDict, total=False):
     yanked_reason: str | None
     digests: dict[str, str]
     packagetype: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class ReleaseFile:
     sha256: str | None
     yanked: bool
     yanked_reason: str | None
+    url: str = ""  # where PyPI serves the file ("" in documents cached before it was kept)
+    packagetype: str = ""  # "bdist_wheel", "sdist", ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def parse_project(name: str, doc: Any, fetched_at: datetime) -> ProjectInfo:
                     sha256=digests.get("sha256") if isinstance(digests, dict) else None,
                     yanked=bool(f.get("yanked")),
                     yanked_reason=f.get("yanked_reason"),
+                    url=str(f.get("url") or ""),
+                    packagetype=str(f.get("packagetype") or ""),
                 )
             )
         releases[str(version)] = tuple(sorted(parsed, key=lambda r: r.uploaded))

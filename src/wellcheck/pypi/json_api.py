@@ -92,7 +92,7 @@ _INFO_KEYS = (
     "name", "author", "author_email", "maintainer", "maintainer_email",
     "project_urls", "home_page", "summary",
 )  # fmt: skip
-_FILE_KEYS = ("filename", "upload_time_iso_8601", "yanked", "yanked_reason")
+_FILE_KEYS = ("filename", "upload_time_iso_8601", "yanked", "yanked_reason", "url", "packagetype")
 
 
 def reduce_document(doc: Any) -> dict[str, Any]:

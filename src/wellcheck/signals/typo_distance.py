@@ -1,9 +1,12 @@
 """Two-edit matches against the most popular names, found by an index.
 
 A squat two edits away from its target (``tensorfioi``, ``beautifulsoop``)
-is caught only for long names (DISTANCE2_MIN_LENGTH characters or more, so
-that two edits still leave most of the name intact) and only against the
-DISTANCE2_TOP most popular projects (the ones worth imitating twice over).
+is caught only for names of DISTANCE2_MIN_LENGTH to DISTANCE2_MAX_LENGTH
+characters (two edits must leave most of the name intact; longer queries have
+neighbourhoods too big to search quickly) and only against the DISTANCE2_TOP
+most popular projects (the ones worth imitating twice over).  A target is also
+reached without its trailing version number (``beautifulsoup4``); the dropped
+number then adds HALF to the cost.
 
 The index is the symmetric-deletion one (as in SymSpell): every target is
 stored under each string reached by deleting at most two of its characters; a
@@ -21,9 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 DISTANCE2_MIN_LENGTH = 8
-DISTANCE2_MAX_LENGTH = 16  # longer queries: neighbourhoods too big to be worth it
+DISTANCE2_MAX_LENGTH = 16
 DISTANCE2_TOP = 1000
-MAX_EDITS = 2
 HALF = 0.5
 
 
@@ -37,35 +39,35 @@ def deletions_upto2(word: str) -> set[str]:
 
 
 def edit_cost(a: str, b: str, cheap: Callable[[str, str], bool]) -> tuple[int, float]:
-    """(number of edits, weighted cost) taking ``b`` to ``a`` (restricted Damerau).
+    """(edit distance, weighted cost) taking ``b`` to ``a`` (restricted Damerau).
 
-    ``cheap(x, y)`` says whether substituting ``y`` by ``x`` is a typing or
-    reading slip (keyboard neighbours, look-alikes); those and adjacent swaps
-    cost HALF.
+    The distance is the fewest edits; the cost is that of the cheapest way to make
+    those few edits: ``cheap(x, y)`` says whether substituting ``y`` by ``x`` is a
+    typing or reading slip (keyboard neighbours, look-alikes); those and adjacent
+    swaps cost HALF, other edits 1.
     """
-    rows = len(a) + 1
     cols = len(b) + 1
-    count = [[0] * cols for _ in range(rows)]
-    cost = [[0.0] * cols for _ in range(rows)]
-    for i in range(rows):
-        count[i][0], cost[i][0] = i, float(i)
-    for j in range(cols):
-        count[0][j], cost[0][j] = j, float(j)
-    for i in range(1, rows):
+    # each cell holds (edits, cost); tuples compare edits first, then cost
+    prev2: list[tuple[int, float]] = []
+    prev = [(j, float(j)) for j in range(cols)]
+    for i in range(1, len(a) + 1):
+        row = [(i, float(i))]
+        x = a[i - 1]
         for j in range(1, cols):
-            x, y = a[i - 1], b[j - 1]
-            if x == y:
-                options = [(cost[i - 1][j - 1], count[i - 1][j - 1])]
-            else:
-                step = HALF if cheap(x, y) else 1.0
-                options = [(cost[i - 1][j - 1] + step, count[i - 1][j - 1] + 1)]
-            options.append((cost[i - 1][j] + 1.0, count[i - 1][j] + 1))
-            options.append((cost[i][j - 1] + 1.0, count[i][j - 1] + 1))
+            y = b[j - 1]
+            edits, cost = prev[j - 1]
+            step = 0.0 if x == y else HALF if cheap(x, y) else 1.0
+            best = (edits + (x != y), cost + step)
+            edits, cost = prev[j]
+            best = min(best, (edits + 1, cost + 1.0))
+            edits, cost = row[j - 1]
+            best = min(best, (edits + 1, cost + 1.0))
             if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y and x != y:
-                options.append((cost[i - 2][j - 2] + HALF, count[i - 2][j - 2] + 1))
-            best = min(options)
-            cost[i][j], count[i][j] = best
-    return count[-1][-1], cost[-1][-1]
+                edits, cost = prev2[j - 2]
+                best = min(best, (edits + 1, cost + HALF))
+            row.append(best)
+        prev2, prev = prev, row
+    return prev[-1]
 
 
 class TwoEditIndex:

@@ -87,7 +87,7 @@ AFFIX_FACTORS: dict[str, float] = {
     "added": 1.0,
     "swapped": 0.95,
     "added-digit": 0.95,
-    "dropped": 0.85,
+    "dropped": 0.75,
     "dropped-digit": 0.95,
 }
 COMBINATION_TOP = 50  # both halves of a combination must rank at least this high
@@ -188,8 +188,10 @@ class TyposquatDetector:
         if own_rank is not None and own_rank <= limit:
             return TyposquatVerdict(canonical, False, rank=own_rank)
         # the two-edit search is skipped when its best score could not make a suspect
-        prior = 1.0 if own_rank is None else self.own_rank_factor
-        two_edits = WEIGHTS["two-edits"] * prior >= THRESHOLD
+        bound = WEIGHTS["two-edits"] * (1.0 if own_rank is None else self.own_rank_factor)
+        if bound >= THRESHOLD and self.index.all_known_words(canonical, limit):
+            bound *= KNOWN_WORD_FACTOR
+        two_edits = bound >= THRESHOLD
         best: tuple[float, int, Match] | None = None
         for match in self.index.matches(canonical, limit, two_edits):
             target = self.index.names[match.target]

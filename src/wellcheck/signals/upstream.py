@@ -1,0 +1,401 @@
+"""Upstream verification (``--verify-upstream``): installed files against the official wheel.
+
+RECORD only says what the installer wrote; whoever changes a file can rewrite RECORD to
+match.  This check fetches the wheel PyPI serves for the installed version (chosen by the
+install's WHEEL tags, trusted only when its sha256 is the one in PyPI's JSON, see
+``wellcheck.signals.upstream_fetch``) and compares every file it holds with the tree.
+
+Rules (kind "upstream"):
+
+======================  ========  ===========================================================
+rule                    severity  meaning
+======================  ========  ===========================================================
+WC-UPSTREAM-MODIFIED    high      an installed file's sha256 differs from the wheel's
+WC-UPSTREAM-EXTRA       medium    a file inside a directory the wheel installs (e.g.
+                                  ``requests/``) that the wheel does not hold, and that no
+                                  other distribution's RECORD claims
+WC-UPSTREAM-MISSING     low       wheel files absent from the install (one per distribution)
+======================  ========  ===========================================================
+
+Not compared: ``.pyc`` files and ``__pycache__``; the installer's files in the
+``.dist-info`` (RECORD and its signatures, INSTALLER, REQUESTED, direct_url.json); the
+wheel's ``.data/scripts`` (shebangs are rewritten, they land in ``bin/``), ``.data/headers``
+and ``.data/data`` (outside the site).  Only ``.dist-info`` distributions are compared.
+Anything that prevents a comparison (PyPI unreachable, version or wheel absent, a download
+that does not match its digest, offline without a cached wheel) is a SkippedCheck.
+"""
+
+from __future__ import annotations
+
+import bisect
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.tags import Tag
+from packaging.version import InvalidVersion, Version
+
+from wellcheck.artifact.base import EntryKind, FileDigest, Tree
+from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
+from wellcheck.artifact.paths import resolve_link
+from wellcheck.checks import Check, CheckContext, CheckResult
+from wellcheck.errors import ArtifactError, SourceError
+from wellcheck.http import HttpClient
+from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
+from wellcheck.pypi.interface import ProjectInfo, ProjectSource, ReleaseFile
+from wellcheck.signals.integrity_hashing import default_workers
+from wellcheck.signals.record import place
+from wellcheck.signals.upstream_fetch import (
+    DEFAULT_MAX_DOWNLOAD,
+    Upstream,
+    WheelFetcher,
+    choose_wheel,
+    describe_tags,
+    ignorable,
+    owned_roots,
+    parse_wheel_tags,
+    read_wheel,
+)
+
+NAME = "upstream"
+MAX_WHEEL_METADATA = 1024 * 1024
+MAX_FILE_FINDINGS = 20  # per distribution and rule; the rest go into one summary finding
+MAX_LISTED = 10
+MAX_LINK_HOPS = 40
+
+_MODIFIED_FIX = (
+    "The installed file is not the one the project published for this version: rebuild the "
+    "artifact from a clean install; if nobody patched it on purpose, treat it as compromised."
+)
+_EXTRA_FIX = (
+    "The official wheel has no such file: find out what added it; remove it or rebuild the "
+    "artifact from a clean install."
+)
+
+
+class _NotChecked(Exception):
+    """Why one distribution could not be compared (becomes a SkippedCheck)."""
+
+
+@dataclass
+class _Outcome:
+    modified: list[tuple[str, str]] = field(default_factory=list)  # (tree path, evidence)
+    extra: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+class UpstreamCheck(Check):
+    """Compare each installed ``.dist-info`` distribution with its official PyPI wheel."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        source: ProjectSource,
+        *,
+        cache_dir: Path | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        client: HttpClient | None = None,
+        platform_hint: str | None = None,
+        offline: bool | None = None,
+        max_download: int = DEFAULT_MAX_DOWNLOAD,
+        workers: int | None = None,
+    ) -> None:
+        self.source = source
+        self.cache_dir = cache_dir
+        self.limits = limits
+        self.client = client
+        self.platform_hint = platform_hint
+        self.offline = bool(getattr(source, "offline", False)) if offline is None else offline
+        self.max_download = max_download
+        self.workers = workers if workers is not None else default_workers()
+        self.downloads = 0  # wheels fetched over the network by the last run
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        if self.cache_dir is None:
+            from wellcheck.cache import cache_dir
+
+            self.cache_dir = cache_dir()
+        fetcher = WheelFetcher(
+            self.cache_dir, offline=self.offline, max_download=self.max_download, client=self.client
+        )
+        run = _Run(self, fetcher, context.trees)
+        findings: list[Finding] = []
+        skipped: list[SkippedCheck] = []
+        try:
+            for component in components:
+                if component.kind is not ComponentKind.DIST_INFO:
+                    continue
+                try:
+                    outcome, upstream = run.verify(component, components)
+                except (_NotChecked, SourceError, ArtifactError) as exc:
+                    skipped.append(SkippedCheck(NAME, str(exc), component.name, component.version))
+                    continue
+                findings.extend(_findings(component, upstream, outcome))
+                skipped.extend(
+                    SkippedCheck(
+                        NAME, f"{path} could not be read", component.name, component.version
+                    )
+                    for path in outcome.unreadable
+                )
+        finally:
+            self.downloads = fetcher.downloads
+            fetcher.close()
+        return CheckResult(tuple(findings), tuple(skipped))
+
+
+class _Run:
+    """State of one run: projects asked for, wheels read, sorted tree paths."""
+
+    def __init__(self, check: UpstreamCheck, fetcher: WheelFetcher, trees: Sequence[Tree]) -> None:
+        self.check = check
+        self.fetcher = fetcher
+        self.trees = {tree.chain: tree for tree in trees}
+        self.projects: dict[str, ProjectInfo | SourceError] = {}
+        self.wheels: dict[str, Upstream] = {}
+        self.sorted_paths: dict[tuple[str, ...], list[str]] = {}
+
+    def verify(
+        self, component: Component, everyone: Sequence[Component]
+    ) -> tuple[_Outcome, Upstream]:
+        if not component.version:
+            raise _NotChecked("no installed version to compare with")
+        tree = self.trees.get(component.chain)
+        if tree is None:
+            raise _NotChecked("the files of the archive holding it were not available")
+        files = self._release_files(component)
+        tags, build = self._installed_tags(tree, component)
+        choice = choose_wheel(
+            files,
+            tags,
+            build=build,
+            python_version=component.python_version,
+            platform_hint=self.check.platform_hint,
+        )
+        if choice is None:
+            wheels = sum(1 for f in files if f.filename.endswith(".whl"))
+            what = f"{wheels} wheel(s)" if wheels else "no wheels (sdist only)"
+            raise _NotChecked(
+                f"no matching wheel for {describe_tags(tags)}: PyPI has {what} "
+                f"for {component.name} {component.version}"
+            )
+        upstream = self._upstream(choice.file)
+        others = [c for c in everyone if c.chain == component.chain and c is not component]
+        return self._compare(tree, component, upstream, others), upstream
+
+    def _release_files(self, component: Component) -> tuple[ReleaseFile, ...]:
+        name = component.name
+        if name not in self.projects:
+            try:
+                self.projects[name] = self.check.source.get(name)
+            except SourceError as exc:
+                self.projects[name] = exc
+        project = self.projects[name]
+        if isinstance(project, SourceError):
+            raise _NotChecked(str(project))
+        if not project.exists:
+            raise _NotChecked(f"PyPI does not know {name}: no official wheel to compare with")
+        found = project.releases.get(component.version)
+        if found is None:
+            found = _pep440_lookup(project.releases, component.version)
+        if found is None:
+            raise _NotChecked(f"version {component.version} is not among PyPI's releases")
+        return found
+
+    def _installed_tags(
+        self, tree: Tree, component: Component
+    ) -> tuple[frozenset[Tag], str | None]:
+        try:
+            data = tree.read_bytes(f"{component.location}/WHEEL", limit=MAX_WHEEL_METADATA)
+        except ArtifactError:
+            return frozenset(), None
+        return parse_wheel_tags(data)
+
+    def _upstream(self, wheel: ReleaseFile) -> Upstream:
+        key = (wheel.sha256 or "").lower()
+        if key in self.wheels:
+            return self.wheels[key]
+        path = self.fetcher.get(wheel)
+        upstream = read_wheel(path, wheel.filename, self.check.limits, self.check.workers)
+        self.wheels[key] = upstream
+        return upstream
+
+    def _compare(
+        self, tree: Tree, component: Component, upstream: Upstream, others: Sequence[Component]
+    ) -> _Outcome:
+        site = component.site_root
+        location = component.location
+        dist_rel = location[len(site) + 1 :] if site and location.startswith(f"{site}/") else None
+        dist_rel = dist_rel or posixpath.basename(location)
+        expected: dict[str, FileDigest] = {}
+        for rel, digest in upstream.files.items():
+            top, sep, rest = rel.partition("/")
+            if top == upstream.dist_info and sep:
+                rel = f"{dist_rel}/{rest}"
+            expected[_join(site, rel)] = digest
+        outcome = _Outcome()
+        entries = tree.entries()
+        to_hash: dict[str, str] = {}
+        for path in expected:
+            entry = entries.get(path)
+            if entry is None:
+                outcome.missing.append(path)
+            elif entry.kind is EntryKind.FILE:
+                to_hash[path] = path
+            elif entry.kind is EntryKind.SYMLINK:
+                target = _follow(tree, path)
+                if target is None:
+                    why = f"{path} is a symlink to {entry.link_target!r}, which dangles"
+                    outcome.modified.append((path, why))
+                else:
+                    to_hash[path] = target
+            else:
+                outcome.modified.append((path, f"{path} is a directory where the wheel has a file"))
+        digests = tree.hash_files(set(to_hash.values()), workers=self.check.workers)
+        for path, target in sorted(to_hash.items()):
+            found = digests.get(target)
+            if found is None:
+                outcome.unreadable.append(path)
+                continue
+            want = expected[path]
+            if found != want:
+                evidence = (
+                    f"{path}: upstream sha256 {want[0]} ({want[1]} bytes) in "
+                    f"{upstream.filename}, installed sha256 {found[0]} ({found[1]} bytes)"
+                )
+                outcome.modified.append((path, evidence))
+        outcome.extra = self._extra(tree, site, upstream, expected, others)
+        return outcome
+
+    def _extra(
+        self,
+        tree: Tree,
+        site: str,
+        upstream: Upstream,
+        expected: Mapping[str, FileDigest],
+        others: Sequence[Component],
+    ) -> list[tuple[str, str]]:
+        """Files inside the wheel's own directories that neither it nor a neighbour holds."""
+        claimed: set[str] | None = None
+        paths = self._sorted_paths(tree)
+        entries = tree.entries()
+        extra: list[tuple[str, str]] = []
+        for root in owned_roots(upstream):
+            prefix = _join(site, root) + "/"
+            start = bisect.bisect_left(paths, prefix)
+            for path in paths[start:]:
+                if not path.startswith(prefix):
+                    break
+                entry = entries[path]
+                if entry.kind is EntryKind.DIR or path in expected or ignorable(path):
+                    continue
+                if claimed is None:
+                    claimed = _claims(others)
+                if path in claimed:
+                    continue
+                evidence = f"{path} is not in {upstream.filename}"
+                if entry.kind is EntryKind.SYMLINK:
+                    evidence += f" (a symlink to {entry.link_target!r})"
+                extra.append((path, evidence))
+        return extra
+
+    def _sorted_paths(self, tree: Tree) -> list[str]:
+        paths = self.sorted_paths.get(tree.chain)
+        if paths is None:
+            paths = sorted(tree.entries())
+            self.sorted_paths[tree.chain] = paths
+        return paths
+
+
+def _join(site: str, rel: str) -> str:
+    return f"{site}/{rel}" if site else rel
+
+
+def _claims(components: Sequence[Component]) -> set[str]:
+    claimed: set[str] = set()
+    for component in components:
+        for record_path in component.files:
+            placement = place(component.site_root, record_path)
+            if placement.tree_path:
+                claimed.add(placement.tree_path)
+    return claimed
+
+
+def _follow(tree: Tree, path: str) -> str | None:
+    entries = tree.entries()
+    for _ in range(MAX_LINK_HOPS):
+        entry = entries.get(path)
+        if entry is None:
+            return None
+        if entry.kind is not EntryKind.SYMLINK:
+            return path if entry.kind is EntryKind.FILE else None
+        resolved = resolve_link(path, entry.link_target or "")
+        if resolved is None:
+            return None
+        path = resolved
+    return None
+
+
+def _pep440_lookup(
+    releases: Mapping[str, tuple[ReleaseFile, ...]], version: str
+) -> tuple[ReleaseFile, ...] | None:
+    try:
+        wanted = Version(version)
+    except InvalidVersion:
+        return None
+    for key, files in releases.items():
+        try:
+            if Version(key) == wanted:
+                return files
+        except InvalidVersion:
+            continue
+    return None
+
+
+def _listing(paths: Sequence[str]) -> str:
+    shown = ", ".join(paths[:MAX_LISTED])
+    more = len(paths) - MAX_LISTED
+    return f"{shown} (and {more} more)" if more > 0 else shown
+
+
+def _findings(component: Component, upstream: Upstream, outcome: _Outcome) -> list[Finding]:
+    def finding(rule: str, severity: Severity, title: str, evidence: str, fix: str) -> Finding:
+        return Finding(
+            kind=NAME,
+            rule=rule,
+            package=component.name,
+            version=component.version,
+            severity=severity,
+            title=title,
+            location=component.display_location,
+            confidence="high" if severity >= Severity.MEDIUM else "medium",
+            evidence=evidence,
+            remediation=fix,
+        )
+
+    out: list[Finding] = []
+    wheel = upstream.filename
+    for rule, severity, items, verb, fix in (
+        ("WC-UPSTREAM-MODIFIED", Severity.HIGH, outcome.modified, "differs from", _MODIFIED_FIX),
+        ("WC-UPSTREAM-EXTRA", Severity.MEDIUM, outcome.extra, "is not in", _EXTRA_FIX),
+    ):
+        for path, evidence in items[:MAX_FILE_FINDINGS]:
+            out.append(
+                finding(rule, severity, f"{path} {verb} the official {wheel}", evidence, fix)
+            )
+        rest = items[MAX_FILE_FINDINGS:]
+        if rest:
+            title = f"{len(rest)} more files of {component.name} {verb} the official {wheel}"
+            out.append(finding(rule, severity, title, _listing([p for p, _ in rest]), fix))
+    if outcome.missing:
+        title = f"{len(outcome.missing)} file(s) of the official {wheel} are not installed"
+        fix = (
+            "Usually a build step trimmed files (tests, docs, stubs); check that nothing "
+            "the package needs at run time was removed."
+        )
+        out.append(
+            finding("WC-UPSTREAM-MISSING", Severity.LOW, title, _listing(outcome.missing), fix)
+        )
+    return out

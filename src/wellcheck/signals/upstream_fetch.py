@@ -1,0 +1,290 @@
+"""Finding and fetching the official wheel an installed distribution came from.
+
+``choose_wheel`` picks, among a release's files, the wheel whose tags are those of the
+installed ``.dist-info/WHEEL`` (``Tag:`` lines); a pure-Python wheel stands in only when
+the install is itself pure (or its WHEEL file gives no tags).  A platform build with no
+wheel of the same tags on PyPI (built locally from the sdist) is not compared with
+anything: comparing compiled files across builds would only produce false alarms.
+
+``WheelFetcher`` downloads a wheel with the shared retry policy, bounded in size, and
+trusts it only when its sha256 is the one PyPI's project JSON gives; verified wheels are
+kept under ``<cache>/wheels/<sha256>.whl`` (written to a temporary file, then renamed)
+and re-verified whenever they are reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import posixpath
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from packaging.tags import Tag, parse_tag
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+from wellcheck.artifact.base import EntryKind, FileDigest
+from wellcheck.artifact.common import Budget
+from wellcheck.artifact.limits import Limits
+from wellcheck.errors import ArtifactError, SourceError
+from wellcheck.http import HttpClient, send
+from wellcheck.pypi.interface import ReleaseFile
+
+if TYPE_CHECKING:
+    import requests
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+DEFAULT_MAX_DOWNLOAD = 200 * MiB
+CHUNK = MiB
+_PURE_PLATFORM = "any"
+INSTALLER_FILES = frozenset(
+    {"INSTALLER", "REQUESTED", "direct_url.json", "RECORD", "RECORD.jws", "RECORD.p7s"}
+)
+
+
+class UntrustedDownload(SourceError):
+    """A downloaded file is not the one PyPI's JSON describes (digest or size)."""
+
+
+@dataclass(frozen=True)
+class WheelChoice:
+    file: ReleaseFile
+    tags: frozenset[Tag]
+
+
+def parse_wheel_tags(data: bytes) -> tuple[frozenset[Tag], str | None]:
+    """The tags (expanded) and build number a ``.dist-info/WHEEL`` file declares."""
+    headers = BytesHeaderParser().parsebytes(data)
+    tags: set[Tag] = set()
+    for value in headers.get_all("Tag") or []:
+        with contextlib.suppress(ValueError, IndexError):
+            tags.update(parse_tag(str(value).strip()))
+    build = headers.get("Build")
+    return frozenset(tags), str(build).strip() if build else None
+
+
+def _is_pure(tag: Tag) -> bool:
+    return tag.abi == "none" and tag.platform == _PURE_PLATFORM
+
+
+def describe_tags(tags: frozenset[Tag]) -> str:
+    return ", ".join(sorted(str(t) for t in tags)) or "an install without WHEEL tags"
+
+
+def choose_wheel(
+    files: tuple[ReleaseFile, ...],
+    installed: frozenset[Tag],
+    *,
+    build: str | None = None,
+    python_version: str | None = None,
+    platform_hint: str | None = None,
+) -> WheelChoice | None:
+    """The release file to compare an install with, or None when no wheel fits."""
+    wheels: list[WheelChoice] = []
+    for f in files:
+        if f.packagetype not in ("", "bdist_wheel") or not f.filename.endswith(".whl"):
+            continue
+        try:
+            _, _, wheel_build, tags = parse_wheel_filename(f.filename)
+        except InvalidWheelFilename:
+            continue
+        wheel = WheelChoice(f, frozenset(tags))
+        if build is not None and wheel_build and str(wheel_build[0]) != build:
+            continue
+        wheels.append(wheel)
+    wheels.sort(key=lambda w: w.file.filename)
+    if installed:
+        exact = [w for w in wheels if w.tags == installed]
+        if exact:
+            return exact[0]
+        best = max(wheels, key=lambda w: len(w.tags & installed), default=None)
+        if best is not None and best.tags & installed:
+            return best
+        if not all(_is_pure(t) for t in installed):
+            return None  # a platform build not on PyPI: nothing to compare it with
+    pure = [w for w in wheels if all(_is_pure(t) for t in w.tags)]
+    if pure:
+        return pure[0]
+    if installed or not platform_hint or not python_version:
+        return None
+    interpreter = "cp" + python_version.replace(".", "")
+    fits = [
+        w
+        for w in wheels
+        if any(t.interpreter == interpreter and platform_hint in t.platform for t in w.tags)
+    ]
+    return fits[0] if len(fits) == 1 else None  # several fit: guessing would mislead
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class WheelFetcher:
+    """Verified wheels by sha256: from the cache, else downloaded (unless offline)."""
+
+    def __init__(
+        self,
+        cache: Path,
+        *,
+        offline: bool,
+        max_download: int = DEFAULT_MAX_DOWNLOAD,
+        client: HttpClient | None = None,
+    ) -> None:
+        self.directory = cache / "wheels"
+        self.offline = offline
+        self.max_download = max_download
+        self._client = client
+        self._own_client = client is None
+        self.downloads = 0
+
+    def get(self, wheel: ReleaseFile) -> Path:
+        """A local, verified copy of ``wheel``; SourceError when there cannot be one."""
+        expected = (wheel.sha256 or "").lower()
+        if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+            raise SourceError(f"PyPI gives no sha256 for {wheel.filename}: it cannot be trusted")
+        cached = self.directory / f"{expected}.whl"
+        if cached.is_file():
+            try:
+                if file_sha256(cached) == expected:
+                    return cached
+            except OSError as exc:
+                log.warning("cannot read cached wheel %s: %s", cached, exc)
+            log.warning("cached wheel %s does not match its name; discarding it", cached)
+            with contextlib.suppress(OSError):
+                cached.unlink()
+        if self.offline:
+            raise SourceError(f"{wheel.filename} is not in the wheel cache (offline)")
+        if not wheel.url.startswith(("https://", "http://")):
+            why = "no download URL in the cached PyPI document" if not wheel.url else "bad URL"
+            raise SourceError(f"{wheel.filename}: {why}")
+        self._download(wheel.url, wheel.filename, expected, cached)
+        return cached
+
+    def _download(self, url: str, filename: str, expected: str, target: Path) -> None:
+        import requests
+
+        if self._client is None:
+            self._client = HttpClient()
+        client = self._client
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.downloads += 1
+        response = send(client.session, "GET", url, client.policy, stream=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{expected[:16]}-", dir=self.directory)
+        temp = Path(temp_name)
+        try:
+            with response, os.fdopen(handle, "wb") as out:
+                actual = self._stream(response, out, filename)
+            if actual != expected:
+                raise UntrustedDownload(
+                    f"{filename} from {url} is NOT the file PyPI describes (sha256 {actual}, "
+                    f"expected {expected}): discarded, not trusted"
+                )
+            temp.replace(target)
+        except requests.RequestException as exc:
+            raise SourceError(f"GET {url}: download failed ({type(exc).__name__})") from exc
+        except OSError as exc:
+            raise SourceError(f"cannot store {filename} in {self.directory}: {exc}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+
+    def _stream(self, response: requests.Response, out: BinaryIO, filename: str) -> str:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_download:
+            raise SourceError(
+                f"{filename} is {int(declared)} bytes, above the {self.max_download}-byte "
+                "download limit"
+            )
+        digest = hashlib.sha256()
+        size = 0
+        for chunk in response.iter_content(CHUNK):
+            size += len(chunk)
+            if size > self.max_download:
+                raise SourceError(f"{filename} exceeds the {self.max_download}-byte download limit")
+            digest.update(chunk)
+            out.write(chunk)
+        return digest.hexdigest()
+
+    def close(self) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """The files of one official wheel, by path relative to the site root."""
+
+    filename: str
+    files: Mapping[str, FileDigest]
+    dist_info: str  # the wheel's ``NAME-VERSION.dist-info`` directory
+
+
+def read_wheel(path: Path, filename: str, limits: Limits, workers: int = 1) -> Upstream:
+    """Hash every comparable file of the wheel at ``path`` (read safely, with limits)."""
+    from wellcheck.artifact.zipreader import open_zip_file
+
+    tree = open_zip_file(str(path), limits, Budget(limits), (), label=f"{filename} (PyPI)")
+    try:
+        members = [p for p, e in tree.entries().items() if e.kind is EntryKind.FILE]
+        dist_infos = {
+            p.split("/", 1)[0] for p in members if p.split("/", 1)[0].endswith(".dist-info")
+        }
+        dist_info = min(dist_infos, default="")
+        wanted: dict[str, str] = {}  # member -> path relative to the site root
+        for member in members:
+            rel = site_relative(member, dist_info)
+            if rel is not None:
+                wanted[member] = rel
+        digests = tree.hash_files(wanted, workers=workers)
+    finally:
+        tree.close()
+    missing = sorted(set(wanted) - set(digests))
+    if missing:
+        raise ArtifactError(f"{filename}: member {missing[0]} cannot be read")
+    return Upstream(filename, {wanted[m]: d for m, d in digests.items()}, dist_info)
+
+
+def site_relative(member: str, dist_info: str) -> str | None:
+    """Where a wheel member is installed, relative to the site root; None: not compared."""
+    if ignorable(member):
+        return None
+    top, _, rest = member.partition("/")
+    if top == dist_info:
+        return None if rest in INSTALLER_FILES else member
+    if top.endswith(".data"):
+        scheme, _, inner = rest.partition("/")
+        return inner if scheme in ("purelib", "platlib") and inner else None
+    return member
+
+
+def owned_roots(upstream: Upstream) -> list[str]:
+    """The shallowest directories holding wheel files directly (namespace parents excluded)."""
+    directories = {
+        posixpath.dirname(rel)
+        for rel in upstream.files
+        if "/" in rel and not rel.split("/", 1)[0].endswith(".dist-info")
+    }
+    roots: list[str] = []
+    for directory in sorted(directories):
+        if not any(directory.startswith(f"{root}/") for root in roots):
+            roots.append(directory)
+    return roots
+
+
+def ignorable(path: str) -> bool:
+    """Compiled files: regenerated anywhere, never compared."""
+    return path.endswith((".pyc", ".pyo")) or "/__pycache__/" in f"/{path}"
