@@ -11,15 +11,28 @@ import os
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
-from wellcheck.errors import SourceError
+from wellcheck.errors import SourceError, WellcheckError
 from wellcheck.http import HttpClient
 from wellcheck.pypi.interface import ProjectInfo, ProjectSource, parse_project
 from wellcheck.pypi.store import PyPIStore
 
 DEFAULT_PYPI_URL = "https://pypi.org"
-DEFAULT_TTL = 24 * 3600.0
+DEFAULT_TTL = 3600.0  # seconds; WELLCHECK_PYPI_TTL overrides (0: always ask PyPI)
+
+
+def pypi_ttl() -> float:
+    """Cache lifetime: short, since ownership changes are only seen on a fresh document."""
+    value = os.environ.get("WELLCHECK_PYPI_TTL")
+    if value is None:
+        return DEFAULT_TTL
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise WellcheckError(
+            f"WELLCHECK_PYPI_TTL must be a number of seconds, got {value!r}"
+        ) from None
 
 
 def pypi_base_url() -> str:
@@ -34,34 +47,41 @@ class PyPIJsonSource(ProjectSource):
         store: PyPIStore,
         *,
         base_url: str | None = None,
-        ttl: float = DEFAULT_TTL,
+        ttl: float | None = None,
         offline: bool = False,
         client: HttpClient | None = None,
         clock: Any = time.time,
     ) -> None:
         self.store = store
         self.base_url = (base_url or pypi_base_url()).rstrip("/")
-        self.ttl = ttl
+        self.ttl = pypi_ttl() if ttl is None else ttl
         self.offline = offline
         self._client = client
         self._clock = clock
 
-    def get(self, name: str) -> ProjectInfo:
+    def refresh(self, name: str) -> ProjectInfo:
+        """Like ``get``, but ask PyPI even when the cached document is still fresh
+        (offline: the cache as ``get`` gives it)."""
+        return self.get(name, max_age=None if self.offline else 0.0)
+
+    def get(self, name: str, *, max_age: float | None = None) -> ProjectInfo:
         now = self._clock()
         cached = self.store.get(name)
-        if cached is not None and (self.offline or now - cached[0] < self.ttl):
+        ttl = self.ttl if max_age is None else max_age
+        if cached is not None and (self.offline or now - cached[0] < ttl):
             return self._parse(name, cached[1], cached[2], cached[0], from_cache=True)
         if self.offline:
             raise SourceError(f"{name}: not in the PyPI cache (offline)")
         if self._client is None:
             self._client = HttpClient()
-        status, doc = self._client.get_json(f"{self.base_url}/pypi/{quote(name)}/json")
+        url = f"{self.base_url}/pypi/{quote(name)}/json"
+        status, doc = self._client.get_json(url)
         if status == 404:
             self.store.put(name, 404, None, now)
             return self._parse(name, 404, None, now, from_cache=False)
         if status != 200:
             raise SourceError(f"{name}: PyPI answered HTTP {status}")
-        reduced = reduce_document(doc)
+        reduced = reduce_document(doc, document_url=url)
         info = self._parse(name, 200, reduced, now, from_cache=False)
         self.store.put(name, 200, reduced, now)
         return info
@@ -95,8 +115,11 @@ _INFO_KEYS = (
 _FILE_KEYS = ("filename", "upload_time_iso_8601", "yanked", "yanked_reason", "url", "packagetype")
 
 
-def reduce_document(doc: Any) -> dict[str, Any]:
-    """Keep what the signals use, so the cache stays small (requests: 1 MB -> ~60 kB)."""
+def reduce_document(doc: Any, *, document_url: str | None = None) -> dict[str, Any]:
+    """Keep what the signals use, so the cache stays small (requests: 1 MB -> ~60 kB).
+
+    File URLs relative to the document (mirrors serve ``../../packages/...``) are made
+    absolute against ``document_url``."""
     if not isinstance(doc, dict) or not isinstance(doc.get("info"), dict):
         raise SourceError("malformed PyPI document: no 'info' object")
     info = doc["info"]
@@ -110,6 +133,8 @@ def reduce_document(doc: Any) -> dict[str, Any]:
             if not isinstance(f, dict):
                 continue
             item = {k: f.get(k) for k in _FILE_KEYS}
+            if document_url and isinstance(item["url"], str) and item["url"]:
+                item["url"] = urljoin(document_url, item["url"])
             digests = f.get("digests")
             item["digests"] = {"sha256": digests.get("sha256")} if isinstance(digests, dict) else {}
             kept.append(item)

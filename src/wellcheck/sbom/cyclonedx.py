@@ -243,8 +243,11 @@ def _licenses(c: Component) -> list[License]:
         return [LicenseExpression(clean(declared.expression))]
     out: list[License] = [DisjunctiveLicense(id=spdx_id) for spdx_id in declared.ids]
     for name, text in declared.names:
+        cleaned = clean(name)
+        if not cleaned.strip():
+            continue  # nothing printable left (e.g. a lone control character): no licence to name
         content = AttachedText(content=clean(text)) if text else None
-        out.append(DisjunctiveLicense(name=clean(name), text=content))
+        out.append(DisjunctiveLicense(name=cleaned, text=content))
     return out
 
 

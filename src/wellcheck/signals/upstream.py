@@ -20,9 +20,11 @@ WC-UPSTREAM-MISSING     low       wheel files absent from the install (one per d
 Not compared: ``.pyc`` files and ``__pycache__``; the installer's files in the
 ``.dist-info`` (RECORD and its signatures, INSTALLER, REQUESTED, direct_url.json); the
 wheel's ``.data/scripts`` (shebangs are rewritten, they land in ``bin/``), ``.data/headers``
-and ``.data/data`` (outside the site).  Only ``.dist-info`` distributions are compared.
-Anything that prevents a comparison (PyPI unreachable, version or wheel absent, a download
-that does not match its digest, offline without a cached wheel) is a SkippedCheck.
+and ``.data/data`` (outside the site).  Only ``.dist-info`` distributions are compared;
+one installed from a direct URL (``direct_url.json``: git, a local path, an editable
+install) only with the very wheel file that URL names.  Anything that prevents a
+comparison (PyPI unreachable, version or fitting wheel absent, a download that does not
+match its digest, offline without a cached wheel) is a SkippedCheck, never a pass.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from __future__ import annotations
 import bisect
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.tags import Tag
@@ -42,7 +43,7 @@ from wellcheck.artifact.paths import resolve_link
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ArtifactError, SourceError
 from wellcheck.http import HttpClient
-from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
+from wellcheck.models import Component, ComponentKind, Finding, SkippedCheck
 from wellcheck.pypi.interface import ProjectInfo, ProjectSource, ReleaseFile
 from wellcheck.signals.integrity_hashing import default_workers
 from wellcheck.signals.record import place
@@ -57,37 +58,28 @@ from wellcheck.signals.upstream_fetch import (
     parse_wheel_tags,
     read_wheel,
 )
+from wellcheck.signals.upstream_findings import Outcome, upstream_findings
 
 NAME = "upstream"
+DEFAULT_FETCH_WORKERS = 4  # wheels downloaded and read at once
 MAX_WHEEL_METADATA = 1024 * 1024
-MAX_FILE_FINDINGS = 20  # per distribution and rule; the rest go into one summary finding
-MAX_LISTED = 10
 MAX_LINK_HOPS = 40
-
-_MODIFIED_FIX = (
-    "The installed file is not the one the project published for this version: rebuild the "
-    "artifact from a clean install; if nobody patched it on purpose, treat it as compromised."
-)
-_EXTRA_FIX = (
-    "The official wheel has no such file: find out what added it; remove it or rebuild the "
-    "artifact from a clean install."
-)
 
 
 class _NotChecked(Exception):
     """Why one distribution could not be compared (becomes a SkippedCheck)."""
 
 
-@dataclass
-class _Outcome:
-    modified: list[tuple[str, str]] = field(default_factory=list)  # (tree path, evidence)
-    extra: list[tuple[str, str]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
-
-
 class UpstreamCheck(Check):
-    """Compare each installed ``.dist-info`` distribution with its official PyPI wheel."""
+    """Compare each installed ``.dist-info`` distribution with its official PyPI wheel.
+
+    ``source`` gives the project JSON (its ``offline`` attribute, unless ``offline`` is
+    given, means "cached wheels only"); wheels are cached under ``cache_dir/wheels``
+    (default: wellcheck's cache dir); ``client`` lends its retry policy to downloads;
+    ``platform_hint`` (e.g. ``"x86_64"``) picks a platform wheel for an install whose
+    ``WHEEL`` file gives no tags; ``workers`` hash installed files, ``fetch_workers``
+    download and read wheels at once; ``limits`` bound the reading of each wheel.
+    """
 
     name = NAME
 
@@ -102,6 +94,7 @@ class UpstreamCheck(Check):
         offline: bool | None = None,
         max_download: int = DEFAULT_MAX_DOWNLOAD,
         workers: int | None = None,
+        fetch_workers: int = DEFAULT_FETCH_WORKERS,
     ) -> None:
         self.source = source
         self.cache_dir = cache_dir
@@ -111,61 +104,84 @@ class UpstreamCheck(Check):
         self.offline = bool(getattr(source, "offline", False)) if offline is None else offline
         self.max_download = max_download
         self.workers = workers if workers is not None else default_workers()
+        self.fetch_workers = max(1, fetch_workers)
         self.downloads = 0  # wheels fetched over the network by the last run
 
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
-        if self.cache_dir is None:
+        cache = self.cache_dir
+        if cache is None:
             from wellcheck.cache import cache_dir
 
-            self.cache_dir = cache_dir()
+            cache = cache_dir()
         fetcher = WheelFetcher(
-            self.cache_dir, offline=self.offline, max_download=self.max_download, client=self.client
+            cache,
+            offline=self.offline,
+            max_download=self.max_download,
+            policy=self.client.policy if self.client is not None else None,
         )
         run = _Run(self, fetcher, context.trees)
         findings: list[Finding] = []
         skipped: list[SkippedCheck] = []
+        plans: list[tuple[Component, Tree, ReleaseFile]] = []
+        for component in components:
+            if component.kind is not ComponentKind.DIST_INFO:
+                continue
+            try:
+                tree, wheel = run.choose(component)
+            except (_NotChecked, SourceError, ArtifactError) as exc:
+                skipped.append(SkippedCheck(NAME, str(exc), component.name, component.version))
+            else:
+                plans.append((component, tree, wheel))
         try:
-            for component in components:
-                if component.kind is not ComponentKind.DIST_INFO:
-                    continue
-                try:
-                    outcome, upstream = run.verify(component, components)
-                except (_NotChecked, SourceError, ArtifactError) as exc:
-                    skipped.append(SkippedCheck(NAME, str(exc), component.name, component.version))
-                    continue
-                findings.extend(_findings(component, upstream, outcome))
-                skipped.extend(
-                    SkippedCheck(
-                        NAME, f"{path} could not be read", component.name, component.version
-                    )
-                    for path in outcome.unreadable
-                )
+            wheels = run.fetch_all([wheel for _, _, wheel in plans])
         finally:
             self.downloads = fetcher.downloads
             fetcher.close()
+        for component, tree, wheel in plans:
+            upstream = wheels[wheel.sha256 or ""]
+            others = [c for c in components if c.chain == component.chain and c is not component]
+            try:
+                if isinstance(upstream, Exception):
+                    raise _NotChecked(str(upstream))
+                outcome = run.compare(tree, component, upstream, others)
+            except (_NotChecked, SourceError, ArtifactError) as exc:
+                skipped.append(SkippedCheck(NAME, str(exc), component.name, component.version))
+                continue
+            findings.extend(upstream_findings(component, upstream, outcome))
+            skipped.extend(
+                SkippedCheck(NAME, f"{path} could not be read", component.name, component.version)
+                for path in outcome.unreadable
+            )
         return CheckResult(tuple(findings), tuple(skipped))
 
 
 class _Run:
-    """State of one run: projects asked for, wheels read, sorted tree paths."""
+    """State of one run: projects asked for, sorted tree paths."""
 
     def __init__(self, check: UpstreamCheck, fetcher: WheelFetcher, trees: Sequence[Tree]) -> None:
         self.check = check
         self.fetcher = fetcher
         self.trees = {tree.chain: tree for tree in trees}
         self.projects: dict[str, ProjectInfo | SourceError] = {}
-        self.wheels: dict[str, Upstream] = {}
         self.sorted_paths: dict[tuple[str, ...], list[str]] = {}
 
-    def verify(
-        self, component: Component, everyone: Sequence[Component]
-    ) -> tuple[_Outcome, Upstream]:
+    def choose(self, component: Component) -> tuple[Tree, ReleaseFile]:
+        """The tree holding ``component`` and the release file to compare it with."""
         if not component.version:
             raise _NotChecked("no installed version to compare with")
         tree = self.trees.get(component.chain)
         if tree is None:
             raise _NotChecked("the files of the archive holding it were not available")
         files = self._release_files(component)
+        if component.direct_url:  # not installed from an index: only the same wheel will do
+            named = component.direct_url.split("#", 1)[0].rsplit("/", 1)[-1]
+            same = [f for f in files if f.filename == named]
+            if not same:
+                raise _NotChecked(
+                    f"installed from {component.direct_url}, not from PyPI: no official "
+                    "wheel to compare with"
+                )
+            files = tuple(same)
         tags, build = self._installed_tags(tree, component)
         choice = choose_wheel(
             files,
@@ -181,9 +197,7 @@ class _Run:
                 f"no matching wheel for {describe_tags(tags)}: PyPI has {what} "
                 f"for {component.name} {component.version}"
             )
-        upstream = self._upstream(choice.file)
-        others = [c for c in everyone if c.chain == component.chain and c is not component]
-        return self._compare(tree, component, upstream, others), upstream
+        return tree, choice.file
 
     def _release_files(self, component: Component) -> tuple[ReleaseFile, ...]:
         name = component.name
@@ -197,9 +211,16 @@ class _Run:
             raise _NotChecked(str(project))
         if not project.exists:
             raise _NotChecked(f"PyPI does not know {name}: no official wheel to compare with")
-        found = project.releases.get(component.version)
-        if found is None:
-            found = _pep440_lookup(project.releases, component.version)
+        found = _lookup(project.releases, component.version)
+        refresh = getattr(self.check.source, "refresh", None)
+        stale = found and not all(f.url.startswith(("https://", "http://")) for f in found)
+        if stale and project.from_cache and not self.check.offline and callable(refresh):
+            try:  # cached before file URLs were kept: ask PyPI once more
+                project = refresh(name)
+            except SourceError as exc:
+                raise _NotChecked(str(exc)) from exc
+            self.projects[name] = project
+            found = _lookup(project.releases, component.version)
         if found is None:
             raise _NotChecked(f"version {component.version} is not among PyPI's releases")
         return found
@@ -213,18 +234,27 @@ class _Run:
             return frozenset(), None
         return parse_wheel_tags(data)
 
-    def _upstream(self, wheel: ReleaseFile) -> Upstream:
-        key = (wheel.sha256 or "").lower()
-        if key in self.wheels:
-            return self.wheels[key]
-        path = self.fetcher.get(wheel)
-        upstream = read_wheel(path, wheel.filename, self.check.limits, self.check.workers)
-        self.wheels[key] = upstream
-        return upstream
+    def fetch_all(self, wheels: Sequence[ReleaseFile]) -> dict[str, Upstream | Exception]:
+        """Each distinct wheel fetched (or taken from the cache) and read, several at once."""
+        unique = {wheel.sha256 or "": wheel for wheel in wheels}
+        if len(unique) < 2 or self.check.fetch_workers < 2:
+            return {key: self._fetch(wheel) for key, wheel in unique.items()}
+        from concurrent.futures import ThreadPoolExecutor
 
-    def _compare(
+        count = min(self.check.fetch_workers, len(unique))
+        with ThreadPoolExecutor(count, thread_name_prefix="wellcheck-wheel") as pool:
+            return dict(zip(unique, pool.map(self._fetch, unique.values()), strict=True))
+
+    def _fetch(self, wheel: ReleaseFile) -> Upstream | Exception:
+        try:
+            path = self.fetcher.get(wheel)
+            return read_wheel(path, wheel.filename, self.check.limits)
+        except (SourceError, ArtifactError) as exc:
+            return exc
+
+    def compare(
         self, tree: Tree, component: Component, upstream: Upstream, others: Sequence[Component]
-    ) -> _Outcome:
+    ) -> Outcome:
         site = component.site_root
         location = component.location
         dist_rel = location[len(site) + 1 :] if site and location.startswith(f"{site}/") else None
@@ -235,7 +265,7 @@ class _Run:
             if top == upstream.dist_info and sep:
                 rel = f"{dist_rel}/{rest}"
             expected[_join(site, rel)] = digest
-        outcome = _Outcome()
+        outcome = Outcome()
         entries = tree.entries()
         to_hash: dict[str, str] = {}
         for path in expected:
@@ -338,9 +368,12 @@ def _follow(tree: Tree, path: str) -> str | None:
     return None
 
 
-def _pep440_lookup(
+def _lookup(
     releases: Mapping[str, tuple[ReleaseFile, ...]], version: str
 ) -> tuple[ReleaseFile, ...] | None:
+    """The files of ``version``, spelled as installed or PEP 440-equal ("1.0" == "1.0.0")."""
+    if version in releases:
+        return releases[version]
     try:
         wanted = Version(version)
     except InvalidVersion:
@@ -352,50 +385,3 @@ def _pep440_lookup(
         except InvalidVersion:
             continue
     return None
-
-
-def _listing(paths: Sequence[str]) -> str:
-    shown = ", ".join(paths[:MAX_LISTED])
-    more = len(paths) - MAX_LISTED
-    return f"{shown} (and {more} more)" if more > 0 else shown
-
-
-def _findings(component: Component, upstream: Upstream, outcome: _Outcome) -> list[Finding]:
-    def finding(rule: str, severity: Severity, title: str, evidence: str, fix: str) -> Finding:
-        return Finding(
-            kind=NAME,
-            rule=rule,
-            package=component.name,
-            version=component.version,
-            severity=severity,
-            title=title,
-            location=component.display_location,
-            confidence="high" if severity >= Severity.MEDIUM else "medium",
-            evidence=evidence,
-            remediation=fix,
-        )
-
-    out: list[Finding] = []
-    wheel = upstream.filename
-    for rule, severity, items, verb, fix in (
-        ("WC-UPSTREAM-MODIFIED", Severity.HIGH, outcome.modified, "differs from", _MODIFIED_FIX),
-        ("WC-UPSTREAM-EXTRA", Severity.MEDIUM, outcome.extra, "is not in", _EXTRA_FIX),
-    ):
-        for path, evidence in items[:MAX_FILE_FINDINGS]:
-            out.append(
-                finding(rule, severity, f"{path} {verb} the official {wheel}", evidence, fix)
-            )
-        rest = items[MAX_FILE_FINDINGS:]
-        if rest:
-            title = f"{len(rest)} more files of {component.name} {verb} the official {wheel}"
-            out.append(finding(rule, severity, title, _listing([p for p, _ in rest]), fix))
-    if outcome.missing:
-        title = f"{len(outcome.missing)} file(s) of the official {wheel} are not installed"
-        fix = (
-            "Usually a build step trimmed files (tests, docs, stubs); check that nothing "
-            "the package needs at run time was removed."
-        )
-        out.append(
-            finding("WC-UPSTREAM-MISSING", Severity.LOW, title, _listing(outcome.missing), fix)
-        )
-    return out

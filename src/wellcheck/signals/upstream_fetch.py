@@ -9,7 +9,8 @@ anything: comparing compiled files across builds would only produce false alarms
 ``WheelFetcher`` downloads a wheel with the shared retry policy, bounded in size, and
 trusts it only when its sha256 is the one PyPI's project JSON gives; verified wheels are
 kept under ``<cache>/wheels/<sha256>.whl`` (written to a temporary file, then renamed)
-and re-verified whenever they are reused.
+and re-verified whenever they are reused.  ``read_wheel`` hashes a wheel's files (read
+with the safe zip reader and its limits) by the path each one is installed at.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import os
 import posixpath
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
@@ -33,7 +35,7 @@ from wellcheck.artifact.base import EntryKind, FileDigest
 from wellcheck.artifact.common import Budget
 from wellcheck.artifact.limits import Limits
 from wellcheck.errors import ArtifactError, SourceError
-from wellcheck.http import HttpClient, send
+from wellcheck.http import RetryPolicy, new_session, send
 from wellcheck.pypi.interface import ReleaseFile
 
 if TYPE_CHECKING:
@@ -141,14 +143,16 @@ class WheelFetcher:
         *,
         offline: bool,
         max_download: int = DEFAULT_MAX_DOWNLOAD,
-        client: HttpClient | None = None,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.directory = cache / "wheels"
         self.offline = offline
         self.max_download = max_download
-        self._client = client
-        self._own_client = client is None
+        self.policy = policy or RetryPolicy()
         self.downloads = 0
+        self._local = threading.local()  # one session per thread: get() may run in several
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
 
     def get(self, wheel: ReleaseFile) -> Path:
         """A local, verified copy of ``wheel``; SourceError when there cannot be one."""
@@ -176,23 +180,26 @@ class WheelFetcher:
     def _download(self, url: str, filename: str, expected: str, target: Path) -> None:
         import requests
 
-        if self._client is None:
-            self._client = HttpClient()
-        client = self._client
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.downloads += 1
-        response = send(client.session, "GET", url, client.policy, stream=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{expected[:16]}-", dir=self.directory)
+        with self._lock:
+            self.downloads += 1
+        log.info("downloading %s", url)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(prefix=f".{expected[:16]}-", dir=self.directory)
+        except OSError as exc:
+            raise SourceError(f"cannot write the wheel cache {self.directory}: {exc}") from exc
         temp = Path(temp_name)
         try:
-            with response, os.fdopen(handle, "wb") as out:
-                actual = self._stream(response, out, filename)
+            with os.fdopen(handle, "wb") as out:
+                response = send(self._session(), "GET", url, self.policy, stream=True)
+                with response:
+                    actual = self._stream(response, out, filename)
             if actual != expected:
                 raise UntrustedDownload(
                     f"{filename} from {url} is NOT the file PyPI describes (sha256 {actual}, "
                     f"expected {expected}): discarded, not trusted"
                 )
-            temp.replace(target)
+            _install(temp, target, expected)
         except requests.RequestException as exc:
             raise SourceError(f"GET {url}: download failed ({type(exc).__name__})") from exc
         except OSError as exc:
@@ -218,10 +225,30 @@ class WheelFetcher:
             out.write(chunk)
         return digest.hexdigest()
 
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = new_session()
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
     def close(self) -> None:
-        if self._own_client and self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+
+def _install(temp: Path, target: Path, expected: str) -> None:
+    """Move a verified download into place; another scan may have put it there first
+    (on Windows the rename then fails while that scan reads the file)."""
+    try:
+        temp.replace(target)
+    except OSError:
+        if not (target.is_file() and file_sha256(target) == expected):
+            raise
 
 
 @dataclass(frozen=True)
