@@ -8,9 +8,10 @@ prints wall and CPU milliseconds (CPU = process time, all threads) for:
     import     wellcheck.cli, the sbom command module, the job and the pipeline
     open       open_artifact: sniff, catalogue the zip, find nested archives
     inventory  inventory.collect over every tree
-    digest     wait for the background sha256 of the artifact (0 when it is done)
     build      the document model (cyclonedx-python-lib import included)
     render     serialise to text
+    digest     (inside build) waiting for the background sha256 of the artifact,
+               which the pipeline defers until the SBOM first reads it
 
 then the best (minimum) of each phase over the repeats, and the end-to-end
 `wellcheck sbom ARTIFACT -o FILE` under /usr/bin/time (wall, user+sys, peak MB).
@@ -30,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_ARTIFACT = HERE / "work" / "artifacts" / "big-function.zip"
-PHASES = ("import", "open", "inventory", "digest", "build", "render")
+PHASES = ("import", "open", "inventory", "build", "render", "digest")
 
 _CHILD = r"""
 import json, sys, time
@@ -38,13 +39,15 @@ def now():
     return time.perf_counter(), time.thread_time()
 marks = {}
 t = now()
-from wellcheck.cli import app  # the console script's import
+from wellcheck.cli import _tune_garbage_collector, app  # the console script's import
 app.select(["sbom"])
+_tune_garbage_collector()
 import wellcheck.cli.commands_sbom  # what `wellcheck sbom` imports before it opens
 import wellcheck.sbom.job
 import wellcheck.pipeline
 marks["import"] = t, now()
 from wellcheck.artifact import open_artifact
+from wellcheck.artifact.digest import DigestingArtifact
 from wellcheck.inventory import collect
 from wellcheck.pipeline import Inventory
 from wellcheck.sbom import SbomFormat, build_cyclonedx, render_cyclonedx, render_spdx
@@ -53,14 +56,22 @@ t = now()
 opened = open_artifact(path)
 marks["open"] = t, now()
 t = now()
+digesting = isinstance(opened, DigestingArtifact)
+known = opened.info_before_digest if digesting else opened.info
 components = []
 for tree in opened.trees:
-    components.extend(collect(tree, artifact_python=opened._info.python_version))
+    components.extend(collect(tree, artifact_python=known.python_version))
 marks["inventory"] = t, now()
-t = now()
-info = opened.info
-marks["digest"] = t, now()
-opened.close()
+waited = []
+def info():  # as the pipeline does: wait for the sha256 when the SBOM first needs it
+    start = now()
+    value = opened.info
+    waited.append((start, now()))
+    return value
+if digesting:
+    opened.close_trees()
+else:
+    opened.close()
 inventory = Inventory(info, tuple(components), tuple(opened.not_scanned))
 t = now()
 if fmt is SbomFormat.SPDX_JSON:
@@ -74,6 +85,7 @@ if bom is None:
 else:
     text = render_cyclonedx(bom, "json" if fmt is SbomFormat.CYCLONEDX_JSON else "xml")
 marks["render"] = t, now()
+marks["digest"] = waited[0] if waited else (t, t)
 out = {k: [(b[0] - a[0]) * 1000, (b[1] - a[1]) * 1000] for k, (a, b) in marks.items()}
 out["components"] = len(components)
 out["process_cpu"] = time.process_time() * 1000
@@ -126,13 +138,15 @@ def main() -> None:
     print(f"{'phase':<10} {'wall ms (best)':>15} {'cpu ms (best)':>14}  cpu ms (all runs)")
     wall_total = cpu_total = 0.0
     for phase in PHASES:
+        if phase == "digest":
+            print(f"{'sum':<10} {wall_total:>15.0f} {cpu_total:>14.0f}")
         walls = [float(r[phase][0]) for r in runs]  # type: ignore[index]
         cpus = [float(r[phase][1]) for r in runs]  # type: ignore[index]
-        wall_total += min(walls)
-        cpu_total += min(cpus)
+        if phase != "digest":
+            wall_total += min(walls)
+            cpu_total += min(cpus)
         listed = " ".join(f"{c:.0f}" for c in cpus)
         print(f"{phase:<10} {min(walls):>15.0f} {min(cpus):>14.0f}  {listed}")
-    print(f"{'sum':<10} {wall_total:>15.0f} {cpu_total:>14.0f}")
     process = min(float(r["process_cpu"]) for r in runs)  # type: ignore[arg-type]
     print(f"process CPU (all threads, start-up and sha256 included): {process:.0f} ms")
     if args.no_cli:

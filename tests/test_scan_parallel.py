@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -165,3 +167,29 @@ def test_small_fleets_are_scanned_in_this_process_by_default(fleet: tuple[str, .
     run = scan_run(default, [check])
     assert check.calls == len(fleet) - 1
     assert run.origins == tuple(range(len(fleet)))
+
+
+class DiesInWorkers(Check):
+    """Kills the worker process that runs it (as the kernel's OOM killer would)."""
+
+    name = "dies-in-workers"
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        if multiprocessing.parent_process() is not None:
+            os._exit(9)
+        return CheckResult()
+
+
+def test_a_worker_that_dies_fails_closed_and_the_rest_is_still_scanned(
+    fleet: tuple[str, ...],
+) -> None:
+    readable = fleet[:-1]
+    run = scan_run(options(readable, jobs=2, extra_checks=(DiesInWorkers(),)))
+    failed = [r for r in run.outcome.results if r.error is not None]
+    scanned = [r for r in run.outcome.results if r.error is None]
+    assert failed  # what the dead worker held was not scanned, and says so
+    assert all("worker process failed" in (r.error or "") for r in failed)
+    assert scanned  # this process scanned the rest
+    assert all(r.components for r in scanned)
+    assert [r.artifact.path for r in run.outcome.results] == list(readable)
+    assert run.verdict.status is ExitStatus.INPUT_ERROR

@@ -15,7 +15,7 @@ import os
 import pickle
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,8 @@ from wellcheck.errors import WellcheckError
 from wellcheck.models import ArtifactInfo, ArtifactResult
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from wellcheck.checks import Check
     from wellcheck.scan import ScanOptions
 
@@ -103,46 +105,103 @@ def default_jobs() -> int:
 Emit = Callable[[int, ArtifactResult], None]  # (index among the paths, result)
 
 
-def scan_in_processes(
+def scan_with_workers(
     paths: Sequence[str], options: ScanOptions, jobs: int, emit: Emit
 ) -> list[ArtifactResult]:
-    """Scan ``paths`` in ``jobs`` worker processes; ``emit`` is called (in this process)
-    as each finishes; the returned list is in the order of ``paths``.
+    """:func:`scan_in_processes` with this process as one of the ``jobs``."""
+    from wellcheck.scan import ScanTarget, _close_sources, build_checks, scan_target
 
+    options = replace(options, hash_workers=1)  # no hashing pools inside the pool
+    checks = build_checks(options)
+    try:
+        return scan_in_processes(
+            paths,
+            options,
+            jobs,
+            emit,
+            here=lambda path: scan_target(ScanTarget(path), checks, options.limits),
+        )
+    finally:
+        _close_sources(checks)
+
+
+def scan_in_processes(
+    paths: Sequence[str],
+    options: ScanOptions,
+    jobs: int,
+    emit: Emit,
+    *,
+    here: Callable[[str], ArtifactResult] | None = None,
+) -> list[ArtifactResult]:
+    """Scan ``paths`` with ``jobs`` processes; ``emit`` is called (in this process) as
+    each finishes; the returned list is in the order of ``paths``.
+
+    With ``here`` (scans one path in this process), this process is one of the
+    ``jobs``: it starts ``jobs - 1`` workers and scans artifacts itself meanwhile,
+    taking them from the end of the list while the workers take them from the front.
     A worker that dies (killed, out of memory) turns the artifacts it held into
     input errors: they were not scanned, and the verdict says so.
     """
     import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("spawn")
     results: list[ArtifactResult | None] = [None] * len(paths)
+    workers = max(1, min(jobs - (here is not None), len(paths)))
+    pending = deque(range(len(paths)))
+    running: dict[Future[ArtifactResult], int] = {}
     pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(paths)),
-        mp_context=context,
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
         initargs=(options,),
     )
+
+    def finish(n: int, result: ArtifactResult) -> None:
+        results[n] = result
+        emit(n, result)
+
+    broken = False  # a worker died: the pool takes no more work
     try:
-        futures: dict[Future[ArtifactResult], int] = {
-            pool.submit(_scan_one, path): n for n, path in enumerate(paths)
-        }
-        for future in as_completed(futures):
-            n = futures[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool as exc:
-                log.debug("worker died while scanning %s", paths[n], exc_info=True)
-                info = ArtifactInfo(path=paths[n], kind="unknown")
-                result = ArtifactResult(info, (), error=f"worker process failed: {exc}")
-            results[n] = result
-            emit(n, result)
+        while pending or running:
+            while pending and not broken and len(running) < 2 * workers:  # one queued each
+                n = pending.popleft()
+                try:
+                    running[pool.submit(_scan_one, paths[n])] = n
+                except BrokenProcessPool:
+                    pending.appendleft(n)
+                    broken = True
+            if pending and (here is not None or broken):
+                n = pending.pop()
+                finish(n, here(paths[n]) if here is not None else _failed(paths[n], "none left"))
+                done = {future for future in running if future.done()}
+            else:
+                done = wait(running, return_when=FIRST_COMPLETED).done
+            for future in done:
+                n = running.pop(future)
+                finish(n, _outcome(future, paths[n]))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     return [r for r in results if r is not None]
+
+
+def _outcome(future: Future[ArtifactResult], path: str) -> ArtifactResult:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        log.debug("worker died while scanning %s", path, exc_info=True)
+        return _failed(path, str(exc))
+
+
+def _failed(path: str, why: str) -> ArtifactResult:
+    """Not scanned because a worker process died (killed, out of memory): an input error."""
+    info = ArtifactInfo(path=path, kind="unknown")
+    return ArtifactResult(info, (), error=f"worker process failed ({why}): not scanned")
 
 
 _WORKER: dict[str, object] = {}

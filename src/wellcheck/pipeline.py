@@ -19,15 +19,18 @@ class Inventory:
     and building the SBOM library's model: ~60 ms on a 150 MB zip).
     """
 
-    __slots__ = ("_artifact", "components", "not_scanned")
+    __slots__ = ("_artifact", "_preview", "components", "not_scanned")
 
     def __init__(
         self,
         artifact: ArtifactInfo | Callable[[], ArtifactInfo],
         components: tuple[Component, ...],
         not_scanned: tuple[str, ...],  # nested archives that were not opened, with the reason
+        *,
+        preview: ArtifactInfo | None = None,
     ) -> None:
         self._artifact = artifact
+        self._preview = preview
         self.components = components
         self.not_scanned = not_scanned
 
@@ -36,6 +39,14 @@ class Inventory:
         if not isinstance(self._artifact, ArtifactInfo):
             self._artifact = self._artifact()
         return self._artifact
+
+    @property
+    def artifact_preview(self) -> ArtifactInfo:
+        """``artifact`` without waiting: all but ``sha256`` and ``size``, which may be
+        unset still (path, kind, Python version, layers and warnings are final)."""
+        if isinstance(self._artifact, ArtifactInfo) or self._preview is None:
+            return self.artifact
+        return self._preview
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Inventory):
@@ -75,6 +86,6 @@ def inventory_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> Inventory:
         raise
     if isinstance(opened, DigestingArtifact):
         opened.close_trees()  # the sha256 goes on in the background
-        return Inventory(lambda: opened.info, tuple(components), not_scanned)
+        return Inventory(lambda: opened.info, tuple(components), not_scanned, preview=known)
     opened.close()
     return Inventory(opened.info, tuple(components), not_scanned)

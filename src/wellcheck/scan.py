@@ -31,8 +31,9 @@ from wellcheck.models import (
 from wellcheck.parallel import (
     PARALLEL_MIN_BYTES,
     Shard,
+    default_jobs,
     picklable,
-    scan_in_processes,
+    scan_with_workers,
     worth_processes,
 )
 from wellcheck.policy import (
@@ -72,10 +73,10 @@ class ScanOptions:
     expect: Path | None = None  # lambda: targets: the zip or SBOM CI built (CodeSha256)
     region: str | None = None  # lambda: targets: AWS region (else the usual AWS settings)
     extra_checks: tuple[Check, ...] = field(default_factory=tuple)
-    jobs: int = 1  # local artifacts scanned in this many worker processes (1: in-process)
+    jobs: int | None = None  # processes to use, at most (None: the CPU count; 1: this one)
     parallel_min_bytes: int = PARALLEL_MIN_BYTES  # less to read: one process is faster
     shard: Shard | None = None  # scan only this shard of the artifacts (--shard K/N)
-    hash_workers: int | None = None  # integrity hashing processes (None: the CPU count)
+    hash_workers: int | None = None  # integrity hashing processes (None: as many as jobs)
 
 
 Opener = Callable[[str, Limits], OpenedArtifact]
@@ -276,7 +277,7 @@ def _scan_selected(
     chosen = [(p, options.artifacts[p]) for p in positions]
     local = [(p, a) for p, a in chosen if not _is_remote(a)]
     remote = [(p, a) for p, a in chosen if _is_remote(a)]
-    jobs = min(options.jobs, len(local))
+    jobs = min(options.jobs or default_jobs(), len(local))
     paths = [a for _, a in local]
     if (
         jobs > 1
@@ -284,8 +285,7 @@ def _scan_selected(
         and worth_processes(paths, options.parallel_min_bytes)
         and picklable(options)
     ):
-        worker_options = replace(options, hash_workers=1)  # no pools inside the pool
-        found = scan_in_processes(paths, worker_options, jobs, lambda n, r: emit(local[n][0], r))
+        found = scan_with_workers(paths, options, jobs, lambda n, r: emit(local[n][0], r))
         pairs = [(p, r) for (p, _), r in zip(local, found, strict=True)]
     else:
         pairs = []
@@ -388,7 +388,7 @@ def signal_checks(options: ScanOptions) -> list[Check]:
 
     return [
         TyposquatCheck(allow=options.typosquat_allow),
-        IntegrityCheck(workers=options.hash_workers),
+        IntegrityCheck(workers=options.hash_workers or options.jobs),
     ]
 
 

@@ -58,7 +58,7 @@ class ZipTree(Tree):
         self.chain = chain
         self.label = label
         self._catalogue = catalogue(source, size, limits, label)
-        self._source = Source(source)
+        self._source = _positioned(source)
         self._limits = limits
         self._budget = budget
         self._members = self._catalogue.members
@@ -94,6 +94,27 @@ class ZipTree(Tree):
 
     def close(self) -> None:
         self._source.close()
+
+
+class _PreadSource(Source):
+    """Positioned reads with ``os.pread``: one system call, no seek, no lock."""
+
+    def __init__(self, handle: BinaryIO, fd: int) -> None:
+        super().__init__(handle)
+        self._fd = fd
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        return os.pread(self._fd, size, offset)
+
+
+def _positioned(handle: BinaryIO) -> Source:
+    """A file on disk is read with ``os.pread`` where the platform has it (not Windows)."""
+    if hasattr(os, "pread") and not isinstance(handle, io.BytesIO):
+        try:
+            return _PreadSource(handle, handle.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+    return Source(handle)
 
 
 class _EntryBuilder:

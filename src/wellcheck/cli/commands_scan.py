@@ -184,8 +184,8 @@ def scan_command(
             "--jobs",
             "-j",
             min=1,
-            help="Scan this many artifacts at once, in worker processes (default: the CPU "
-            "count; 1: one after the other).",
+            help="Use at most this many processes: artifacts are scanned side by side, "
+            "or one big artifact's files hashed (default: the CPU count; 1: one process).",
         ),
     ] = None,
     shard: Annotated[
@@ -204,7 +204,7 @@ def scan_command(
     input error, 3 incomplete (a source could not be consulted).
     """
     from wellcheck.config import load_config
-    from wellcheck.parallel import Shard, default_jobs
+    from wellcheck.parallel import Shard
     from wellcheck.scan import ScanOptions
 
     settings = load_config(config)  # flags below win over the file and WELLCHECK_* variables
@@ -225,7 +225,7 @@ def scan_command(
         expect=expect,
         region=region,
         pypi=pypi,
-        jobs=jobs or default_jobs(),
+        jobs=jobs,
         shard=Shard.parse(shard) if shard else None,
     )
     if chosen is Format.JSONL:

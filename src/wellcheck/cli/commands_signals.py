@@ -15,7 +15,13 @@ from wellcheck.errors import ExitStatus
 def typosquat(
     names: list[str] = typer.Argument(..., help="Project names to check."),
     top: int | None = typer.Option(
-        None, "--top", min=1, help="Only the N most popular projects count as popular."
+        None,
+        "--top",
+        min=1,
+        help=(
+            "Only the N most popular projects count as popular (targets, never suspects); "
+            "lower-ranked names are checked like any other."
+        ),
     ),
     output_format: str = typer.Option("text", "--format", help="text or json."),
     allow: list[str] = typer.Option(
