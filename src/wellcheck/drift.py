@@ -56,7 +56,10 @@ class Drift:
 
 
 def load_side(path: str, limits: Limits = DEFAULT_LIMITS) -> Side:
-    """An SBOM when ``path`` is a JSON document, otherwise an artifact."""
+    """An SBOM when ``path`` is a JSON document, deployed code for ``lambda:NAME`` or
+    ``layer:ARN`` (downloaded, verified, compared, deleted), otherwise an artifact."""
+    if path.startswith(("lambda:", "layer:")):
+        return _deployed_side(path, limits)
     p = Path(path)
     if p.is_file():
         with p.open("rb") as fh:
@@ -145,6 +148,23 @@ def _artifact_side(path: str, limits: Limits) -> Side:
             for file_path, (sha, _) in tree.hash_files(regular, workers=2).items():
                 files["!".join((*tree.chain, file_path))] = sha
     return Side(path, "artifact", tuple(packages), files)
+
+
+def _deployed_side(target: str, limits: Limits) -> Side:
+    import tempfile
+
+    from wellcheck.aws import resolve_targets
+
+    if target == "lambda:*":
+        raise WellcheckError("diff compares one deployed function: name it (lambda:NAME)")
+    with tempfile.TemporaryDirectory(prefix="wellcheck-diff-") as workdir:
+        [deployed] = resolve_targets([target], workdir=Path(workdir))
+        if deployed.error is not None:
+            raise deployed.error
+        if deployed.zip_path is None:
+            raise WellcheckError(f"{target}: {deployed.not_scannable_reason}")
+        side = _artifact_side(str(deployed.zip_path), limits)
+    return Side(target, "deployed", side.packages, side.files)
 
 
 def _sbom_side(path: Path) -> Side:
