@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from wellcheck.artifact.base import Tree
-from wellcheck.models import ArtifactInfo, Component, Finding, SkippedCheck
+from wellcheck.models import ArtifactInfo, Component, Finding, Severity, SkippedCheck
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,31 @@ class Check(abc.ABC):
     @abc.abstractmethod
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
         """Evaluate every component; report what could not be evaluated."""
+
+
+def component_finding(
+    component: Component,
+    kind: str,
+    rule: str,
+    severity: Severity,
+    title: str,
+    *,
+    confidence: str | None = None,
+    evidence: str = "",
+    remediation: str = "",
+    url: str | None = None,
+) -> Finding:
+    """A finding about ``component``: its name, version and location filled in."""
+    return Finding(
+        kind=kind,
+        rule=rule,
+        package=component.name,
+        version=component.version,
+        severity=severity,
+        title=title,
+        location=component.display_location,
+        confidence=confidence,
+        evidence=evidence,
+        remediation=remediation,
+        url=url,
+    )

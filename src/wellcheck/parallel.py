@@ -90,7 +90,7 @@ def picklable(value: object) -> bool:
     return True
 
 
-def default_jobs() -> int:
+def usable_cpus() -> int:
     """The CPUs this process may run on (affinity-aware where the platform tells it)."""
     counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
     if counter is not None:

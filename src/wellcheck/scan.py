@@ -31,9 +31,9 @@ from wellcheck.models import (
 from wellcheck.parallel import (
     PARALLEL_MIN_BYTES,
     Shard,
-    default_jobs,
     picklable,
     scan_with_workers,
+    usable_cpus,
     worth_processes,
 )
 from wellcheck.policy import (
@@ -279,7 +279,7 @@ def _scan_selected(
     chosen = [(p, options.artifacts[p]) for p in positions]
     local = [(p, a) for p, a in chosen if not _is_remote(a)]
     remote = [(p, a) for p, a in chosen if _is_remote(a)]
-    jobs = min(options.jobs or default_jobs(), len(local))
+    jobs = min(options.jobs or usable_cpus(), len(local))
     paths = [a for _, a in local]
     if (
         jobs > 1

@@ -17,6 +17,7 @@ from wellcheck.artifact.paths import resolve_link
 from wellcheck.errors import ArtifactError, LimitExceededError
 
 MAX_WARNINGS = 50  # warnings kept per tree; the rest are counted
+MAX_LINK_HOPS = 40  # symlinks follow_to_file goes through before it gives up (a loop)
 
 _Raw = TypeVar("_Raw")
 
@@ -139,6 +140,23 @@ def follow_links(entries: Mapping[str, Entry], path: str, limits: Limits) -> str
     raise LimitExceededError(
         path, "max_symlink_depth", f"more than {limits.max_symlink_depth} links (or a loop)"
     )
+
+
+def follow_to_file(entries: Mapping[str, Entry], path: str) -> str | None:
+    """The regular file ``path`` leads to through symlinks inside the tree, or None
+    when it is missing, not a file, dangles, leaves the tree or loops (for checks,
+    which report such paths instead of raising)."""
+    for _ in range(MAX_LINK_HOPS):
+        entry = entries.get(path)
+        if entry is None:
+            return None
+        if entry.kind is not EntryKind.SYMLINK:
+            return path if entry.kind is EntryKind.FILE else None
+        resolved = resolve_link(path, entry.link_target or "")
+        if resolved is None:
+            return None
+        path = resolved
+    return None
 
 
 class BoundedRaw(io.RawIOBase):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wellcheck.artifact.limits import Limits
-from wellcheck.artifact.overlay import lexical_target
+from wellcheck.artifact.paths import lexical_target
 from wellcheck.artifact.tarsafe import Budget, MemberKind, TarMember, iter_members, open_slice
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 

@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.artifact.limits import Limits
+from wellcheck.artifact.paths import lexical_target
 from wellcheck.artifact.tarsafe import MemberKind, TarMember, open_slice
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
@@ -224,25 +225,6 @@ class OverlayBuilder:
         self._nodes.clear()
         self._children.clear()
         return OverlayTree(entries, locations, sources, workdir)
-
-
-def lexical_target(link_path: str, target: str) -> str | None:
-    """Where a symlink points, resolved lexically in the image; None when it leaves it.
-
-    Absolute targets are image-root-relative.  Backslashes are ordinary characters.
-    """
-    base = "" if target.startswith("/") else link_path.rpartition("/")[0]
-    parts = [p for p in base.split("/") if p]
-    for part in target.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
 
 
 class OverlayTree(Tree):

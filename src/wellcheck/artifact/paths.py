@@ -9,7 +9,6 @@ own namespace, never on the real filesystem.
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from wellcheck.errors import HostileArtifactError
@@ -47,12 +46,22 @@ def resolve_link(link_path: str, target: str) -> str | None:
 
     Returns the normalised path the link points at, or None when the target
     leaves the tree (absolute targets are taken as tree-absolute, like a
-    container runtime would, but '..' past the root is an escape).
+    container runtime would, but '..' past the root is an escape).  Targets with
+    a NUL byte or a backslash are refused (None).
     """
     if "\x00" in target or "\\" in target:
         return None
-    base = "" if target.startswith("/") else posixpath.dirname(link_path)
-    parts: list[str] = [p for p in base.split("/") if p]
+    return lexical_target(link_path, target)
+
+
+def lexical_target(link_path: str, target: str) -> str | None:
+    """Where a symlink points, resolved lexically in the tree; None when it leaves it.
+
+    Absolute targets are tree-root-relative.  Unlike :func:`resolve_link`, any
+    character is allowed (image layers treat backslashes as ordinary characters).
+    """
+    base = "" if target.startswith("/") else link_path.rpartition("/")[0]
+    parts = [p for p in base.split("/") if p]
     for part in target.split("/"):
         if part in ("", "."):
             continue

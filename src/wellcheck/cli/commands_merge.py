@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from wellcheck.cli.app import app
+from wellcheck.cli.output import OutputOption, write_output
 from wellcheck.policy import FailOn
 
 
@@ -36,10 +37,7 @@ def merge_command(
             "--format", "-f", help="Report format (default: table on a TTY, json otherwise)."
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write the report to this file (atomically)."),
-    ] = None,
+    output: OutputOption = None,
     fail_on: Annotated[
         FailOn | None,
         typer.Option(
@@ -55,9 +53,9 @@ def merge_command(
     1 findings at or above --fail-on, 2 usage or input error (a malformed or
     missing result included), 3 incomplete.
     """
-    from wellcheck.cli.commands_scan import Format, use_colour
+    from wellcheck.cli.commands_scan import Format, default_format, use_colour
     from wellcheck.policy import decide
-    from wellcheck.report import ReportOptions, get_reporter, write_report
+    from wellcheck.report import ReportOptions, get_reporter
     from wellcheck.report.json_load import ReportInputError, load_report
     from wellcheck.report.merge import merge_reports
 
@@ -66,16 +64,11 @@ def merge_command(
     if threshold is None:
         raise ReportInputError("the results used different --fail-on levels: pass --fail-on")
     verdict = decide(merged.outcome, threshold)
-    chosen = fmt or (
-        MergeFormat.TABLE if output is None and sys.stdout.isatty() else MergeFormat.JSON
-    )
+    chosen = fmt or MergeFormat(str(default_format(output)))
     colour = use_colour(Format(str(chosen)), output)
     reporter = get_reporter(str(chosen), ReportOptions(color=colour))
     text = reporter.render(merged.outcome, verdict)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_report(output, text)
+    write_output(text, output)
+    if output is not None:
         print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
     raise typer.Exit(int(verdict.status))

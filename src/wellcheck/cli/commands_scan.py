@@ -16,6 +16,7 @@ import typer
 
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.cli.app import app
+from wellcheck.cli.output import OutputOption, write_output
 from wellcheck.errors import OutputError, WellcheckError
 from wellcheck.policy import FailOn, parse_fail_on
 
@@ -105,10 +106,7 @@ def scan_command(
             "line per artifact as it finishes, then a summary line.",
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write the report to this file (atomically)."),
-    ] = None,
+    output: OutputOption = None,
     fail_on: Annotated[
         FailOn | None,
         typer.Option(
@@ -264,7 +262,7 @@ def render_report(
     options: ScanOptions, chosen: Format, output: Path | None, reproducible: bool
 ) -> tuple[ScanOutcome, Verdict]:
     """Scan, then render the whole report and write it (atomically with ``-o``)."""
-    from wellcheck.report import ReportOptions, get_reporter, write_report
+    from wellcheck.report import ReportOptions, get_reporter
     from wellcheck.scan import scan_run
 
     with progress_bar(options) as tick:
@@ -276,11 +274,7 @@ def render_report(
         positions=run.origins,
     )
     text = get_reporter(str(chosen), report_options).render(run.outcome, run.verdict)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_report(output, text)
+    write_output(text, output)
     return run.outcome, run.verdict
 
 

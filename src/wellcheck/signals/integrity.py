@@ -32,8 +32,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from wellcheck.artifact.base import Entry, EntryKind, FileDigest, Tree
+from wellcheck.artifact.common import follow_to_file
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
-from wellcheck.artifact.paths import resolve_link
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import Component, ComponentKind, Finding, SkippedCheck
@@ -48,7 +48,6 @@ from wellcheck.signals.record import RecordEntry, is_script_path, parse_record, 
 from wellcheck.signals.startup import scan_startup
 
 MAX_RECORD_SIZE = 32 * 1024 * 1024
-MAX_LINK_HOPS = 40
 INSTALLER_FILES = frozenset(
     {"INSTALLER", "REQUESTED", "direct_url.json", "RECORD", "RECORD.jws", "RECORD.p7s"}
 )
@@ -209,7 +208,7 @@ def _locate(plan: _Plan, entries: Mapping[str, Entry]) -> None:
         elif entry.kind is EntryKind.FILE:
             present.append((path, record))
         elif entry.kind is EntryKind.SYMLINK:
-            target = _follow(entries, path)
+            target = follow_to_file(entries, path)
             if target is None:
                 why = f"is a symlink to {entry.link_target!r}, which dangles or leaves the tree"
                 plan.modified.append((path, why))
@@ -218,20 +217,6 @@ def _locate(plan: _Plan, entries: Mapping[str, Entry]) -> None:
         else:
             plan.modified.append((path, "is a directory where RECORD lists a file"))
     plan.to_hash = present
-
-
-def _follow(entries: Mapping[str, Entry], path: str) -> str | None:
-    for _ in range(MAX_LINK_HOPS):
-        entry = entries.get(path)
-        if entry is None:
-            return None
-        if entry.kind is not EntryKind.SYMLINK:
-            return path if entry.kind is EntryKind.FILE else None
-        resolved = resolve_link(path, entry.link_target or "")
-        if resolved is None:
-            return None
-        path = resolved
-    return None
 
 
 def _compare(plan: _Plan, digests: Mapping[str, FileDigest]) -> list[SkippedCheck]:

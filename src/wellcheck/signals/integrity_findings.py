@@ -8,6 +8,7 @@ outside the site root.
 from __future__ import annotations
 
 from wellcheck.artifact.base import Tree
+from wellcheck.checks import component_finding
 from wellcheck.models import Component, Finding, Severity
 
 MAX_FILE_FINDINGS = 20  # per distribution and rule; the rest go into one summary finding
@@ -45,14 +46,12 @@ class FindingBuilder:
         confidence: str = "high",
     ) -> None:
         self.findings.append(
-            Finding(
-                kind="integrity",
-                rule=rule,
-                package=component.name,
-                version=component.version,
-                severity=severity,
-                title=title,
-                location=component.display_location,
+            component_finding(
+                component,
+                "integrity",
+                rule,
+                severity,
+                title,
                 confidence=confidence,
                 evidence=evidence,
                 remediation=remediation,

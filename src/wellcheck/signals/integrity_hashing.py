@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 from wellcheck.artifact.base import EntryKind, FileDigest, Tree
 from wellcheck.artifact.limits import Limits
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
+from wellcheck.parallel import usable_cpus
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,15 +38,8 @@ _Failure = tuple[str, str, str, str]  # (error class, member, rule, detail-or-me
 
 
 def default_workers() -> int:
-    """The CPUs this process may run on (affinity-aware where the platform tells it)."""
-    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
-    if counter is not None:
-        count = counter()
-    elif hasattr(os, "sched_getaffinity"):
-        count = len(os.sched_getaffinity(0))
-    else:
-        count = os.cpu_count()
-    return max(1, min(count or 1, MAX_WORKERS))
+    """The CPUs this process may run on, at most MAX_WORKERS."""
+    return min(usable_cpus(), MAX_WORKERS)
 
 
 def head_start(sizes: dict[str, int], count: int) -> int:

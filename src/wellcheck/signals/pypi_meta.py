@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from packaging.version import InvalidVersion, Version
 
-from wellcheck.checks import Check, CheckContext, CheckResult
+from wellcheck.checks import Check, CheckContext, CheckResult, component_finding
 from wellcheck.errors import SourceError
 from wellcheck.models import Component, ComponentKind, Finding, Person, Severity, SkippedCheck
 from wellcheck.pypi.interface import ProjectInfo, ProjectSource
@@ -59,21 +59,28 @@ class _Collector:
     component: Component
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, rule: str, severity: Severity, title: str, **kw: str) -> None:
-        c = self.component
+    def add(
+        self,
+        rule: str,
+        severity: Severity,
+        title: str,
+        *,
+        confidence: str = "medium",
+        evidence: str = "",
+        remediation: str = "",
+        url: str | None = None,
+    ) -> None:
         self.findings.append(
-            Finding(
-                kind="pypi",
-                rule=rule,
-                package=c.name,
-                version=c.version,
-                severity=severity,
-                title=title,
-                location=c.display_location,
-                confidence=kw.get("confidence", "medium"),
-                evidence=kw.get("evidence", ""),
-                remediation=kw.get("remediation", ""),
-                url=kw.get("url"),
+            component_finding(
+                self.component,
+                "pypi",
+                rule,
+                severity,
+                title,
+                confidence=confidence,
+                evidence=evidence,
+                remediation=remediation,
+                url=url,
             )
         )
 

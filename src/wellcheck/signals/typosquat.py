@@ -48,7 +48,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from wellcheck.checks import Check, CheckContext, CheckResult
+from wellcheck.checks import Check, CheckContext, CheckResult, component_finding
 from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
 from wellcheck.signals.popular import PopularList, PopularListError, load_popular
 from wellcheck.signals.typo_allowlist import Allowlist, load_allowlist
@@ -295,14 +295,12 @@ def finding_for(component: Component, verdict: TyposquatVerdict) -> Finding:
         f"(rank {verdict.target_rank}) by {via}; score {verdict.score:.2f}"
     )
     rule = f"WC-TYPO-{(verdict.transformation or 'unknown').upper()}"
-    return Finding(
-        kind="typosquat",
-        rule=rule,
-        package=component.name,
-        version=component.version,
-        severity=severity_for(verdict.score),
-        title=f"possible typosquat of {verdict.target}",
-        location=component.display_location,
+    return component_finding(
+        component,
+        "typosquat",
+        rule,
+        severity_for(verdict.score),
+        f"possible typosquat of {verdict.target}",
         confidence=confidence_for(verdict.score),
         evidence=evidence,
         remediation=REMEDIATION.format(name=component.name, target=verdict.target),

@@ -38,8 +38,8 @@ from packaging.tags import Tag
 from packaging.version import InvalidVersion, Version
 
 from wellcheck.artifact.base import EntryKind, FileDigest, Tree
+from wellcheck.artifact.common import follow_to_file
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
-from wellcheck.artifact.paths import resolve_link
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ArtifactError, SourceError
 from wellcheck.http import HttpClient
@@ -63,7 +63,6 @@ from wellcheck.signals.upstream_findings import Outcome, upstream_findings
 NAME = "upstream"
 DEFAULT_FETCH_WORKERS = 4  # wheels downloaded and read at once
 MAX_WHEEL_METADATA = 1024 * 1024
-MAX_LINK_HOPS = 40
 
 
 class _NotChecked(Exception):
@@ -275,7 +274,7 @@ class _Run:
             elif entry.kind is EntryKind.FILE:
                 to_hash[path] = path
             elif entry.kind is EntryKind.SYMLINK:
-                target = _follow(tree, path)
+                target = follow_to_file(entries, path)
                 if target is None:
                     why = f"{path} is a symlink to {entry.link_target!r}, which dangles"
                     outcome.modified.append((path, why))
@@ -351,21 +350,6 @@ def _claims(components: Sequence[Component]) -> set[str]:
             if placement.tree_path:
                 claimed.add(placement.tree_path)
     return claimed
-
-
-def _follow(tree: Tree, path: str) -> str | None:
-    entries = tree.entries()
-    for _ in range(MAX_LINK_HOPS):
-        entry = entries.get(path)
-        if entry is None:
-            return None
-        if entry.kind is not EntryKind.SYMLINK:
-            return path if entry.kind is EntryKind.FILE else None
-        resolved = resolve_link(path, entry.link_target or "")
-        if resolved is None:
-            return None
-        path = resolved
-    return None
 
 
 def _lookup(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from wellcheck.checks import component_finding
 from wellcheck.models import Component, Finding, Severity
 from wellcheck.signals.upstream_fetch import Upstream
 
@@ -44,15 +45,14 @@ def _listing(paths: Sequence[str]) -> str:
 
 def upstream_findings(component: Component, upstream: Upstream, outcome: Outcome) -> list[Finding]:
     def finding(rule: str, severity: Severity, title: str, evidence: str, fix: str) -> Finding:
-        return Finding(
-            kind=NAME,
-            rule=rule,
-            package=component.name,
-            version=component.version,
-            severity=severity,
-            title=title,
-            location=component.display_location,
-            confidence="high" if severity >= Severity.MEDIUM else "medium",
+        confidence = "high" if severity >= Severity.MEDIUM else "medium"
+        return component_finding(
+            component,
+            NAME,
+            rule,
+            severity,
+            title,
+            confidence=confidence,
             evidence=evidence,
             remediation=fix,
         )
