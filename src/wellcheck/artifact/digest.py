@@ -17,8 +17,11 @@ from wellcheck.artifact.base import OpenedArtifact, Tree
 from wellcheck.errors import ArtifactError
 from wellcheck.models import ArtifactInfo
 
-# read into one reused buffer; larger chunks (fewer GIL hand-offs) measured no faster
-_CHUNK = 1024 * 1024
+# Read into one reused buffer.  Each chunk costs this thread two GIL hand-offs (after
+# the read, after the hash), each up to a switch interval while the scan runs Python:
+# on an idle 2-core machine 4 MiB chunks cut the wait for a 150 MB zip's digest from
+# ~60 to ~30 ms (1 MiB: ~300 hand-offs; 16 MiB: no better than 4).
+_CHUNK = 4 * 1024 * 1024
 
 
 def file_digest(path: str) -> tuple[str, int]:

@@ -76,7 +76,8 @@ def sort_key(component: Component) -> tuple[str, str, str, str]:
 
 
 def build_graph(inventories: Sequence[Inventory]) -> Graph:
-    names = _unique([artifact_name(inv.artifact) for inv in inventories])
+    # the preview: the artifact's sha256 may still be computed in the background
+    names = _unique([artifact_name(inv.artifact_preview) for inv in inventories])
     artifact_refs = tuple(clean(f"artifact:{name}") for name in names)
     multiple = len(inventories) > 1
     nodes: list[Node] = []
@@ -95,7 +96,7 @@ def build_graph(inventories: Sequence[Inventory]) -> Graph:
     top_level: dict[str, tuple[str, ...]] = {}
     for index, inv in enumerate(inventories):
         own = [node for node in nodes if node.artifact == index]
-        deps, vend = _edges(own, inv.artifact.python_version)
+        deps, vend = _edges(own, inv.artifact_preview.python_version)
         depends_on.update(deps)
         vendors.update(vend)
         top_level[artifact_refs[index]] = _top_level(own, deps, vend)

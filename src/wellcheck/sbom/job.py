@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.sbom import SbomFormat, render_sbom
-from wellcheck.sbom.graph import artifact_name
 from wellcheck.sbom.output import ensure_directory, is_directory_target, per_artifact_paths
 
 if TYPE_CHECKING:
@@ -57,7 +56,9 @@ def run_sbom(job: SbomJob) -> list[Document]:
         return [Document(None, render(inventories))]
     if not is_directory_target(job.output):
         return [Document(Path(job.output), render(inventories))]
-    names = [artifact_name(inv.artifact) for inv in inventories]
+    from wellcheck.sbom.graph import artifact_name
+
+    names = [artifact_name(inv.artifact_preview) for inv in inventories]
     paths = per_artifact_paths(job.output, names, job.fmt.suffix)
     documents = [Document(p, render([inv])) for p, inv in zip(paths, inventories, strict=True)]
     ensure_directory(job.output)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,6 +48,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise OutputError(f"cannot write {path}: directory {parent} does not exist")
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a directory")
+    import tempfile  # ~3 ms (random, its seed) that stdout output never needs
+
     try:
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
