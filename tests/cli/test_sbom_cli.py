@@ -176,3 +176,31 @@ def test_inventory_never_imports_the_sbom_library(artifacts: dict[str, Path]) ->
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "requests" in proc.stdout
+
+
+def test_sbom_and_inventory_take_limits_from_the_flag_and_the_config(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from fixtures.build import function_files, zip_bytes
+
+    artifact = tmp_path / "function.zip"
+    artifact.write_bytes(zip_bytes(function_files()))
+    out = tmp_path / "out.cdx.json"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "wellcheck", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+
+    flagged = run("sbom", str(artifact), "--limit", "members=5", "-o", str(out))
+    assert flagged.returncode == 2
+    assert "members" in flagged.stderr and not out.exists()
+    (tmp_path / "wellcheck.toml").write_text("[limits]\nmax-members = 5\n")
+    configured = run("inventory", str(artifact))
+    assert configured.returncode == 2
+    assert run("inventory", str(artifact), "--limit", "members=100000").returncode == 0

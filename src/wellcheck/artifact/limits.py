@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from wellcheck.errors import WellcheckError
@@ -31,3 +33,35 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+_UNITS = {"": 1, "k": 1024, "kib": 1024, "m": MiB, "mib": MiB, "g": GiB, "gib": GiB}
+_LIMIT_NAMES = tuple(f.name for f in fields(Limits))
+
+
+def with_overrides(base: Limits, values: Sequence[str]) -> Limits:
+    """``NAME=VALUE`` overrides (``--limit``) on top of ``base``; sizes take KiB/MiB/GiB."""
+    if not values:
+        return base
+    changes: dict[str, float | int] = {}
+    for value in values:
+        name, sep, raw = value.partition("=")
+        name = name.strip().replace("-", "_")
+        if not name.startswith("max_"):
+            name = f"max_{name}"
+        if not sep or name not in _LIMIT_NAMES:
+            known = ", ".join(n.removeprefix("max_") for n in _LIMIT_NAMES)
+            raise WellcheckError(
+                f"--limit takes NAME=VALUE with NAME one of {known}; got {value!r}"
+            )
+        changes[name] = _number(name, raw)
+    return Limits(**{**{f: getattr(base, f) for f in _LIMIT_NAMES}, **changes})
+
+
+def _number(name: str, raw: str) -> float | int:
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", raw)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise WellcheckError(f"--limit {name}: {raw!r} is not a number (sizes: 512MiB, 2GiB)")
+    number = float(match.group(1)) * _UNITS[unit]
+    return number if name == "max_ratio" else int(number)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from wellcheck.artifact.limits import Limits, with_overrides
 from wellcheck.cli.app import app
 from wellcheck.sbom import SbomFormat
 
@@ -24,6 +25,22 @@ class InventoryFormat(StrEnum):
 class Spec(StrEnum):
     V1_5 = "1.5"
     V1_6 = "1.6"
+
+
+LimitOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--limit",
+        help="Archive limit NAME=VALUE, e.g. total_size=4GiB (repeatable; on top of the "
+        "config file's [limits]).",
+    ),
+]
+
+
+def _limits(values: list[str] | None) -> Limits:
+    from wellcheck.config import load_config
+
+    return with_overrides(load_config().limits, values or [])
 
 
 ArtifactsArg = Annotated[
@@ -44,13 +61,15 @@ def inventory_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
     ] = None,
+    limit: LimitOption = None,
 ) -> None:
     """List every Python distribution (and unclaimed code) inside each artifact."""
     from wellcheck.pipeline import inventory_artifact
     from wellcheck.sbom.listing import render_inventory_json, render_inventory_table
     from wellcheck.sbom.output import write_atomic
 
-    inventories = [inventory_artifact(path) for path in artifacts]
+    limits = _limits(limit)
+    inventories = [inventory_artifact(path, limits) for path in artifacts]
     if fmt is InventoryFormat.JSON:
         text = render_inventory_json(inventories)
     else:
@@ -87,6 +106,7 @@ def sbom_command(
         bool,
         typer.Option("--validate", help="Schema-check the SBOM before writing it (~1 s)."),
     ] = False,
+    limit: LimitOption = None,
 ) -> None:
     """Write a CycloneDX (1.6 or 1.5, JSON or XML) or SPDX 2.3 JSON SBOM."""
     from wellcheck.sbom.job import SbomJob, run_sbom
@@ -99,6 +119,7 @@ def sbom_command(
         output=output,
         reproducible=reproducible,
         validate=validate,
+        limits=_limits(limit),
     )
     for document in run_sbom(job):
         if document.path is None:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
+from wellcheck.artifact.limits import with_overrides
 from wellcheck.cli.app import app
 from wellcheck.cli.output import OutputOption, write_output
-from wellcheck.errors import OutputError, WellcheckError
+from wellcheck.errors import OutputError
 from wellcheck.policy import FailOn, parse_fail_on
 
 if TYPE_CHECKING:
@@ -40,38 +38,6 @@ class Source(StrEnum):
     OSV_OFFLINE = "osv-offline"
     OSV_API = "osv-api"
     PIP_AUDIT = "pip-audit"
-
-
-_UNITS = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
-_LIMIT_NAMES = tuple(f.name for f in fields(Limits))
-
-
-def parse_limits(values: list[str], base: Limits = DEFAULT_LIMITS) -> Limits:
-    """``--limit NAME=VALUE`` (repeatable) on top of ``base``; sizes take KiB/MiB/GiB."""
-    if not values:
-        return base
-    changes: dict[str, float | int] = {}
-    for value in values:
-        name, sep, raw = value.partition("=")
-        name = name.strip().replace("-", "_")
-        if not name.startswith("max_"):
-            name = f"max_{name}"
-        if not sep or name not in _LIMIT_NAMES:
-            known = ", ".join(n.removeprefix("max_") for n in _LIMIT_NAMES)
-            raise WellcheckError(
-                f"--limit takes NAME=VALUE with NAME one of {known}; got {value!r}"
-            )
-        changes[name] = _number(name, raw)
-    return Limits(**{**{f: getattr(base, f) for f in _LIMIT_NAMES}, **changes})
-
-
-def _number(name: str, raw: str) -> float | int:
-    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", raw)
-    unit = match.group(2).lower() if match else ""
-    if match is None or unit not in _UNITS:
-        raise WellcheckError(f"--limit {name}: {raw!r} is not a number (sizes: 512MiB, 2GiB)")
-    number = float(match.group(1)) * _UNITS[unit]
-    return number if name == "max_ratio" else int(number)
 
 
 def default_format(output: Path | None) -> Format:
@@ -225,7 +191,7 @@ def scan_command(
     chosen = fmt or default_format(output)
     options = ScanOptions(
         artifacts=tuple(artifacts),
-        limits=parse_limits(limit or [], settings.limits),
+        limits=with_overrides(settings.limits, limit or []),
         fail_on=fail_on or parse_fail_on(settings.fail_on),
         ignore_file=ignore_file or settings.ignore_file,
         typosquat_allow=tuple(sorted(settings.typosquat_allowlist)),
