@@ -10,6 +10,7 @@ per-version JSON.  osv-scanner is not installed here.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import sys
@@ -23,7 +24,10 @@ from wellcheck.advisories.offline import OfflineSource
 from wellcheck.checks import CheckContext
 from wellcheck.models import ArtifactInfo, Component, ComponentKind
 
-DEFAULT = Path("/work/shared/data/osv/PyPI-all.zip")
+SHARED_DATA = Path(
+    os.environ.get("WELLCHECK_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+DEFAULT = SHARED_DATA / "osv" / "PyPI-all.zip"
 
 
 def components(db: Path, count: int) -> list[Component]:

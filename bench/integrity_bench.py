@@ -25,7 +25,14 @@ import time
 import zipfile
 from pathlib import Path
 
-TOP_PYPI = Path("/work/shared/data/top-pypi-packages.json")
+TOP_PYPI = (
+    Path(
+        os.environ.get(
+            "WELLCHECK_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        )
+    )
+    / "top-pypi-packages.json"
+)
 MiB = 1024 * 1024
 
 

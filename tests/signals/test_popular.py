@@ -20,7 +20,14 @@ from wellcheck.signals.popular import (
     refresh_popular,
 )
 
-SHARED = Path("/work/shared/data/top-pypi-packages.json")
+SHARED = (
+    Path(
+        os.environ.get(
+            "WELLCHECK_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"
+        )
+    )
+    / "top-pypi-packages.json"
+)  # ../shared/data beside the checkout
 
 
 def top_pypi(projects: list[str], stamp: str = "2026-04-01 06:34:06") -> bytes:
