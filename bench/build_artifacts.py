@@ -1,6 +1,6 @@
 """Build real serverless artifacts from PyPI, the way AWS documents it.
 
-    python bench/build_artifacts.py [WORKDIR]      (default: bench/work)
+    python bench/build_artifacts.py [WORKDIR]      (default: bench/out)
 
 For each artifact this runs
     pip install --target DIR --platform manylinux2014_x86_64 --implementation cp
@@ -212,7 +212,7 @@ def build_image(base_tree: Path, task_tree: Path, dest: Path) -> list[str]:
 
 
 def main() -> None:
-    work = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "work").resolve()
+    work = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "out").resolve()
     trees = work / "trees"
     out = work / "artifacts"
     out.mkdir(parents=True, exist_ok=True)

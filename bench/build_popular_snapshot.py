@@ -1,6 +1,8 @@
 """Build src/wellcheck/data/popular.json from a package list with download ranks.
 
-Usage: python bench/build_popular_snapshot.py [PYPI_TSV] [OUT]
+Usage: python bench/build_popular_snapshot.py PYPI_TSV [OUT]
+
+(The bundled snapshot was built from the tool library's ``env/packages/pypi.tsv``.)
 
 PYPI_TSV has the columns name, version, month, rank_among_15000_most_downloaded,
 summary (first line is the header); rows with a rank are the popular ones.  The
@@ -17,7 +19,6 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-DEFAULT_TSV = "/work/.library/env/packages/pypi.tsv"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src/wellcheck/data/popular.json"
 
 
@@ -48,7 +49,10 @@ def build(tsv: Path) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
-    tsv = Path(argv[1]) if len(argv) > 1 else Path(DEFAULT_TSV)
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    tsv = Path(argv[1])
     out = Path(argv[2]) if len(argv) > 2 else DEFAULT_OUT
     snapshot = build(tsv)
     out.write_text(json.dumps(snapshot, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/integrity_bench.py [ZIP] [--size-mb 424] [--packages 120]
 
 Without ZIP it builds (once, cached under the temp directory) a Lambda-style function zip of
-synthetic dist-infos (real project names from /work/shared/data/top-pypi-packages.json when
+synthetic dist-infos (real project names from ../shared/data/top-pypi-packages.json when
 present) whose files are pseudo-random but compress about 3.3x like real wheels, each with a
 correct RECORD.  It then runs ``IntegrityCheck`` over the inventory with 1 worker and with every
 core, checks that both give no finding, and prints wall times and throughput.

@@ -3,11 +3,11 @@
     python bench/parallel_bench.py [--count 20] [--jobs 1 2] [--repeat 2]
 
 The artifacts are Lambda layer zips made of the real trees ``bench/build_artifacts.py``
-installs from PyPI (``bench/work/trees/{layer,image-base,image-task}``, one site root
+installs from PyPI (``bench/out/trees/{layer,image-base,image-task}``, one site root
 each, ~93 MiB and ~5,600 files unpacked), plus one file of their own so no two are the
 same; without those trees, synthetic function zips (``bench/integrity_bench.py``'s
 builder) of similar size.  Each takes ~0.5-1 s to scan.  Built once into
-``bench/work/parallel/`` and reused.  Advisories come from an index of
+``bench/out/parallel/`` and reused.  Advisories come from an index of
 ``fixtures/osv`` (``wellcheck db import``): never the network.  Every run writes a
 json report; the reports of all ``--jobs`` values must be identical.
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-WORK = HERE / "work"
+WORK = HERE / "out"
 OUT = WORK / "parallel"
 
 

@@ -83,7 +83,7 @@ def best_of(n: int, fn: object) -> Run:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("workdir", nargs="?", default=str(HERE / "work"))
+    ap.add_argument("workdir", nargs="?", default=str(HERE / "out"))
     ap.add_argument("--tools", default=os.environ.get("WELLCHECK_BENCH_TOOLS", ""))
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()

@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_ARTIFACT = HERE / "work" / "artifacts" / "big-function.zip"
+DEFAULT_ARTIFACT = HERE / "out" / "artifacts" / "big-function.zip"
 PHASES = ("import", "open", "inventory", "build", "render", "digest")
 
 _CHILD = r"""

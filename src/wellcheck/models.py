@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Any
 
 
 class ComponentKind(StrEnum):
@@ -87,6 +88,18 @@ class ArtifactInfo:
     layers: tuple[str, ...] = ()  # image layer digests, bottom first
     python_version: str | None = None  # of the runtime, when the artifact tells it
     warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON view every report and listing uses."""
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "sha256": self.sha256,
+            "size": self.size,
+            "layers": list(self.layers),
+            "python_version": self.python_version,
+            "warnings": list(self.warnings),
+        }
 
 
 class Severity(IntEnum):

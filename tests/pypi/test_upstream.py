@@ -520,3 +520,14 @@ def test_scan_verify_upstream_fails_a_tampered_layer_that_integrity_misses(
     modified = [f for f in result["findings"] if f["rule"] == "WC-UPSTREAM-MODIFIED"]
     assert [f["package"] for f in modified] == ["requests"]
     assert "requests/api.py" in modified[0]["evidence"]
+
+
+def test_an_egg_info_install_is_reported_not_checked(fake_pypi: FakePyPI, tmp_path: Path) -> None:
+    files = {
+        f"{SITE}/six-1.16.0-py3.12.egg-info/PKG-INFO": b"Metadata-Version: 1.1\nName: six\n"
+        b"Version: 1.16.0\n",
+        f"{SITE}/six.py": b"# six\n",
+    }
+    result, _ = run(fake_pypi, tmp_path, files)
+    assert result.findings == ()
+    assert [(s.source, s.package) for s in result.skipped] == [("upstream", "six")]

@@ -14,7 +14,7 @@ from sbom_factories import spdx_tools_errors
 from wellcheck.pipeline import inventory_artifact
 from wellcheck.sbom import render_sbom, validate_sbom
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "bench" / "work" / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "bench" / "out" / "artifacts"
 FOUND = (
     sorted(p for p in ARTIFACTS.glob("*") if p.suffix in (".zip", ".tar"))
     if ARTIFACTS.is_dir()
@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         os.environ.get("WELLCHECK_BENCH_SBOM") != "1" or not FOUND,
-        reason="opt-in (WELLCHECK_BENCH_SBOM=1) and needs bench/work/artifacts",
+        reason="opt-in (WELLCHECK_BENCH_SBOM=1) and needs bench/out/artifacts",
     ),
 ]
 

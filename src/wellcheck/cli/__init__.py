@@ -10,7 +10,7 @@ import gc
 import sys
 
 from wellcheck.cli.app import State, app
-from wellcheck.errors import WellcheckError
+from wellcheck.errors import ExitStatus, WellcheckError
 
 __all__ = ["app", "main"]
 
@@ -33,6 +33,14 @@ def main() -> None:
     except KeyboardInterrupt:
         print("wellcheck: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:  # a bug: never let it pass for exit 1 ("findings") or 0
+        if State.debug:
+            raise
+        print(
+            f"wellcheck: internal error: {type(exc).__name__}: {exc} (--debug shows where)",
+            file=sys.stderr,
+        )
+        sys.exit(int(ExitStatus.INPUT_ERROR))
 
 
 def _tune_garbage_collector() -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from wellcheck import __version__
 from wellcheck.models import (
-    ArtifactInfo,
     ArtifactResult,
     Component,
     ComponentKind,
@@ -63,18 +62,6 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
         "incomplete": verdict.incomplete,
         "errors": verdict.errors,
         "summary": verdict.summary,
-    }
-
-
-def artifact_dict(info: ArtifactInfo) -> dict[str, Any]:
-    return {
-        "path": info.path,
-        "kind": info.kind,
-        "sha256": info.sha256,
-        "size": info.size,
-        "layers": list(info.layers),
-        "python_version": info.python_version,
-        "warnings": list(info.warnings),
     }
 
 

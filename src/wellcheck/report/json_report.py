@@ -14,7 +14,6 @@ from typing import Any
 from wellcheck.models import ArtifactResult, ScanOutcome
 from wellcheck.policy import Verdict
 from wellcheck.report.common import (
-    artifact_dict,
     component_dict,
     finding_dict,
     skipped_dict,
@@ -55,7 +54,7 @@ def shard_dict(shard: ShardInfo, where: list[int]) -> dict[str, Any]:
 
 def result_dict(result: ArtifactResult) -> dict[str, Any]:
     return {
-        "artifact": artifact_dict(result.artifact),
+        "artifact": result.artifact.as_dict(),
         "error": result.error,
         "complete": result.complete,
         "components": [component_dict(c) for c in result.components],

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from wellcheck import __version__
-from wellcheck.models import ArtifactInfo, Component
+from wellcheck.models import Component
 from wellcheck.sbom.graph import sort_key
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def inventory_dict(inventories: Sequence[Inventory]) -> dict[str, Any]:
         "tool": {"name": "wellcheck", "version": __version__},
         "artifacts": [
             {
-                "artifact": artifact_dict(inv.artifact),
+                "artifact": inv.artifact.as_dict(),
                 "components": [component_dict(c) for c in sorted(inv.components, key=sort_key)],
                 "not_scanned": list(inv.not_scanned),
             }
@@ -41,18 +41,6 @@ def inventory_dict(inventories: Sequence[Inventory]) -> dict[str, Any]:
 
 def render_inventory_json(inventories: Sequence[Inventory]) -> str:
     return json.dumps(inventory_dict(inventories), indent=2, ensure_ascii=False) + "\n"
-
-
-def artifact_dict(info: ArtifactInfo) -> dict[str, Any]:
-    return {
-        "path": info.path,
-        "kind": info.kind,
-        "sha256": info.sha256,
-        "size": info.size,
-        "layers": list(info.layers),
-        "python_version": info.python_version,
-        "warnings": list(info.warnings),
-    }
 
 
 def component_dict(c: Component) -> dict[str, Any]:

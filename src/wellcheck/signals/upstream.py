@@ -123,8 +123,13 @@ class UpstreamCheck(Check):
         skipped: list[SkippedCheck] = []
         plans: list[tuple[Component, Tree, ReleaseFile]] = []
         for component in components:
-            if component.kind is not ComponentKind.DIST_INFO:
+            if component.kind in (ComponentKind.EGG_INFO, ComponentKind.EGG):
+                # nothing to compare file by file: say so rather than pass it
+                reason = f"{component.kind.value} install: no wheel layout to compare"
+                skipped.append(SkippedCheck(NAME, reason, component.name, component.version))
                 continue
+            if component.kind is not ComponentKind.DIST_INFO:
+                continue  # vendored copies are compared as part of their parent's wheel
             try:
                 tree, wheel = run.choose(component)
             except (_NotChecked, SourceError, ArtifactError) as exc:
