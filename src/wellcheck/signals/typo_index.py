@@ -20,18 +20,33 @@ from wellcheck.signals.typo_distance import DISTANCE2_TOP, HALF, TwoEditIndex, e
 
 SEPARATOR = "-"
 DIGITS = "0123456789"
-# Look-alike spellings, longest first: each pair maps to the same skeleton.
+# Look-alike spellings, longest first: each pair maps to the same skeleton.  The
+# ASCII confusables that homoglyph generators such as dnstwist agree on.
 LOOKALIKES: tuple[tuple[str, str], ...] = (
     ("rn", "m"),
+    ("nn", "m"),
     ("vv", "w"),
     ("cl", "d"),
     ("0", "o"),
     ("1", "l"),
     ("i", "l"),
     ("5", "s"),
+    ("q", "g"),
+    ("n", "m"),
+    ("v", "u"),
 )
 LOOKALIKE_CHARS = {
-    frozenset(pair) for pair in (("0", "o"), ("1", "l"), ("1", "i"), ("i", "l"), ("5", "s"))
+    frozenset(pair)
+    for pair in (
+        ("0", "o"),
+        ("1", "l"),
+        ("1", "i"),
+        ("i", "l"),
+        ("5", "s"),
+        ("q", "g"),
+        ("m", "n"),
+        ("u", "v"),
+    )
 }
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 _STAGGER = (0.0, 0.5, 0.75, 1.25)  # how far each keyboard row is shifted right

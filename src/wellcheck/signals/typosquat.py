@@ -52,6 +52,7 @@ from wellcheck.checks import Check, CheckContext, CheckResult, component_finding
 from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
 from wellcheck.signals.popular import PopularList, PopularListError, load_popular
 from wellcheck.signals.typo_allowlist import Allowlist, load_allowlist
+from wellcheck.signals.typo_evidence import corroboration
 from wellcheck.signals.typo_index import DIGITS, Match, TypoIndex, squash
 
 SOURCE = "popular-names"
@@ -107,6 +108,10 @@ AFFIX_FACTORS: dict[str, float] = {
     "dropped": 0.75,
     "dropped-digit": 0.9,
 }
+# A near-name scoring below THRESHOLD but at least this much is reported when the
+# installed distribution corroborates it (typo_evidence: borrowed repository,
+# shadowed import package, start-up hook).
+CORROBORATION_FLOOR = 0.55
 COMBINATION_TOP = 50  # both halves of a combination must rank at least this high
 COMBINATION_OTHER_FACTOR = 0.7  # ... else the combination counts this much
 REMEDIATION = (
@@ -285,24 +290,37 @@ def confidence_for(score: float) -> str:
     return "medium" if score >= 0.7 else "low"
 
 
-def finding_for(component: Component, verdict: TyposquatVerdict) -> Finding:
+def finding_for(
+    component: Component, verdict: TyposquatVerdict, evidence: tuple[str, ...] = ()
+) -> Finding:
+    """The finding for a suspect name, or for a near-name that ``evidence`` corroborates.
+
+    Corroborated findings are high severity whatever the name's score: the
+    distribution claims the target's identity, not only its spelling.
+    """
     own = f"rank {verdict.rank}" if verdict.rank else "not among the popular projects"
     via = verdict.transformation or ""
     if verdict.other:
         via = f"{via} with {verdict.other!r}"
-    evidence = (
+    text = (
         f"{component.name!r} ({own}) looks like {verdict.target!r} "
         f"(rank {verdict.target_rank}) by {via}; score {verdict.score:.2f}"
     )
+    severity, confidence = severity_for(verdict.score), confidence_for(verdict.score)
     rule = f"WC-TYPO-{(verdict.transformation or 'unknown').upper()}"
+    if evidence:
+        text = f"{text}; and {'; '.join(evidence)}"
+        severity, confidence = Severity.HIGH, "high"
+        if not verdict.suspect:
+            rule = "WC-TYPO-BORROWED-IDENTITY"
     return component_finding(
         component,
         "typosquat",
         rule,
-        severity_for(verdict.score),
+        severity,
         f"possible typosquat of {verdict.target}",
-        confidence=confidence_for(verdict.score),
-        evidence=evidence,
+        confidence=confidence,
+        evidence=text,
         remediation=REMEDIATION.format(name=component.name, target=verdict.target),
     )
 
@@ -342,6 +360,9 @@ class TyposquatCheck(Check):
             if component.kind is ComponentKind.UNCLAIMED:
                 continue
             verdict = detector.check(component.name, top=self.top)
-            if verdict.suspect:
-                findings.append(finding_for(component, verdict))
+            if verdict.target is None or verdict.score < CORROBORATION_FLOOR:
+                continue
+            evidence = corroboration(component, verdict.target)
+            if verdict.suspect or evidence:
+                findings.append(finding_for(component, verdict, evidence))
         return CheckResult(findings=tuple(findings))

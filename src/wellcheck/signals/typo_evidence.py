@@ -1,0 +1,104 @@
+"""Evidence beyond the name: what an installed near-name says about itself.
+
+The name alone cannot separate ``djongo`` (a real project) from ``djanga`` (a
+squat of django): both are one letter from the target, and the name-only
+scores overlap (bench/typosquat_quality.py prints the trade-off).  An
+installed distribution carries more: the squats in public write-ups copy the
+imitated project's metadata and code so that nothing looks amiss, and they run
+at start-up.  Each of these, found on a name near a popular project, is
+evidence that the name is borrowed:
+
+* **borrowed repository**: a project URL points at a repository named like the
+  target (``colourama`` whose home page is ``github.com/tartley/colorama``);
+* **shadowed import**: the distribution installs the target's import package
+  (``python3-dateutil`` installing ``dateutil/``), so ``import dateutil`` may run
+  the squat's copy;
+* **start-up hook**: it ships a ``.pth`` file or a ``sitecustomize`` /
+  ``usercustomize`` module, which Python runs at every start.
+
+Everything here is offline and reads only the component's own metadata.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from urllib.parse import urlsplit
+
+from packaging.utils import canonicalize_name
+
+from wellcheck.models import Component
+
+# .pth files that installers write for legitimate reasons (judged by the start-up check)
+BENIGN_PTH = ("distutils-precedence.pth", "*-nspkg.pth", "__editable__.*.pth")
+CUSTOMIZE_MODULES = ("sitecustomize", "usercustomize")
+# hosts whose second path segment is the repository name
+FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
+
+
+def repository_name(url: str) -> str | None:
+    """The canonical name of the repository a forge URL is the home of, if it is one.
+
+    Only the repository's own page counts (``github.com/OWNER/REPO``): a URL into
+    a monorepo (``.../tree/main/libraries/plugin``), its issues or its releases is
+    how plugins and forks that live beside the target point at it.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host not in FORGES or len(segments) != 2 or parts.query:
+        return None
+    repo = segments[1].removesuffix(".git")
+    return canonicalize_name(repo) if repo else None
+
+
+def import_name(project: str) -> str:
+    """The import package a project of this canonical name usually provides."""
+    return project.replace("-", "_")
+
+
+def borrowed_repository(component: Component, target: str) -> str | None:
+    """A project URL of ``component`` naming the target's repository, if any."""
+    own = component.name
+    for label, url in component.project_urls:
+        repo = repository_name(url)
+        if repo is not None and repo == target and repo != own:
+            return f"its {label or 'project'} URL {url} is the repository of {target!r}"
+    return None
+
+
+def shadowed_import(component: Component, target: str) -> str | None:
+    """The target's import package, when ``component`` installs it under another name."""
+    wanted = import_name(target)
+    if wanted == import_name(component.name):
+        return None
+    modules = {m.lower() for m in component.top_level}
+    for path in component.files:
+        modules.add(path.split("/", 1)[0].removesuffix(".py").lower())
+    if wanted in modules:
+        return f"it installs the import package {wanted!r} of {target!r}"
+    return None
+
+
+def startup_hook(component: Component) -> str | None:
+    """A start-up file the component installs at its site-packages root, if any."""
+    for path in component.files:
+        if "/" in path:
+            continue
+        if path.endswith(".pth") and not any(fnmatch.fnmatch(path, p) for p in BENIGN_PTH):
+            return f"it installs the start-up file {path!r}"
+        if path.removesuffix(".py") in CUSTOMIZE_MODULES:
+            return f"it installs the start-up module {path!r}"
+    return None
+
+
+def corroboration(component: Component, target: str) -> tuple[str, ...]:
+    """Every piece of evidence that ``component`` borrows ``target``'s identity."""
+    found = (
+        borrowed_repository(component, target),
+        shadowed_import(component, target),
+        startup_hook(component),
+    )
+    return tuple(e for e in found if e)
