@@ -111,6 +111,17 @@ def test_unknown_name_is_found(fake_pypi: FakePyPI, tmp_path: Path) -> None:
     assert result.skipped == ()
 
 
+def test_unknown_name_near_a_popular_project_is_critical(
+    fake_pypi: FakePyPI, tmp_path: Path
+) -> None:
+    """A removed typosquat still vendored in a deployed function."""
+    result = run(fake_pypi, tmp_path, [comp("pandar", "1.0.0"), comp("acme-internal-utils", "1")])
+    severity = {f.package: f.severity.name for f in result.findings if f.rule == "WC-PYPI-UNKNOWN"}
+    assert severity == {"pandar": "CRITICAL", "acme-internal-utils": "HIGH"}
+    [finding] = [f for f in result.findings if f.package == "pandar"]
+    assert "looks like 'pandas'" in finding.evidence
+
+
 def test_internal_name_published_publicly_is_dependency_confusion(
     fake_pypi: FakePyPI, tmp_path: Path
 ) -> None:

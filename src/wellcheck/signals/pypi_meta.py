@@ -6,7 +6,9 @@ Rules (all kind "pypi"):
 rule                       severity  meaning
 =========================  ========  ===============================================
 WC-PYPI-UNKNOWN            high      PyPI does not know the name (dependency
-                                     confusion, or a removed package: often malware)
+                                     confusion, or a removed package: often malware);
+                                     critical when the name is near a popular
+                                     project's (a removed typosquat, still deployed)
 WC-PYPI-CONFUSION          high      an internal name exists publicly on PyPI
 WC-PYPI-VERSION-MISSING    high      the installed version is not among the releases
 WC-PYPI-YANKED             medium    every file of the installed version is yanked
@@ -146,12 +148,18 @@ class PyPIMetadataCheck(Check):
                 )
             return
         if not project.exists:
+            imitated = _imitated(comp.name)
+            evidence = (
+                "PyPI answered 404: a private name (dependency confusion risk) "
+                "or a removed project (removed projects are often malware)"
+            )
+            if imitated:
+                evidence = f"{evidence}; {imitated}: PyPI removes typosquats, deployed copies stay"
             out.add(
                 "WC-PYPI-UNKNOWN",
-                Severity.HIGH,
+                Severity.CRITICAL if imitated else Severity.HIGH,
                 f"{comp.name} is not on PyPI",
-                evidence="PyPI answered 404: a private name (dependency confusion risk) "
-                "or a removed project (removed projects are often malware)",
+                evidence=evidence,
                 remediation="if internal, list it under internal names; otherwise remove it",
             )
             return
@@ -299,6 +307,25 @@ class PyPIMetadataCheck(Check):
             out.add("WC-PYPI-SINGLE-RELEASE", Severity.INFO, "only one release", confidence="low")
         if project.description_empty:
             out.add("WC-PYPI-NO-DESCRIPTION", Severity.INFO, "empty description", confidence="low")
+
+
+def _imitated(name: str) -> str | None:
+    """ "the name looks like X" when ``name`` is near a popular project, else None.
+
+    The bar is the typosquat check's corroboration floor: being unknown to PyPI
+    is the corroborating evidence.  A popular list that cannot be loaded only
+    leaves the finding at its plain severity (the typosquat check reports it).
+    """
+    from wellcheck.signals.popular import PopularListError
+    from wellcheck.signals.typosquat import CORROBORATION_FLOOR, check_name
+
+    try:
+        verdict = check_name(name)
+    except PopularListError:
+        return None
+    if verdict.target is None or verdict.score < CORROBORATION_FLOOR:
+        return None
+    return f"the name looks like {verdict.target!r} ({verdict.transformation})"
 
 
 def _match_version(installed: str, releases: Mapping[str, object]) -> str | None:

@@ -36,6 +36,14 @@ documented allowlist of legitimate near-names):
   below 0.3%.  The labelled set informed the factors too, so its recall figures
   are in-sample.  Scores below 0.7 are reported as low-severity, low-confidence
   findings.
+* In a scan the installed distribution can say more than its name
+  (``typo_evidence``): a near-name scoring at least CORROBORATION_FLOOR that
+  claims the target's repository, installs the target's import package or ships
+  a start-up file is reported as WC-TYPO-BORROWED-IDENTITY, high; a suspect with
+  such evidence becomes high too.  bench/typosquat_corroboration.py measures how
+  often legitimate near-names carry that evidence; the floor keeps the
+  findings on ranks 5,001-15,000 within the name-only budget (0.3%).  With
+  ``--pypi``, a near-name PyPI does not know is critical (pypi_meta).
 """
 
 from __future__ import annotations
