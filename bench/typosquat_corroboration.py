@@ -138,38 +138,29 @@ def main(argv: list[str]) -> int:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(evidence, band))
     suspects = sum(1 for v in band if v.suspect)
-    below = [r for r, v in zip(results, band, strict=True) if not v.suspect]
-    added = [r for r in below if r[2]]
-    no_wheel = sum(1 for r in below if not r[1])
+    below = [(r, v) for r, v in zip(results, band, strict=True) if not v.suspect]
+    no_wheel = sum(1 for r, _ in below if not r[1])
+    floor_in_use = typosquat.CORROBORATION_FLOOR
     print(f"legitimate names (ranks 5,001-15,000, top={TOP}): {len(legit)}")
     print(
-        f"scoring >= {typosquat.CORROBORATION_FLOOR} (corroboration floor): {len(band)}, "
-        f"of which {suspects} are name-only suspects (score >= {typosquat.THRESHOLD})"
+        f"scoring >= {min(FLOORS)}: {len(band)}, of which {suspects} are name-only suspects "
+        f"(score >= {typosquat.THRESHOLD}); {no_wheel} of the others have no wheel (URLs only)"
     )
-    print(f"below the threshold: {len(below)} ({no_wheel} without a wheel: URLs only)")
-    rate = 100 * (suspects + len(added)) / len(legit)
-    print(
-        f"corroborated below the threshold: {len(added)} -> findings in a scan: "
-        f"{suspects + len(added)}/{len(legit)} = {rate:.2f}%"
-    )
-    print("by floor (names corroborated below the threshold; findings in a scan):")
+    print("by floor (names corroborated below the threshold; all typosquat findings in a scan):")
     for floor in FLOORS:
-        extra = sum(
-            1
-            for r, v in zip(results, band, strict=True)
-            if not v.suspect and r[2] and v.score >= floor
-        )
-        mark = " (in use)" if floor == typosquat.CORROBORATION_FLOOR else ""
+        extra = sum(1 for r, v in below if r[2] and v.score >= floor)
+        mark = " (in use)" if floor == floor_in_use else ""
         print(f"  {floor:.2f}: {extra}; {100 * (suspects + extra) / len(legit):.2f}%{mark}")
+    added = [r for r, v in below if r[2] and v.score >= min(FLOORS)]
     kinds = {"repository": 0, "import": 0, "start-up": 0}
     for _, _, found in added:
         for text in found:
             key = "repository" if "repository" in text else "import" if "import" in text else ""
             kinds[key or "start-up"] += 1
-    print("  by evidence: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+    print(f"  evidence at {min(FLOORS)}: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
     if verbose:
-        for name, _, found in added:
-            print(f"  {name}: {'; '.join(found)}")
+        for (name, _, found), verdict in [(r, v) for r, v in below if r[2]]:
+            print(f"  {name} ({verdict.score}): {'; '.join(found)}")
     return 0
 
 
