@@ -1,10 +1,11 @@
 """Measure the typosquat detector: target recall, false positives, speed.
 
-Usage: python bench/typosquat_quality.py [--verbose]
+Usage: python bench/typosquat_quality.py [--verbose] [--labelled PATH]
 
 * Target recall: on bench/typosquat_labelled.json (public incident names and the
-  project each imitated, with sources), the share flagged *with the right target*
-  (full popular list as targets), over all pairs, over the catchable ones (target
+  project each imitated, with sources; ``--labelled PATH`` reads another file in that
+  format, e.g. the held-out bench/typosquat_heldout.json), the share flagged *with the
+  right target* (full popular list as targets), over all pairs, over the catchable ones (target
   in the popular snapshot; a popularity-based check cannot catch the others,
   listed apart with --verbose), and over the pairs excluding the groups from
   lxyeternal/pypi_malregistry (BeautifulSoup/Matplotlib families whose targets
@@ -42,6 +43,7 @@ RECALL_GOAL = 0.95
 FP_GOAL = 0.003
 FP_TOP = 5000
 ASSIGNED_SOURCE = "lxyeternal/pypi_malregistry"
+LABELLED = HERE / "typosquat_labelled.json"
 THRESHOLDS = (0.5, 0.52, 0.54, 0.56, 0.58, 0.6, 0.61, 0.62, 0.64, 0.66, 0.7)
 
 
@@ -52,8 +54,8 @@ class Pair:
     assigned: bool  # target assigned by name in a dataset, not by a write-up
 
 
-def labelled_pairs() -> list[Pair]:
-    data = json.loads((HERE / "typosquat_labelled.json").read_text(encoding="utf-8"))
+def labelled_pairs(path: Path = LABELLED) -> list[Pair]:
+    data = json.loads(path.read_text(encoding="utf-8"))
     return [
         Pair(
             n, frozenset(canonicalize_name(x) for x in t.split("|")), ASSIGNED_SOURCE in g["source"]
@@ -81,8 +83,8 @@ def recalls(detector: TyposquatDetector, pairs: list[Pair]) -> tuple[float, floa
     )
 
 
-def report_recall(detector: TyposquatDetector, verbose: bool) -> float:
-    pairs = labelled_pairs()
+def report_recall(detector: TyposquatDetector, verbose: bool, labelled: Path = LABELLED) -> float:
+    pairs = labelled_pairs(labelled)
     known = [p for p in pairs if any(detector.popular.rank(x) for x in p.targets)]
     written = [p for p in pairs if not p.assigned]
     every, catchable, not_assigned, hits = recalls(detector, pairs)
@@ -130,8 +132,8 @@ def report_false_positives(detector: TyposquatDetector, legit: list[str], verbos
     return rate
 
 
-def tradeoff(detector: TyposquatDetector, legit: list[str]) -> None:
-    pairs = labelled_pairs()
+def tradeoff(detector: TyposquatDetector, legit: list[str], labelled: Path = LABELLED) -> None:
+    pairs = labelled_pairs(labelled)
     print("trade-off (threshold: recall all / catchable / excluding assigned; false positives):")
     chosen = typosquat.THRESHOLD
     try:
@@ -162,6 +164,7 @@ def timed(detector: TyposquatDetector, sample: list[str]) -> tuple[float, float]
 
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
+    labelled = Path(argv[argv.index("--labelled") + 1]) if "--labelled" in argv else LABELLED
     started, cpu_started = time.perf_counter(), time.process_time()
     popular = load_popular()
     loaded, cpu_loaded = time.perf_counter(), time.process_time()
@@ -175,13 +178,13 @@ def main(argv: list[str]) -> int:
     )
     print(f"threshold in use: {typosquat.THRESHOLD}")
 
-    found = report_recall(detector, verbose)
+    found = report_recall(detector, verbose, labelled)
     legit = [n for n in popular.names[5000:15000] if n]
     rate = report_false_positives(detector, legit, verbose)
     bare = TyposquatDetector(popular, Allowlist(), detector.index)
     raw = len(flagged(bare, legit))
     print(f"  without the bundled allowlist: {raw}/{len(legit)} = {100 * raw / len(legit):.2f}%")
-    tradeoff(detector, legit)
+    tradeoff(detector, legit, labelled)
 
     wall, cpu = timed(detector, legit[:1000])
     print(f"1,000 names checked in {wall:.1f} ms wall, {cpu:.1f} ms cpu (goal < 50 ms)")

@@ -5,6 +5,11 @@ whiteouts (see :mod:`wellcheck.artifact.overlay`).  Uncompressed layers are
 read in place; gzip and zstd layers (detected by magic bytes) are inflated once
 into a private temporary directory that is removed when the Tree is closed.
 A tar that is not an image (e.g. ``docker export``) opens as one root filesystem.
+
+Every blob read by digest is verified: the index, manifest and config JSON as
+they are read (small), each layer's uncompressed tar against the config's
+``diff_id``, and, only when no ``diff_id`` covers a layer, the layer blob against
+its descriptor digest.  No byte is hashed twice.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from wellcheck.artifact.imagesource import (
     Location,
     TarSource,
     blob_name,
+    check_size,
+    digest_in_name,
+    verify_location,
 )
 from wellcheck.artifact.inflate import decompress_to_file
 from wellcheck.artifact.limits import Limits
@@ -118,8 +126,10 @@ def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
     digests: list[str | None] = []
     for index, (name, digest, declared) in enumerate(plan.layers):
         where = source.locate(name) if name else _whole(tar_path)
-        if declared is not None and declared != where.size:
-            raise ArtifactError(f"{path}: layer {digest} has {where.size} bytes, not {declared}")
+        check_size(name, where.size, declared, "layer blob")
+        covered = plan.verify and digest is not None and digest.startswith("sha256:")
+        if not covered and (blob_digest := digest_in_name(name)) is not None:
+            verify_location(where, blob_digest, name, "layer blob")  # no diff_id covers it
         label = f"layer {digest}" if digest else path
         where = _layer_tar(where, label, workdir, index, budget)
         sources.append(where.file)
@@ -205,7 +215,11 @@ def _docker_plan(source: ImageSource, limits: Limits) -> _Plan:
     config_name, layers = image.get("Config"), image.get("Layers")
     if not isinstance(config_name, str) or not _is_str_list(layers):
         raise ArtifactError(f"{source.label}: manifest.json has no Config/Layers")
-    plan = _Plan("docker-archive", [], source.read_json(normalise_tar_name(config_name), limits))
+    config_name = normalise_tar_name(config_name)
+    config = source.read_json(
+        config_name, limits, digest=digest_in_name(config_name, config=True), what="image config"
+    )
+    plan = _Plan("docker-archive", [], config)
     if len(manifest) > 1:
         tags = ", ".join(image.get("RepoTags") or []) or config_name
         plan.warnings.append(
@@ -235,13 +249,17 @@ def _oci_plan(source: ImageSource, limits: Limits) -> _Plan:
         if not isinstance(media_type, str) or media_type not in _INDEX_TYPES | {""}:
             raise ArtifactError(f"{source.label}: unsupported media type {media_type!r}"[:300])
         descriptor = _choose(document.get("manifests"), plan.warnings, source.label)
-        document = source.read_json(blob_name(descriptor.get("digest")), limits)
+        child = descriptor.get("mediaType")
+        what = (
+            "image index" if isinstance(child, str) and child in _INDEX_TYPES else "image manifest"
+        )
+        document = source.read_descriptor(descriptor, limits, what)
     else:
         raise ArtifactError(f"{source.label}: image indexes nested too deeply")
     config, layers = document.get("config"), document.get("layers")
     if not isinstance(config, dict) or not isinstance(layers, list):
         raise ArtifactError(f"{source.label}: image manifest has no config/layers")
-    plan.config = source.read_json(blob_name(config.get("digest")), limits)
+    plan.config = source.read_descriptor(config, limits, "image config")
     diff_ids = _diff_ids(plan.config, len(layers))
     plan.verify = diff_ids is not None
     for position, layer in enumerate(layers):
@@ -301,9 +319,10 @@ def _verify_diff_id(where: Location, diff_id: str, label: str) -> None:
 
 
 def _digest_from_name(name: str, source: ImageSource) -> str:
-    parts = name.split("/")
-    if len(parts) == 3 and parts[0] == "blobs":
-        return f"{parts[1]}:{parts[2]}"
+    """A layer without a diff_id: the digest its name claims (verified when it is
+    read), else the sha256 of its blob."""
+    if (claimed := digest_in_name(name)) is not None:
+        return claimed
     where = source.locate(name)
     digest = hashlib.sha256()
     with open_slice(where.file, where.offset, where.size, name) as fh:

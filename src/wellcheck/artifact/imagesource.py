@@ -4,13 +4,19 @@ Both sources answer the same questions: does a name exist, where are its bytes
 (file, offset, size), and what does a small JSON file say.  Names are looked
 up in the source's own namespace; links inside an outer tar are followed only
 inside it, and an OCI directory is never left (containment by resolved path).
+
+A blob read by digest (index, manifest, config; a layer whose content no
+``diff_id`` covers) must hash to that digest and have the size its descriptor
+declares: otherwise it is hostile (``digest-mismatch``, ``size-mismatch``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,9 @@ from wellcheck.artifact.tarsafe import Budget, MemberKind, TarMember, iter_membe
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
 _DIGEST = re.compile(r"^(sha256|sha384|sha512):([0-9a-f]{64,128})$")
+_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
+# a docker-save config named by its digest: "<hex>.json" (docker, podman), "sha256:<hex>" (crane)
+_CONFIG_NAME = re.compile(r"^(?:([0-9a-f]{64})\.json|sha256:([0-9a-f]{64}))$")
 _INDEX_DEPTH = 3  # members deeper than this in an outer tar are not image metadata
 
 
@@ -34,9 +43,49 @@ class Location:
 def blob_name(digest: object) -> str:
     """``blobs/<algorithm>/<hex>`` for a digest; anything else is refused."""
     match = _DIGEST.match(digest) if isinstance(digest, str) else None
-    if match is None:
+    if match is None or len(match.group(2)) != _HEX_LENGTH[match.group(1)]:
         raise HostileArtifactError(str(digest)[:100], "invalid-digest")
     return f"blobs/{match.group(1)}/{match.group(2)}"
+
+
+def digest_in_name(name: str, *, config: bool = False) -> str | None:
+    """The digest a member's name claims for its content: ``blobs/<alg>/<hex>``, and
+    for a docker-save config also ``<hex>.json`` or ``sha256:<hex>``; else None."""
+    parts = name.split("/")
+    if len(parts) == 3 and parts[0] == "blobs":
+        digest = f"{parts[1]}:{parts[2]}"
+        match = _DIGEST.match(digest)
+        if match and len(match.group(2)) == _HEX_LENGTH[match.group(1)]:
+            return digest
+        return None
+    match = _CONFIG_NAME.match(name) if config else None
+    return f"sha256:{match.group(1) or match.group(2)}" if match else None
+
+
+def check_size(name: str, size: int, declared: int | None, what: str) -> None:
+    """A blob must have the size its descriptor declares (when it declares one)."""
+    if declared is not None and declared != size:
+        raise HostileArtifactError(
+            name, "size-mismatch", f"the {what} has {size} bytes, its descriptor says {declared}"
+        )
+
+
+def check_digest(name: str, digest: str, actual: str, what: str) -> None:
+    """``actual`` (hex) must be the hex of ``digest``; the error names the blob."""
+    algorithm, _, expected = digest.partition(":")
+    if actual != expected.lower():
+        raise HostileArtifactError(
+            name, "digest-mismatch", f"the {what} hashes to {algorithm}:{actual}"
+        )
+
+
+def verify_location(where: Location, digest: str, name: str, what: str) -> None:
+    """The bytes at ``where`` must hash to ``digest`` (read once, in 1 MiB chunks)."""
+    hasher = hashlib.new(digest.partition(":")[0])
+    with open_slice(where.file, where.offset, where.size, name) as fh:
+        while chunk := fh.read(1024 * 1024):
+            hasher.update(chunk)
+    check_digest(name, digest, hasher.hexdigest(), what)
 
 
 class ImageSource:
@@ -48,16 +97,38 @@ class ImageSource:
     def locate(self, name: str) -> Location:
         raise NotImplementedError
 
-    def read_json(self, name: str, limits: Limits) -> Any:
+    def read_json(
+        self,
+        name: str,
+        limits: Limits,
+        *,
+        digest: str | None = None,
+        size: int | None = None,
+        what: str = "",
+    ) -> Any:
+        """A small JSON file; with ``digest`` (and ``size``) its bytes are verified first."""
         where = self.locate(name)
+        check_size(name, where.size, size, what)
         if where.size > limits.max_metadata_size:
             raise LimitExceededError(name, "max_metadata_size", f"{where.size} bytes")
         with open_slice(where.file, where.offset, where.size, name) as fh:
             data = fh.read()
+        if digest is not None:
+            actual = hashlib.new(digest.partition(":")[0], data).hexdigest()
+            check_digest(name, digest, actual, what)
         try:
             return json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ArtifactError(f"{self.label}: {name} is not valid JSON ({exc})") from exc
+
+    def read_descriptor(self, descriptor: Mapping[str, Any], limits: Limits, what: str) -> Any:
+        """The JSON blob an OCI descriptor points to, checked against its digest and size."""
+        digest = descriptor.get("digest")
+        name = blob_name(digest)
+        size = descriptor.get("size")
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+            raise ArtifactError(f"{self.label}: the {what} descriptor has a malformed size")
+        return self.read_json(name, limits, digest=str(digest), size=size, what=what)
 
 
 class TarSource(ImageSource):
