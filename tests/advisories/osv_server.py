@@ -6,6 +6,10 @@ per request: "429:<retry-after>", "500", "503", "400", "truncated", "close"
 (drop the connection), "slow:<seconds>" (sleep before answering), "drip:<seconds>"
 (send half the body, then sleep before the rest).
 ``failing_names``: a querybatch request asking about any of these names always fails (500).
+Faults for one record go to the endpoint ``vulns/<id>`` (taken before the shared
+``vulns`` queue), so they hit that record whatever order concurrent fetches run in.
+``vulns_delay``: seconds every GET /v1/vulns/{id} waits before answering;
+``max_in_flight`` is the most of those requests the server was handling at once.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ class OsvServer:
         self.export: bytes = b""
         self.log: list[tuple[str, str, Any]] = []
         self.batch_count = 0
+        self.vulns_delay = 0.0
+        self.max_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._httpd = _QuietServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -100,6 +107,7 @@ class OsvServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are written apart: no 40 ms stalls
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -167,7 +175,17 @@ class OsvServer:
                     server.log.append(("GET", "vulns", rid))
                     record = server.records.get(rid)
                     found = (200, record) if record else (404, {"error": "not found"})
-                    self._serve("vulns", lambda: found)
+                    own = f"vulns/{rid}"
+                    with server._lock:
+                        endpoint = own if server.faults.get(own) else "vulns"
+                        server._in_flight += 1
+                        server.max_in_flight = max(server.max_in_flight, server._in_flight)
+                    try:
+                        time.sleep(server.vulns_delay)
+                        self._serve(endpoint, lambda: found)
+                    finally:
+                        with server._lock:
+                            server._in_flight -= 1
                 elif self.path == "/export.zip":
                     server.log.append(("GET", "export", None))
                     self._serve("export", lambda: (200, server.export))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from wellcheck.advisories.cvss import cvss3_base_score, cvss4_level, level_from_score
+from wellcheck.advisories.cvss import cvss3_base_score, level_from_score
 from wellcheck.advisories.records import severity_of
 from wellcheck.models import Severity
 
@@ -50,23 +50,6 @@ def test_malformed_vectors_give_no_score(vector: str) -> None:
 )
 def test_levels_follow_the_qualitative_scale(score: float, level: Severity) -> None:
     assert level_from_score(score) is level
-
-
-V4 = "CVSS:4.0/AV:{av}/AC:L/AT:N/PR:N/UI:N/VC:{vc}/VI:N/VA:N/SC:N/SI:N/SA:N"
-
-
-@pytest.mark.parametrize(
-    ("vector", "level"),
-    [
-        (V4.format(av="N", vc="H"), Severity.CRITICAL),
-        (V4.format(av="L", vc="H"), Severity.HIGH),
-        (V4.format(av="N", vc="L"), Severity.MEDIUM),
-        (V4.format(av="N", vc="N"), Severity.LOW),
-        ("CVSS:4.0/AV:N", Severity.UNKNOWN),
-    ],
-)
-def test_cvss4_simplified_levels(vector: str, level: Severity) -> None:
-    assert cvss4_level(vector) is level
 
 
 def test_database_severity_wins_over_the_vector_but_the_score_is_kept() -> None:

@@ -3,16 +3,9 @@
 - CVSS v3.0/v3.1: the full v3.1 base-score formula (FIRST specification,
   section 7.1, with the v3.1 ``Roundup``).  v3.0 vectors are scored with the
   same formula; the two differ only in rounding edge cases.
-- CVSS v4.0: the official score needs the 270-entry macro-vector table; we use a
-  documented simplification that yields a *level* only (no score):
-
-  * no impact on the vulnerable or subsequent systems -> LOW (informational);
-  * a High impact (VC/VI/VA) on the vulnerable system that is reachable over the
-    network with low complexity, no attack requirements, no privileges and no
-    user interaction -> CRITICAL;
-  * any other High impact on the vulnerable system, or a High impact on
-    subsequent systems reachable as above -> HIGH;
-  * any other impact -> MEDIUM.
+- CVSS v4.0: the specification's MacroVector method (equivalence classes,
+  the 270-entry MacroVector table, severity-distance interpolation), in
+  ``cvss4.py``; Threat and Environmental metrics in the vector are honoured.
 
 Levels from scores follow the CVSS qualitative scale: 0.1-3.9 low,
 4.0-6.9 medium, 7.0-8.9 high, 9.0-10.0 critical (0.0 -> INFO).
@@ -22,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from wellcheck.advisories.cvss4 import cvss4_score
 from wellcheck.models import Severity
 
 _AV = {"N": 0.85, "A": 0.62, "L": 0.55, "P": 0.2}
@@ -73,21 +67,9 @@ def cvss3_base_score(vector: str) -> float | None:
 
 
 def cvss4_level(vector: str) -> Severity:
-    """Simplified CVSS v4.0 level (see the module docstring); UNKNOWN if malformed."""
-    m = _metrics(vector)
-    needed = ("AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA")
-    if any(k not in m for k in needed):
-        return Severity.UNKNOWN
-    easy = (m["AV"], m["AC"], m["AT"], m["PR"], m["UI"]) == ("N", "L", "N", "N", "N")
-    vulnerable = {m["VC"], m["VI"], m["VA"]}
-    subsequent = {m["SC"], m["SI"], m["SA"]}
-    if vulnerable <= {"N"} and subsequent <= {"N"}:
-        return Severity.LOW
-    if "H" in vulnerable:
-        return Severity.CRITICAL if easy else Severity.HIGH
-    if "H" in subsequent and easy:
-        return Severity.HIGH
-    return Severity.MEDIUM
+    """Level of a CVSS v4.0 vector's score; UNKNOWN if the vector is malformed."""
+    score = cvss4_score(vector)
+    return Severity.UNKNOWN if score is None else level_from_score(score)
 
 
 def level_from_score(score: float) -> Severity:

@@ -25,7 +25,7 @@ class Advisory:
     summary: str = ""  # one line: OSV summary, or the first line of details
     details: str = ""  # shortened details
     severity: Severity = Severity.UNKNOWN
-    score: float | None = None  # CVSS v3 base score when a vector is given
+    score: float | None = None  # CVSS v3 base score, else the v4 score, when a vector is given
     fixed: str | None = None  # smallest fixed version above the installed one
     malicious: bool = False  # MAL- record: a known malicious package
     url: str | None = None

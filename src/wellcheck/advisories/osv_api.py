@@ -2,7 +2,12 @@
 
 Batches of at most 1000 queries; a query whose result carries a
 ``next_page_token`` is asked again with that token (bounded pages).  Full
-records are fetched per id, through a local cache with a TTL.  Anything that
+records are fetched per id, through a local cache with a TTL; the ids the cache
+does not hold are fetched concurrently by a small bounded thread pool
+(``FETCH_WORKERS``, one requests.Session per worker thread, the same retry
+policy), while the cache is read and written on the calling thread only (one
+SQLite transaction per record).  Results do not depend on the order in which
+the fetches finish.  Anything that
 could not be consulted (a failed batch, a malformed response, a record that
 could not be fetched) becomes a SkippedCheck for the pairs it concerns:
 never an exception, never a silent "clean".
@@ -11,7 +16,9 @@ never an exception, never a silent "clean".
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
 API_URL_ENV = "WELLCHECK_OSV_API_URL"
 DEFAULT_API_URL = "https://api.osv.dev"
 MAX_BATCH = 1000
+FETCH_WORKERS = 8  # concurrent GET /v1/vulns/{id} requests
 
 Hit = tuple[str, str | None]  # (record id, modified)
 
@@ -50,6 +58,7 @@ class OsvApiSource(AdvisorySource):
         max_pages: int = 20,
         cache_path: Path | None = None,
         cache_ttl: float = 24 * 3600.0,
+        fetch_workers: int = FETCH_WORKERS,
     ) -> None:
         self.base_url = (base_url or os.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
         self.policy = policy or RetryPolicy()
@@ -57,7 +66,9 @@ class OsvApiSource(AdvisorySource):
         self.max_pages = max_pages
         self.cache_path = cache_path or cache_dir() / CACHE_NAME
         self.cache_ttl = cache_ttl
+        self.fetch_workers = max(1, fetch_workers)
         self.malformed = 0  # malformed responses seen (counted across queries)
+        self._count_lock = threading.Lock()
 
     def query(self, packages: Sequence[Pair]) -> SourceResult:
         pairs = list(dict.fromkeys(packages))
@@ -148,26 +159,62 @@ class OsvApiSource(AdvisorySource):
     ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         records: dict[str, dict[str, Any]] = {}
         failed: dict[str, str] = {}
+        missing: list[str] = []
+        seen: set[str] = set()
         cache = RecordCache(self.cache_path, self.cache_ttl)
         try:
             for rid, modified in sorted(wanted, key=lambda h: (h[0], h[1] or "")):
-                if rid in records or rid in failed:
-                    continue
+                if rid in seen:
+                    continue  # the first (rid, modified) in sorted order decides
+                seen.add(rid)
                 record = cache.get(rid, modified if isinstance(modified, str) else None)
                 if record is None:
-                    url = f"{self.base_url}/v1/vulns/{rid}"
-                    try:
-                        record = self._json(send(session, "GET", url, self.policy), url)
-                        if record.get("id") != rid:
-                            raise self._malformed(url, "record id does not match")
-                    except SourceError as exc:
-                        failed[rid] = str(exc)
-                        continue
-                    cache.put(record)
-                records[rid] = record
+                    missing.append(rid)
+                else:
+                    records[rid] = record
+            for rid, outcome in zip(missing, self._download(session, missing), strict=True):
+                if isinstance(outcome, str):
+                    failed[rid] = outcome
+                else:
+                    cache.put(outcome)
+                    records[rid] = outcome
         finally:
             cache.close()
         return records, failed
+
+    def _download(self, session: requests.Session, ids: list[str]) -> list[dict[str, Any] | str]:
+        """Each record, or why it could not be fetched, in the order of ``ids``."""
+        if len(ids) < 2 or self.fetch_workers == 1:
+            return [self._record(session, rid) for rid in ids]
+        local = threading.local()
+        sessions: list[requests.Session] = []
+        lock = threading.Lock()
+
+        def fetch(rid: str) -> dict[str, Any] | str:
+            own: requests.Session | None = getattr(local, "session", None)
+            if own is None:  # requests.Session is not thread-safe: one per worker
+                own = local.session = new_session()
+                with lock:
+                    sessions.append(own)
+            return self._record(own, rid)
+
+        pool = ThreadPoolExecutor(min(self.fetch_workers, len(ids)), "wellcheck-osv")
+        try:
+            return list(pool.map(fetch, ids))  # results in the order of ids
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # on an interrupt: no new fetches
+            for own in sessions:
+                own.close()
+
+    def _record(self, session: requests.Session, rid: str) -> dict[str, Any] | str:
+        url = f"{self.base_url}/v1/vulns/{rid}"
+        try:
+            record = self._json(send(session, "GET", url, self.policy), url)
+            if record.get("id") != rid:
+                raise self._malformed(url, "record id does not match")
+        except SourceError as exc:
+            return str(exc)
+        return record
 
     def _json(self, response: requests.Response, url: str) -> dict[str, Any]:
         import requests
@@ -181,5 +228,6 @@ class OsvApiSource(AdvisorySource):
         return body
 
     def _malformed(self, url: str, why: str) -> MalformedResponse:
-        self.malformed += 1
+        with self._count_lock:
+            self.malformed += 1
         return MalformedResponse(f"malformed response from {url}: {why}")

@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from wellcheck.advisories.cvss import (
-    cvss3_base_score,
-    cvss4_level,
-    level_from_score,
-    level_from_word,
-)
+from wellcheck.advisories.cvss import cvss3_base_score, level_from_score, level_from_word
+from wellcheck.advisories.cvss4 import cvss4_score
 from wellcheck.advisories.interface import Advisory
 from wellcheck.models import Severity
 
@@ -76,9 +72,10 @@ def is_malicious(record_id: str) -> bool:
 
 
 def severity_of(record: Mapping[str, Any]) -> tuple[Severity, float | None]:
-    """(level, CVSS v3 score).  database_specific.severity wins for the level."""
-    score: float | None = None
-    v4 = Severity.UNKNOWN
+    """(level, CVSS score): the highest v3 base score, else the highest v4 score.
+    database_specific.severity wins for the level."""
+    v3: float | None = None
+    v4: float | None = None
     entries = record.get("severity")
     for item in entries if isinstance(entries, list) else ():
         if not isinstance(item, dict) or not isinstance(item.get("score"), str):
@@ -86,17 +83,18 @@ def severity_of(record: Mapping[str, Any]) -> tuple[Severity, float | None]:
         kind, vector = item.get("type"), item["score"]
         if kind == "CVSS_V3":
             value = cvss3_base_score(vector)
-            if value is not None and (score is None or value > score):
-                score = value
+            v3 = value if v3 is None or (value is not None and value > v3) else v3
         elif kind == "CVSS_V4":
-            v4 = max(v4, cvss4_level(vector))
+            value = cvss4_score(vector)
+            v4 = value if v4 is None or (value is not None and value > v4) else v4
+    score = v3 if v3 is not None else v4
     specific = record.get("database_specific")
     word = level_from_word(specific.get("severity")) if isinstance(specific, dict) else None
     if word:
         return word, score
     if score is not None:
         return level_from_score(score), score
-    return v4, None
+    return Severity.UNKNOWN, None
 
 
 def _one_line(text: str, limit: int) -> str:
