@@ -40,7 +40,7 @@ def props(item: dict[str, Any]) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("spec", ["1.5", "1.6"])
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_every_flavour_validates_with_the_library_validator(spec: str, fmt: str) -> None:
+def test_every_flavour_validates_against_the_schema(spec: str, fmt: str) -> None:
     inventories = [demo_inventory(), demo_inventory(path="img.tar", kind="docker-archive")]
     for selected in ([inventories[0]], inventories):
         bom = build_cyclonedx(selected, spec=spec, findings=[advisory()])

@@ -116,7 +116,7 @@ def validate_sbom(text: str, fmt: SbomFormat | str, *, spec: str = "1.6") -> Non
         if errors:
             raise OutputError(f"SPDX document is invalid: {errors[0]}")
         return
-    from wellcheck.sbom.cyclonedx import validate_cyclonedx
+    from wellcheck.sbom.validation import validate_cyclonedx
 
     encoding = "json" if fmt is SbomFormat.CYCLONEDX_JSON else "xml"
     error = validate_cyclonedx(text, encoding, spec)

@@ -17,7 +17,6 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-import functools
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -52,9 +51,6 @@ from wellcheck.sbom.licenses import declared_licenses
 from wellcheck.sbom.sanitize import clean, safe_url
 
 if TYPE_CHECKING:
-    from cyclonedx.validation.json import JsonStrictValidator
-    from cyclonedx.validation.xml import XmlValidator
-
     from wellcheck.pipeline import Inventory
 
 SCHEMA_VERSIONS = {"1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
@@ -184,21 +180,13 @@ def render_cyclonedx(bom: Bom, fmt: str = "json", spec: str = "1.6") -> str:
 
 
 def validate_cyclonedx(text: str, fmt: str = "json", spec: str = "1.6") -> str | None:
-    """Schema-check a rendered SBOM; the first error as one line, or None when valid."""
-    error = _validator(fmt, spec).validate_str(text)
-    if error is None:
-        return None
-    return " ".join(str(error).split())[:500]
+    """Schema-check a rendered SBOM; the first error as one line, or None when valid.
 
+    See :mod:`wellcheck.sbom.validation` (which this module does not need to import).
+    """
+    from wellcheck.sbom.validation import validate_cyclonedx as validate
 
-@functools.cache
-def _validator(fmt: str, spec: str) -> JsonStrictValidator | XmlValidator:
-    """Loading a schema costs about a second: keep one validator per (format, version)."""
-    from cyclonedx.validation.json import JsonStrictValidator
-    from cyclonedx.validation.xml import XmlValidator
-
-    version = schema_version(spec)
-    return JsonStrictValidator(version) if fmt == "json" else XmlValidator(version)
+    return validate(text, fmt, spec)
 
 
 def _artifact_component(inv: Inventory, ref: str, name: str) -> CdxComponent:
