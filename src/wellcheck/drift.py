@@ -1,20 +1,17 @@
 """Drift: what differs between what CI built and what is deployed.
 
 Each side is an artifact (opened and inventoried, every file hashed) or an SBOM
-(CycloneDX JSON or SPDX JSON, ideally written by wellcheck).  The result lists
+(CycloneDX JSON or XML, or SPDX JSON, ideally written by wellcheck; read by
+:mod:`wellcheck.inventory.sbom_input`, the one SBOM reader).  The result lists
 components added, removed and changed in version and, when both sides are
 artifacts, files added, removed or changed in content.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from packaging.utils import canonicalize_name
 
 from wellcheck.artifact.base import EntryKind
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
@@ -56,16 +53,21 @@ class Drift:
 
 
 def load_side(path: str, limits: Limits = DEFAULT_LIMITS) -> Side:
-    """An SBOM when ``path`` is a JSON document, deployed code for ``lambda:NAME`` or
-    ``layer:ARN`` (downloaded, verified, compared, deleted), otherwise an artifact."""
+    """An SBOM when ``path`` is one (``sbom:PATH``, or a JSON or XML document), deployed
+    code for ``lambda:NAME`` or ``layer:ARN`` (downloaded, verified, compared, deleted),
+    otherwise an artifact."""
     if path.startswith(("lambda:", "layer:")):
         return _deployed_side(path, limits)
+    from wellcheck.artifact.sbomfile import SBOM_PREFIX, looks_like_sbom
+
+    if path.startswith(SBOM_PREFIX):
+        return _sbom_side(path, limits)
     p = Path(path)
     if p.is_file():
         with p.open("rb") as fh:
-            head = fh.read(64).lstrip()
-        if head.startswith(b"{"):
-            return _sbom_side(p)
+            head = fh.read(4096)
+        if looks_like_sbom(head):
+            return _sbom_side(path, limits)
     return _artifact_side(path, limits)
 
 
@@ -167,56 +169,15 @@ def _deployed_side(target: str, limits: Limits) -> Side:
     return Side(target, "deployed", side.packages, side.files)
 
 
-def _sbom_side(path: Path) -> Side:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise WellcheckError(f"cannot read SBOM {path}: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise WellcheckError(f"{path} is not an SBOM")
-    if doc.get("bomFormat") == "CycloneDX":
-        packages = list(_cyclonedx_packages(doc.get("components") or []))
-    elif str(doc.get("spdxVersion", "")).startswith("SPDX-"):
-        packages = list(_spdx_packages(doc.get("packages") or []))
-    else:
-        raise WellcheckError(f"{path} is neither a CycloneDX nor an SPDX JSON document")
-    return Side(str(path), "sbom", tuple(packages), None)
+def _sbom_side(path: str, limits: Limits) -> Side:
+    """The PyPI components the SBOM lists (read by the one SBOM reader, as scan does)."""
+    from wellcheck.artifact.sbomfile import read_sbom_file
+    from wellcheck.models import ComponentKind
 
-
-def _cyclonedx_packages(components: list[Any]) -> Iterator[Package]:
-    for comp in components:
-        if not isinstance(comp, dict):
-            continue
-        purl = str(comp.get("purl") or "")
-        if purl.startswith("pkg:pypi/"):
-            props = {
-                p.get("name"): p.get("value")
-                for p in comp.get("properties") or []
-                if isinstance(p, dict)
-            }
-            site = str(props.get("wellcheck:site_root") or "")
-            location = str(props.get("wellcheck:location") or "")
-            chain = location.rsplit("!", 1)[0] if "!" in location else ""
-            where = "!".join(x for x in (chain, site) if x) if site else ""
-            name, version = _purl_name_version(purl)
-            yield Package(name, version, where)
-        yield from _cyclonedx_packages(comp.get("components") or [])
-
-
-def _spdx_packages(packages: list[Any]) -> Iterator[Package]:
-    for pkg in packages:
-        refs = pkg.get("externalRefs") or [] if isinstance(pkg, dict) else []
-        for ref in refs:
-            locator = str(ref.get("referenceLocator") or "") if isinstance(ref, dict) else ""
-            if locator.startswith("pkg:pypi/"):
-                name, version = _purl_name_version(locator)
-                yield Package(name, version, "")
-                break
-
-
-def _purl_name_version(purl: str) -> tuple[str, str]:
-    from urllib.parse import unquote
-
-    body = purl[len("pkg:pypi/") :].split("?", 1)[0].split("#", 1)[0]
-    name, _, version = body.partition("@")
-    return str(canonicalize_name(unquote(name))), unquote(version)
+    opened = read_sbom_file(path, limits)
+    packages = tuple(
+        Package(c.name, c.version, "!".join((*c.chain, c.site_root)) if c.site_root else "")
+        for c in opened.components
+        if c.kind is not ComponentKind.UNCLAIMED
+    )
+    return Side(path, "sbom", packages, None)

@@ -153,6 +153,9 @@ class ArtifactResult:
     skipped: tuple[SkippedCheck, ...] = ()
     ignored: tuple[Finding, ...] = ()  # suppressed by the ignore file
     error: str | None = None  # the artifact could not be opened or read (input error, exit 2)
+    # checks that cannot apply to this kind of input (file checks on an SBOM): reported,
+    # but the scan is not incomplete for them (the user chose the input)
+    not_applicable: tuple[SkippedCheck, ...] = ()
 
     @property
     def complete(self) -> bool:

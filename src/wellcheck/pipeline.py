@@ -67,17 +67,19 @@ class Inventory:
 
 
 def inventory_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> Inventory:
-    """Open ``path`` safely and list every component in it (nested archives included).
+    """Open ``path`` safely and list every component in it (nested archives included);
+    for an SBOM, the components it lists.
 
     Raises WellcheckError subclasses; one about hashing the artifact (it became
     unreadable mid-way) is raised when ``artifact`` is first read.
     """
     from wellcheck.artifact.digest import DigestingArtifact
+    from wellcheck.artifact.sbomfile import listed_components
 
     opened = open_artifact(path, limits)
     try:
         known = opened.info_before_digest if isinstance(opened, DigestingArtifact) else opened.info
-        components: list[Component] = []
+        components: list[Component] = list(listed_components(opened) or ())
         for tree in opened.trees:
             components.extend(collect(tree, artifact_python=known.python_version))
         not_scanned = tuple(opened.not_scanned)

@@ -146,7 +146,9 @@ def scan_target(
 def _open_and_check(
     path: str, checks: Sequence[Check], limits: Limits, opener: Opener | None
 ) -> ArtifactResult:
+    from wellcheck.artifact.sbomfile import listed_components
     from wellcheck.inventory import collect
+    from wellcheck.scan_sbom import checks_for_sbom
 
     if opener is None:
         from wellcheck.artifact import open_artifact
@@ -157,9 +159,14 @@ def _open_and_check(
     components: list[Component] = []
     findings: list[Finding] = []
     skipped: list[SkippedCheck] = []
+    not_applicable: list[SkippedCheck] = []
     try:
         with opener(path, limits) as opened:
             info = opened.info
+            listed = listed_components(opened)
+            if listed is not None:  # an SBOM: its components, no files (see scan_sbom)
+                components.extend(listed)
+                checks, skipped, not_applicable = checks_for_sbom(checks)
             for tree in opened.trees:
                 components.extend(collect(tree, artifact_python=info.python_version))
             skipped.extend(
@@ -182,6 +189,7 @@ def _open_and_check(
         findings=tuple(sort_findings(findings)),
         skipped=tuple(skipped),
         error=error,
+        not_applicable=tuple(not_applicable),
     )
 
 

@@ -14,6 +14,7 @@ from typing import cast
 from wellcheck.artifact.base import ArtifactReader, OpenedArtifact
 from wellcheck.artifact.directory import DirectoryReader, is_oci_layout
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
+from wellcheck.artifact.sbomfile import SBOM_PREFIX, SbomReader, read_sbom_file
 from wellcheck.artifact.zipreader import SelfExtractingZipReader, ZipReader
 from wellcheck.errors import ArtifactError
 
@@ -63,11 +64,15 @@ _READERS: tuple[ArtifactReader, ...] = (
     ZipReader(),
     _ImageReaderProxy(),
     SelfExtractingZipReader(),
+    SbomReader(),  # a JSON or XML document: CycloneDX or SPDX, else a clear error
 )
 
 
 def open_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> OpenedArtifact:
-    """Open a directory, zip (function, layer, wheel) or image tarball by its content."""
+    """Open a directory, zip (function, layer, wheel), image tarball or SBOM by its content;
+    ``sbom:PATH`` insists on an SBOM."""
+    if path.startswith(SBOM_PREFIX):
+        return read_sbom_file(path, limits)
     if not os.path.lexists(path):
         raise ArtifactError(f"{path}: no such file or directory")
     try:
@@ -83,5 +88,5 @@ def open_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> OpenedArtifact:
     if not head:
         raise ArtifactError(f"{path}: empty file, not an artifact")
     raise ArtifactError(
-        f"{path}: unknown artifact format (not a directory, zip, wheel or image tarball)"
+        f"{path}: unknown artifact format (not a directory, zip, wheel, image tarball or SBOM)"
     )

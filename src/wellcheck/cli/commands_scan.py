@@ -59,8 +59,9 @@ def scan_command(
         list[str],
         typer.Argument(
             metavar="ARTIFACT",
-            help="Function/layer zips, image tarballs, directories; lambda:NAME[:QUALIFIER], "
-            "lambda:* or layer:ARN for deployed code (wellcheck[aws]).",
+            help="Function/layer zips, image tarballs, directories, SBOMs (CycloneDX, SPDX; "
+            "sbom:PATH); lambda:NAME[:QUALIFIER], lambda:* or layer:ARN for deployed code "
+            "(wellcheck[aws]).",
         ),
     ],
     fmt: Annotated[

@@ -205,6 +205,10 @@ def _result(node: _Node) -> ArtifactResult:
         skipped=tuple(_skipped(s) for s in node.get("not_checked").items()),
         ignored=tuple(_finding(f) for f in node.get("ignored").items()),
         error=node.get("error").opt_text(),
+        not_applicable=tuple(
+            _skipped(s)
+            for s in (node.get("not_applicable").items() if "not_applicable" in node.obj() else ())
+        ),
     )
 
 

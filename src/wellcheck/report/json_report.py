@@ -60,6 +60,7 @@ def result_dict(result: ArtifactResult) -> dict[str, Any]:
         "components": [component_dict(c) for c in result.components],
         "findings": [finding_dict(f) for f in sorted_findings(result.findings)],
         "not_checked": [skipped_dict(s) for s in result.skipped],
+        "not_applicable": [skipped_dict(s) for s in result.not_applicable],
         "ignored": [finding_dict(f) for f in sorted_findings(result.ignored)],
     }
 

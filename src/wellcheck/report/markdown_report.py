@@ -43,6 +43,7 @@ class MarkdownReporter(Reporter):
         lines += self._errors(outcome)
         lines += self._findings(outcome)
         lines += self._not_checked(outcome)
+        lines += self._not_applicable(outcome)
         lines += self._ignored(outcome)
         if outcome.notes:
             lines += ["### Notes", ""] + [f"- {cell(note)}" for note in outcome.notes] + [""]
@@ -90,6 +91,14 @@ class MarkdownReporter(Reporter):
         if not rows:
             return []
         lines = ["### Not checked", "", "The scan is incomplete: these were not evaluated.", ""]
+        lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
+        return [*lines, ""]
+
+    def _not_applicable(self, outcome: ScanOutcome) -> list[str]:
+        rows = [(r, s) for r in outcome.results for s in r.not_applicable]
+        if not rows:
+            return []
+        lines = ["### Not applicable", "", "These checks cannot run on this kind of input.", ""]
         lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
         return [*lines, ""]
 

@@ -244,6 +244,14 @@ def _invocation(outcome: ScanOutcome, verdict: Verdict) -> dict[str, Any]:
             }
             for s in result.skipped
         )
+        notifications.extend(
+            {
+                "level": "note",
+                "message": {"text": f"{result.artifact.path}: not applicable: {skipped_text(s)}"},
+                "descriptor": {"id": "WC-NOT-APPLICABLE"},
+            }
+            for s in result.not_applicable
+        )
     notifications.extend({"level": "note", "message": {"text": note}} for note in outcome.notes)
     invocation: dict[str, Any] = {
         "executionSuccessful": not verdict.incomplete and not verdict.errors,

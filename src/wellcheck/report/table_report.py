@@ -62,6 +62,9 @@ class TableReporter(Reporter):
         if result.skipped:
             lines.append(f"  {self.paint('not checked (scan incomplete):', '1;33')}")
             lines += [f"    - {skipped_text(s)}" for s in result.skipped]
+        if result.not_applicable:
+            lines.append("  not applicable to this input:")
+            lines += [f"    - {skipped_text(s)}" for s in result.not_applicable]
         if result.ignored:
             lines.append(f"  ignored by the ignore file: {len(result.ignored)}")
             lines += [f"    - {f.rule} {f.package} {f.version}" for f in result.ignored]

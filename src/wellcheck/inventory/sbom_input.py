@@ -1,0 +1,369 @@
+"""Components from an existing SBOM: CycloneDX JSON/XML (1.4-1.6) and SPDX 2.3 JSON.
+
+The one SBOM reader: ``wellcheck scan``/``inventory`` take an SBOM as the artifact
+(:mod:`wellcheck.artifact.sbomfile`) and ``wellcheck diff`` compares with one.
+
+Only ``pkg:pypi/...`` purls become components: the name canonicalised, the version
+(empty when the SBOM has none: the advisory check reports it as not checkable), and
+where it was installed when the SBOM says so (wellcheck's ``wellcheck:*`` properties or
+its SPDX comment, syft's ``syft:location:0:path``, trivy's
+``aquasecurity:trivy:FilePath``).  Anything else (other ecosystems, files, the
+operating system) is counted, not kept.  wellcheck's own "unclaimed code" entries come
+back as such, so an inventory of the SBOM lists what the artifact's did.
+
+The document is hostile input: the caller bounds its size, this module bounds the
+component count, refuses malformed JSON (also too deeply nested) with one line, and
+reads XML without any DTD (:mod:`wellcheck.inventory.sbom_xml`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from packaging.utils import canonicalize_name
+
+from wellcheck.errors import ArtifactError, LimitExceededError
+from wellcheck.inventory.metadata import is_pep440_version
+from wellcheck.models import Component, ComponentKind
+
+CYCLONEDX = "sbom-cyclonedx"
+SPDX = "sbom-spdx"
+SBOM_KINDS = (CYCLONEDX, SPDX)
+
+_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MAX_TEXT = 4096
+_KINDS = {k.value: k for k in ComponentKind}
+_LOCATION_KEYS = ("wellcheck:location", "syft:location:0:path", "aquasecurity:trivy:FilePath")
+_LAYER_KEYS = ("wellcheck:layer", "aquasecurity:trivy:LayerDigest", "syft:location:0:layerID")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+Raw = Mapping[str, Any]  # a JSON object as parsed: every value is checked before use
+
+
+@dataclass(frozen=True)
+class SbomDocument:
+    """What an SBOM lists that wellcheck can check."""
+
+    kind: str  # CYCLONEDX or SPDX
+    spec_version: str  # "1.6", "SPDX-2.3"
+    encoding: str  # "json" or "xml"
+    components: tuple[Component, ...]
+    ignored: dict[str, int] = field(default_factory=dict)  # purl type (or "no purl") -> count
+    unusable: int = 0  # pkg:pypi purls without a valid project name
+    python_version: str | None = None  # of the artifact, when the SBOM says (wellcheck's)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One line about what was left out (for ArtifactInfo.warnings), or nothing."""
+        notes: list[str] = []
+        total = sum(self.ignored.values())
+        if total:
+            kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.ignored.items()))
+            noun = "component" if total == 1 else "components"
+            notes.append(f"{total} non-PyPI SBOM {noun} ignored ({kinds})")
+        if self.unusable:
+            notes.append(f"{self.unusable} pkg:pypi purl(s) without a valid project name ignored")
+        return tuple(notes)
+
+
+def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> SbomDocument:
+    """The components of a CycloneDX (JSON or XML) or SPDX JSON document; ArtifactError
+    (one line) when it is neither or is malformed, LimitExceededError past
+    ``max_components`` entries."""
+    start = data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")
+    if not start.startswith((b"{", b"<")):
+        raise ArtifactError(f"{origin}: not an SBOM (CycloneDX JSON or XML, SPDX JSON)")
+    if start.startswith(b"<"):
+        from wellcheck.inventory.sbom_xml import cyclonedx_xml_as_json
+
+        doc, spec = cyclonedx_xml_as_json(start, origin)
+        return _Reader(origin, max_components).cyclonedx(doc, spec, "xml")
+    try:
+        doc = json.loads(start)
+    except RecursionError:
+        raise ArtifactError(f"{origin}: malformed SBOM JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, an over-long integer
+        raise ArtifactError(f"{origin}: malformed SBOM JSON: {_one_line(str(exc))}") from exc
+    reader = _Reader(origin, max_components)
+    if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
+        return reader.cyclonedx(doc, _text(doc.get("specVersion")), "json")
+    if isinstance(doc, dict) and _text(doc.get("spdxVersion")).startswith("SPDX-"):
+        return reader.spdx(doc)
+    raise ArtifactError(f"{origin}: JSON, but neither a CycloneDX nor an SPDX SBOM")
+
+
+class _Reader:
+    def __init__(self, origin: str, max_components: int) -> None:
+        self.origin = origin
+        self.max_components = max_components
+        self.seen = 0
+        self.ignored: dict[str, int] = {}
+        self.unusable = 0
+
+    def cyclonedx(self, doc: Raw, spec: str, encoding: str) -> SbomDocument:
+        components = [c for raw in self._walk(doc.get("components")) if (c := self._cdx(raw))]
+        meta = _mapping(_mapping(doc.get("metadata")).get("component"))
+        python = _properties(meta).get("wellcheck:python_version", [None])[0]
+        return self._document(CYCLONEDX, spec, encoding, components, python)
+
+    def spdx(self, doc: Raw) -> SbomDocument:
+        described = {_text(ref) for ref in _list(doc.get("documentDescribes"))}
+        for rel in _list(doc.get("relationships")):
+            rel = _mapping(rel)
+            if rel.get("spdxElementId") == "SPDXRef-DOCUMENT" and (
+                rel.get("relationshipType") == "DESCRIBES"
+            ):
+                described.add(_text(rel.get("relatedSpdxElement")))
+        components: list[Component] = []
+        for raw in _list(doc.get("packages")):
+            self._count()
+            pkg = _mapping(raw)
+            component = self._spdx(pkg, subject=_text(pkg.get("SPDXID")) in described)
+            if component is not None:
+                components.append(component)
+        return self._document(SPDX, _text(doc.get("spdxVersion")), "json", components, None)
+
+    def _document(
+        self, kind: str, spec: str, encoding: str, found: list[Component], python: str | None
+    ) -> SbomDocument:
+        return SbomDocument(
+            kind=kind,
+            spec_version=spec,
+            encoding=encoding,
+            components=tuple(found),
+            ignored=dict(self.ignored),
+            unusable=self.unusable,
+            python_version=(_clean(python) or None) if python else None,
+        )
+
+    def _walk(self, components: object) -> Iterator[Raw]:
+        """Every component, nested ones included, without recursion."""
+        stack = list(reversed(_list(components)))
+        while stack:
+            self._count()
+            raw = _mapping(stack.pop())
+            yield raw
+            stack.extend(reversed(_list(raw.get("components"))))
+
+    def _count(self) -> None:
+        self.seen += 1
+        if self.seen > self.max_components:
+            limit = self.max_components
+            raise LimitExceededError(self.origin, "max_members", f"more than {limit} components")
+
+    def _cdx(self, raw: Raw) -> Component | None:
+        props = _properties(raw)
+        purl = _text(raw.get("purl"))
+        if not purl and _is_unclaimed(_text(raw.get("name")), props):
+            return _unclaimed(_text(raw.get("name")), props)
+        return self._pypi(purl, _text(raw.get("name")), _text(raw.get("version")), props, raw)
+
+    def _spdx(self, pkg: Raw, *, subject: bool) -> Component | None:
+        purl = ""
+        for ref in _list(pkg.get("externalRefs")):
+            ref = _mapping(ref)
+            if _text(ref.get("referenceType")).lower() == "purl":
+                purl = _text(ref.get("referenceLocator"))
+                if purl.lower().startswith("pkg:pypi/"):
+                    break
+        props = _spdx_comment(_text(pkg.get("comment")))
+        if not purl and _is_unclaimed(_text(pkg.get("name")), props):
+            return _unclaimed(_text(pkg.get("name")), props)
+        if not purl and subject:
+            return None  # the artifact the document describes, not a component of it
+        version = _text(pkg.get("versionInfo"))
+        return self._pypi(purl, _text(pkg.get("name")), version, props, pkg)
+
+    def _pypi(
+        self, purl: str, name: str, version: str, props: dict[str, list[str]], raw: Raw
+    ) -> Component | None:
+        parsed = _pypi_purl(purl)
+        if parsed is None:
+            kind = _purl_type(purl) or "no purl"
+            self.ignored[kind] = self.ignored.get(kind, 0) + 1
+            return None
+        canonical, purl_version = parsed
+        if not _NAME_RE.match(canonical):
+            self.unusable += 1
+            return None
+        return _component(canonical, purl_version or _clean(version), name, props, raw)
+
+
+def _component(
+    name: str, version: str, display: str, props: dict[str, list[str]], raw: Raw
+) -> Component:
+    chain, location = _location(props)
+    site_root = _first(props, "wellcheck:site_root")
+    if site_root is None:
+        site_root = _site_root(location)
+    kind = _KINDS.get(_first(props, "wellcheck:kind") or "") or _kind_from(location)
+    pep440 = _first(props, "wellcheck:pep440") != "false" and (
+        not version or is_pep440_version(version)
+    )
+    vendored_by = _first(props, "wellcheck:vendored_by")
+    return Component(
+        name=name,
+        version=version,
+        kind=ComponentKind.DIST_INFO if kind is ComponentKind.UNCLAIMED else kind,
+        location=location,
+        display_name=_clean(display) or name,
+        version_is_pep440=pep440,
+        chain=chain,
+        layer=_layer(props),
+        site_root=site_root,
+        python_version=_first(props, "wellcheck:python_version"),
+        summary=_clean(_text(raw.get("description")) or _text(raw.get("summary"))),
+        hashes=_hashes(raw.get("hashes")),
+        installer=_first(props, "wellcheck:installer"),
+        vendored_by=canonicalize_name(vendored_by) if vendored_by else None,
+        direct_url=_first(props, "wellcheck:direct_url"),
+        warnings=tuple(props.get("wellcheck:warning", ())),
+    )
+
+
+def _is_unclaimed(display: str, props: dict[str, list[str]]) -> bool:
+    """wellcheck's entry for importable code no RECORD claims (no purl, a module name)."""
+    return _first(props, "wellcheck:kind") == "unclaimed" and bool(_clean(display))
+
+
+def _unclaimed(display: str, props: dict[str, list[str]]) -> Component:
+    chain, location = _location(props)
+    module = _clean(display)
+    return Component(
+        name=canonicalize_name(module),
+        version="",
+        kind=ComponentKind.UNCLAIMED,
+        location=location,
+        display_name=module,
+        chain=chain,
+        layer=_layer(props),
+        site_root=_first(props, "wellcheck:site_root") or "",
+        python_version=_first(props, "wellcheck:python_version"),
+        top_level=tuple(props.get("wellcheck:top_level", ())),
+    )
+
+
+def _pypi_purl(purl: str) -> tuple[str, str] | None:
+    """(canonical name, version) of a ``pkg:pypi/`` purl; None for any other purl."""
+    if not purl.lower().startswith("pkg:pypi/"):
+        return None
+    body = purl[len("pkg:pypi/") :].split("?", 1)[0].split("#", 1)[0]
+    name, _, version = body.partition("@")
+    return canonicalize_name(_clean(unquote(name))), _clean(unquote(version))
+
+
+def _purl_type(purl: str) -> str:
+    if not purl.lower().startswith("pkg:"):
+        return ""
+    kind = purl[4:].lstrip("/").split("/", 1)[0].lower()
+    return kind if re.fullmatch(r"[a-z0-9.+-]{1,32}", kind) else "other"
+
+
+def _location(props: dict[str, list[str]]) -> tuple[tuple[str, ...], str]:
+    """(nested-archive chain, path of the metadata) from the first location property."""
+    for key in _LOCATION_KEYS:
+        value = _first(props, key)
+        if value:
+            *chain, path = value.split("!") if key == "wellcheck:location" else [value]
+            return tuple(chain), _metadata_path(path.lstrip("/"))
+    return (), ""
+
+
+def _metadata_path(path: str) -> str:
+    """``.../x.dist-info/METADATA`` (syft, trivy) -> ``.../x.dist-info`` (wellcheck's)."""
+    parts = path.split("/")
+    for n, part in enumerate(parts):
+        if part.endswith((".dist-info", ".egg-info")):
+            return "/".join(parts[: n + 1])
+    return path
+
+
+def _site_root(location: str) -> str:
+    head, _, last = location.rpartition("/")
+    return head if last.endswith((".dist-info", ".egg-info", ".egg")) else ""
+
+
+def _kind_from(location: str) -> ComponentKind:
+    if location.endswith(".egg-info"):
+        return ComponentKind.EGG_INFO
+    if location.endswith(".egg"):
+        return ComponentKind.EGG
+    return ComponentKind.DIST_INFO
+
+
+def _layer(props: dict[str, list[str]]) -> str | None:
+    return next((v for key in _LAYER_KEYS if (v := _first(props, key))), None)
+
+
+def _hashes(raw: object) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for item in _list(raw):
+        item = _mapping(item)
+        alg = re.sub(r"[^a-z0-9]", "", _text(item.get("alg")).lower())
+        content = _text(item.get("content")).strip().lower()
+        if alg and re.fullmatch(r"[0-9a-f]{32,128}", content):
+            out.append((alg, content))
+    return tuple(out)
+
+
+def _properties(raw: Raw) -> dict[str, list[str]]:
+    props: dict[str, list[str]] = {}
+    for item in _list(raw.get("properties")):
+        item = _mapping(item)
+        name, value = _clean(_text(item.get("name"))), _clean(_text(item.get("value")))
+        if name and value:
+            props.setdefault(name, []).append(value)
+    return props
+
+
+_SPDX_COMMENT_KEYS = {
+    "location": "wellcheck:location",
+    "kind": "wellcheck:kind",
+    "layer": "wellcheck:layer",
+    "vendored by": "wellcheck:vendored_by",
+    "site root": "wellcheck:site_root",
+}
+
+
+def _spdx_comment(comment: str) -> dict[str, list[str]]:
+    """wellcheck's SPDX package comment (``location: X; kind: Y; ...``) as properties."""
+    if not comment.startswith("location: "):
+        return {}
+    props: dict[str, list[str]] = {}
+    for part in comment.split("; "):
+        key, sep, value = part.partition(": ")
+        if sep and key in _SPDX_COMMENT_KEYS and value:
+            props[_SPDX_COMMENT_KEYS[key]] = [_clean(value)]
+    return props
+
+
+def _first(props: dict[str, list[str]], key: str) -> str | None:
+    values = props.get(key)
+    return values[0] if values else None
+
+
+def _mapping(value: object) -> Raw:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _clean(text: str) -> str:
+    """No control characters (a report must not carry terminal escapes), bounded length."""
+    return _CONTROL.sub("", text[: _MAX_TEXT * 2]).strip()[:_MAX_TEXT]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
