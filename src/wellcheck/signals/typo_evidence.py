@@ -11,8 +11,11 @@ evidence that the name is borrowed:
 * **borrowed repository**: a project URL points at a repository named like the
   target (``colourama`` whose home page is ``github.com/tartley/colorama``);
 * **shadowed import**: the distribution installs the target's import package
-  (``python3-dateutil`` installing ``dateutil/``), so ``import dateutil`` may run
-  the squat's copy;
+  (``colourama`` installing ``colorama/``), so ``import colorama`` may run the
+  squat's copy.  The import name is taken to be the project's name with ``_`` for
+  ``-``: projects imported under another name (``python-dateutil`` as
+  ``dateutil``) are not covered; deriving it from affixes as well flagged more
+  legitimate names than the budget allows (bench/typosquat_corroboration.py);
 * **start-up hook**: it ships a ``.pth`` file or a ``sitecustomize`` /
   ``usercustomize`` module, which Python runs at every start.
 
