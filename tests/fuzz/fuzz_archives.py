@@ -4,12 +4,20 @@
 
 Seeds are small valid artifacts generated here: a Lambda zip (stored, deflate,
 symlinks, a nested wheel), docker-save tars (plain and gzip layers, the outer
-tar also gzipped), OCI tars (gzip and zstd layers) and a plain root-filesystem
-tar.  Each iteration mutates one seed at one of three levels -- the artifact's
-bytes, one layer's uncompressed tar (recompressed and repacked, so the tar
-parser itself is reached past the decompressor), or a JSON document of the
-image -- then runs ``open_artifact`` + ``inventory.collect`` on every tree and
-reads every file and link.
+tar also gzipped), OCI tars (gzip and zstd layers; a multi-platform one with a
+nested index) and a plain root-filesystem tar.  Each iteration mutates one seed
+at one of three levels -- the artifact's bytes, one layer's uncompressed tar
+(recompressed and repacked, so the tar parser itself is reached past the
+decompressor), or a JSON document of the image -- then runs ``open_artifact`` +
+``inventory.collect`` on every tree and reads every file and link.
+
+Layer and JSON mutants are then mostly rewritten honestly, as a real tool would
+(see :func:`rewrite_digests`): the config's ``diff_ids``, then every blob that
+no longer hashes to its name moves to its new digest and every descriptor and
+docker ``manifest.json`` entry naming it follows, up to ``index.json``; so the
+mutated document or layer reaches its parser past the digest checks.  A
+fraction is left stale on purpose (no rewrite, a rewrite stopped part-way, or
+sizes left stale), so that the digest and size checks are fuzzed too.
 
 The contract checked: only WellcheckError subclasses escape, no iteration takes
 more than ``--slow`` seconds, and no temporary directory is left behind.  Any
@@ -26,6 +34,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import shutil
 import sys
 import tarfile
@@ -118,6 +127,9 @@ def _image_seed(kind: str, work: Path) -> bytes:
         return gzip.compress(dest.read_bytes(), mtime=0)
     elif kind in ("oci-gzip", "oci-zstd"):
         build_oci_tar(dest, layers, kind.removeprefix("oci-"))  # type: ignore[arg-type]
+    elif kind == "oci-index":  # index.json -> nested index -> two platform manifests
+        platforms = {"linux/arm64": layers[:1], "linux/amd64": layers}
+        build_oci_tar(dest, [], "gzip", platforms=platforms)
     else:  # a plain root-filesystem tar
         return layer_tar(layers[1])  # type: ignore[arg-type]
     return dest.read_bytes()
@@ -130,6 +142,7 @@ SEED_KINDS = (
     "docker-outer-gzip",
     "oci-gzip",
     "oci-zstd",
+    "oci-index",
     "rootfs-tar",
 )
 
@@ -214,7 +227,8 @@ def mutate_layer(data: bytes, rng: random.Random) -> bytes:
         for info in outer.getmembers():
             if info.isfile() and (info.name.endswith("layer.tar") or "/blobs/" in f"/{info.name}"):
                 head = outer.extractfile(info).read(512)  # type: ignore[union-attr]
-                layers.append((info.name, head))
+                if not head.startswith(b"{"):  # a JSON blob: left to mutate_json
+                    layers.append((info.name, head))
     if not layers:
         return mutate_bytes(data, rng)
     target = rng.choice(layers)[0]
@@ -253,40 +267,102 @@ def mutate_layer(data: bytes, rng: random.Random) -> bytes:
             return payload
 
         repacked = _repack_tar(repacked, patch)
-    return _fix_oci_sizes(repacked)
+    return repacked
 
 
 def _sha(data: bytes) -> bytes:
     return b"sha256:" + hashlib.sha256(data).hexdigest().encode()
 
 
-def _fix_oci_sizes(data: bytes) -> bytes:
-    """Make OCI descriptors declare the mutated blobs' new sizes (blob digests stay
-    stale: only the config's diff_ids are verified), so the layer reaches the parser."""
-    sizes: dict[str, int] = {}
-    with tarfile.open(fileobj=io.BytesIO(data)) as outer:
-        if "oci-layout" not in outer.getnames():
-            return data
-        for info in outer.getmembers():
-            if info.name.startswith("blobs/sha256/"):
-                sizes["sha256:" + info.name.rsplit("/", 1)[1]] = info.size
+# ----------------------------------------------------------------------------- honest rewrite
 
-    def edit(name: str, payload: bytes) -> bytes | None:
-        if not payload.startswith(b"{"):
-            return None
-        try:
-            doc = json.loads(payload)
-        except ValueError:
-            return None
-        descriptors = doc.get("layers") if isinstance(doc, dict) else None
-        if not isinstance(descriptors, list):
-            return None
-        for descriptor in descriptors:
-            if isinstance(descriptor, dict) and descriptor.get("digest") in sizes:
-                descriptor["size"] = sizes[descriptor["digest"]]
-        return json.dumps(doc).encode()
+#: a member named by the sha256 of its content: ``blobs/sha256/<hex>`` (OCI, Docker 25+),
+#: ``<hex>.json`` and ``sha256:<hex>`` (docker-save configs); a legacy ``<id>/layer.tar``
+#: is named by a layer id, not by its content, and is never checked nor renamed
+_NAMED = re.compile(r"(?:blobs/sha256/|sha256:)?([0-9a-f]{64})(?:\.json)?")
 
-    return _repack_tar(data, edit)
+
+def rewrite_digests(data: bytes, rounds: int = 8, sizes: bool = True) -> tuple[bytes, int]:
+    """Rewrite an image tar honestly, as a tool that edited it would.
+
+    Each round, every member named by a digest its content no longer has moves
+    to its new digest, and every document naming it follows: a descriptor's
+    ``digest`` and (with ``sizes``) ``size``, docker ``manifest.json``'s
+    ``Config``/``Layers`` -- so the documents that changed move in the next
+    round: layer and config, then manifest, then nested indexes, then
+    ``index.json`` (named by nothing).  Edits are textual, so a byte-mutated
+    document keeps its damage.  ``rounds`` below the image's depth leaves the
+    upper levels stale.  Returns the tar and the rounds that moved something.
+    """
+    members = _members(data)
+    used = 0
+    for _ in range(rounds):
+        moved: dict[bytes, tuple[bytes, int]] = {}  # old hex -> new hex, new size
+        for info, payload in members:
+            match = _NAMED.fullmatch(info.name) if payload is not None else None
+            if match is None or payload is None:
+                continue
+            new = hashlib.sha256(payload).hexdigest()
+            if new != match.group(1):
+                moved[match.group(1).encode()] = (new.encode(), len(payload))
+                info.name = info.name.replace(match.group(1), new)
+                # a pax "path" record would win over the new name when written
+                info.pax_headers = {k: v for k, v in info.pax_headers.items() if k != "path"}
+        if not moved:
+            break
+        used += 1
+        members = [
+            (info, _retarget(payload, moved, sizes) if payload is not None else None)
+            for info, payload in members
+        ]
+    return _pack(members), used
+
+
+def _retarget(document: bytes, moved: dict[bytes, tuple[bytes, int]], sizes: bool) -> bytes:
+    """Point a JSON document's references to moved blobs at their new digests."""
+    if document[:1] not in (b"{", b"["):
+        return document
+    for old, (new, size) in moved.items():
+        if old not in document:
+            continue
+        if sizes:  # a descriptor as json.dumps writes it: "digest" then "size"
+            pattern = rb'("digest":\s*"sha256:)' + old + rb'("\s*,\s*"size":\s*)-?\d+'
+            document = re.sub(pattern, rb"\g<1>" + new + rb"\g<2>%d" % size, document)
+        document = document.replace(old, new)
+    return document
+
+
+def _members(data: bytes) -> list[tuple[tarfile.TarInfo, bytes | None]]:
+    with tarfile.open(fileobj=io.BytesIO(data)) as src:
+        return [
+            (info, src.extractfile(info).read() if info.isfile() else None)  # type: ignore[union-attr]
+            for info in src.getmembers()
+        ]
+
+
+def _pack(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as dst:
+        for info, payload in members:
+            if payload is not None:
+                info.size = len(payload)
+            dst.addfile(info, io.BytesIO(payload) if payload is not None else None)
+    return out.getvalue()
+
+
+def honest(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    """Mostly the full rewrite; about one case in eight left stale on purpose (not
+    rewritten, sizes left stale, or stopped part-way), so the digest and size checks
+    are fuzzed too.  Returns how the tar was rewritten, and the tar."""
+    roll = rng.random()
+    if roll < 0.03:
+        return "stale", data
+    rewritten, used = rewrite_digests(data, sizes=roll >= 0.06)
+    if roll < 0.06 and used:
+        return "stale-sizes", rewritten
+    if roll < 0.12 and used:  # stopped part-way: some upper level keeps an old digest
+        return "part-way", rewrite_digests(data, rounds=rng.randrange(used))[0]
+    return "rewritten", rewritten
 
 
 def mutate_json(data: bytes, rng: random.Random) -> bytes:
@@ -344,13 +420,16 @@ def _poke(doc: object, rng: random.Random, values: list[object]) -> None:
 
 
 def mutate(kind: str, data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    """One mutant of a seed, and its level (``layer`` and ``json`` mutants are then
+    rewritten honestly, or on purpose not: see :func:`honest`)."""
     if kind in ("zip", "docker-outer-gzip"):
         return "bytes", mutate_bytes(data, rng)
     if kind == "rootfs-tar" or rng.random() < 0.3:
         return "bytes", mutate_tar(data, rng)
-    if rng.random() < 0.7:
-        return "layer", mutate_layer(data, rng)
-    return "json", mutate_json(data, rng)
+    level = "layer" if rng.random() < 0.7 else "json"
+    mutant = mutate_layer(data, rng) if level == "layer" else mutate_json(data, rng)
+    how, mutant = honest(mutant, rng)
+    return (level if how == "rewritten" else f"{level}:{how}"), mutant
 
 
 # ----------------------------------------------------------------------------- the harness
@@ -411,6 +490,7 @@ def run(
     try:
         seeds = {kind: _seed(kind, base) for kind in SEED_KINDS}
         tempfile.tempdir = str(private)  # where the readers make their work dirs
+        _check_rewrite(seeds, base / "input")
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if max_iterations is not None and result.iterations >= max_iterations:
@@ -450,6 +530,22 @@ def run(
         tempfile.tempdir = original_tempdir
         shutil.rmtree(base, ignore_errors=True)
     return result
+
+
+def _check_rewrite(seeds: dict[str, bytes], path: Path) -> None:
+    """The harness's own check: an image whose config changed opens once rewritten
+    (else the honest rewrite no longer follows the seeds' layout, and the layer and
+    JSON mutants would silently stop at the digest checks again)."""
+
+    def edit(name: str, payload: bytes) -> bytes | None:
+        return payload + b" " if payload.startswith(b"{") and b'"rootfs"' in payload else None
+
+    for kind, data in seeds.items():
+        if kind in ("zip", "docker-outer-gzip", "rootfs-tar"):
+            continue
+        path.write_bytes(rewrite_digests(_repack_tar(data, edit))[0])
+        if (outcome := exercise(path)) != "ok":
+            raise RuntimeError(f"fuzzer bug: a {kind} seed rewritten honestly gives {outcome}")
 
 
 def _seed(kind: str, work: Path) -> bytes:
