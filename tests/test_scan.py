@@ -14,7 +14,8 @@ from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ExitStatus, SourceError, WellcheckError
 from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
 from wellcheck.policy import FailOn
-from wellcheck.scan import ScanOptions, UnavailableCheck, build_checks, run_scan, scan_artifacts
+from wellcheck.scan import ScanOptions, run_scan, scan_artifacts
+from wellcheck.scan_checks import UnavailableCheck, build_checks
 
 
 def metadata(name: str, version: str) -> bytes:

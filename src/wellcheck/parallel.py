@@ -109,7 +109,8 @@ def scan_with_workers(
     paths: Sequence[str], options: ScanOptions, jobs: int, emit: Emit
 ) -> list[ArtifactResult]:
     """:func:`scan_in_processes` with this process as one of the ``jobs``."""
-    from wellcheck.scan import ScanTarget, _close_sources, build_checks, scan_target
+    from wellcheck.scan import ScanTarget, scan_target
+    from wellcheck.scan_checks import build_checks, close_sources
 
     options = replace(options, hash_workers=1)  # no hashing pools inside the pool
     checks = build_checks(options)
@@ -122,7 +123,7 @@ def scan_with_workers(
             here=lambda path: scan_target(ScanTarget(path), checks, options.limits),
         )
     finally:
-        _close_sources(checks)
+        close_sources(checks)
 
 
 def scan_in_processes(
@@ -209,7 +210,7 @@ _WORKER: dict[str, object] = {}
 
 def _init_worker(options: ScanOptions) -> None:
     """Build this worker's checks once (they are reused for every artifact it scans)."""
-    from wellcheck.scan import build_checks
+    from wellcheck.scan_checks import build_checks
 
     _WORKER["options"] = options
     _WORKER["checks"] = tuple(build_checks(options))

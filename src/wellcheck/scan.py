@@ -14,12 +14,11 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from wellcheck.artifact.base import OpenedArtifact
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
-from wellcheck.checks import Check, CheckContext, CheckResult
-from wellcheck.errors import ArtifactError, MetadataError, SourceError, WellcheckError
+from wellcheck.checks import Check, CheckContext
+from wellcheck.errors import ArtifactError, MetadataError, SourceError
 from wellcheck.models import (
     ArtifactInfo,
     ArtifactResult,
@@ -44,13 +43,9 @@ from wellcheck.policy import (
     load_ignore_file,
     severity_order,
 )
-
-if TYPE_CHECKING:
-    from wellcheck.advisories.interface import AdvisorySource
+from wellcheck.scan_checks import build_checks, close_sources, source_notes
 
 log = logging.getLogger(__name__)
-
-ADVISORY_SOURCES = ("osv-offline", "osv-api", "pip-audit")
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,7 @@ class ScanOptions:
     fail_on: FailOn = FailOn.HIGH
     ignore_file: Path | None = None
     advisories: bool = True  # False: --no-advisories
-    source: str = "osv-offline"  # one of ADVISORY_SOURCES
+    source: str = "osv-offline"  # one of scan_checks.ADVISORY_SOURCES
     db: Path | None = None  # the offline index (else WELLCHECK_DB / the cache dir)
     offline: bool = False  # no network: online sources and PyPI lookups are "not checked"
     signals: bool = True  # run the offline signal checks (typosquat, integrity)
@@ -268,8 +263,8 @@ def scan_run(
             pairs = _scan_selected(options, checks, owned, Path(workdir), emit)
     finally:
         if owned:
-            _close_sources(checks)
-    notes = tuple(_source_notes(checks))
+            close_sources(checks)
+    notes = tuple(source_notes(checks))
     outcome = apply_ignores(ScanOutcome(tuple(r for _, r in pairs), notes), rules)
     return ScanRun(outcome, decide(outcome, options.fail_on), tuple(o for o, _ in pairs))
 
@@ -323,103 +318,3 @@ def _lambda_targets(
 
 def _is_remote(argument: str) -> bool:
     return argument.startswith(("lambda:", "layer:"))
-
-
-def _source_notes(checks: Sequence[Check]) -> Iterator[str]:
-    """Warnings a source wants in the report (e.g. a stale advisory index)."""
-    for check in checks:
-        warning = getattr(getattr(check, "source", None), "stale_warning", None)
-        if isinstance(warning, str) and warning:
-            yield warning
-
-
-def _close_sources(checks: Sequence[Check]) -> None:
-    for check in checks:
-        close = getattr(getattr(check, "source", None), "close", None)
-        if callable(close):
-            close()
-
-
-def build_checks(options: ScanOptions) -> list[Check]:
-    """The advisory check for the chosen source, then the offline signal checks."""
-    checks: list[Check] = []
-    if options.advisories:
-        checks.append(advisory_check(options))
-    if options.signals:
-        checks.extend(signal_checks(options))
-    if options.pypi:
-        checks.append(pypi_check(options))
-    if options.verify_upstream:
-        checks.append(upstream_check(options))
-    checks.extend(options.extra_checks)
-    return checks
-
-
-class UnavailableCheck(Check):
-    """Stands in for a check that cannot run at all: everything is "not checked"."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        self.name = name
-        self.reason = reason
-
-    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
-        return CheckResult(skipped=(SkippedCheck(source=self.name, reason=self.reason),))
-
-
-def advisory_check(options: ScanOptions) -> Check:
-    """AdvisoryCheck over the chosen source; ``--offline`` makes online sources "not checked"."""
-    if options.source not in ADVISORY_SOURCES:
-        choices = ", ".join(ADVISORY_SOURCES)
-        raise WellcheckError(f"--source must be one of {choices}, got {options.source!r}")
-    if options.offline and options.source != "osv-offline":
-        return UnavailableCheck(options.source, "--offline: online advisory source not consulted")
-    from wellcheck.advisories.check import AdvisoryCheck
-
-    return AdvisoryCheck(open_source(options))
-
-
-def open_source(options: ScanOptions) -> AdvisorySource:
-    """Open the advisory source; a missing offline index raises DatabaseError (exit 2)."""
-    if options.source == "osv-api":
-        from wellcheck.advisories.osv_api import OsvApiSource
-
-        return OsvApiSource()
-    if options.source == "pip-audit":
-        from wellcheck.advisories.pip_audit import PipAuditSource
-
-        return PipAuditSource()
-    from wellcheck.advisories.offline import OfflineSource
-
-    return OfflineSource(options.db)
-
-
-def signal_checks(options: ScanOptions) -> list[Check]:
-    """The offline signal checks: typosquats, then RECORD integrity and start-up hooks."""
-    from wellcheck.signals.integrity import IntegrityCheck
-    from wellcheck.signals.typosquat import TyposquatCheck
-
-    return [
-        TyposquatCheck(allow=options.typosquat_allow),
-        IntegrityCheck(workers=options.hash_workers or options.jobs, limits=options.limits),
-    ]
-
-
-def pypi_check(options: ScanOptions) -> Check:
-    from wellcheck.pypi import open_default_source
-    from wellcheck.signals.pypi_baseline import read_baseline
-    from wellcheck.signals.pypi_meta import PyPIMetadataCheck, PyPIOptions
-
-    baseline = read_baseline(options.baseline) if options.baseline else None
-    source = open_default_source(offline=options.offline)
-    settings = PyPIOptions(
-        cooldown_days=options.cooldown_days, internal=options.internal_packages, baseline=baseline
-    )
-    return PyPIMetadataCheck(source, source.store, settings)
-
-
-def upstream_check(options: ScanOptions) -> Check:
-    """--verify-upstream: installed files against the official wheels on PyPI."""
-    from wellcheck.pypi import open_default_source
-    from wellcheck.signals.upstream import UpstreamCheck
-
-    return UpstreamCheck(open_default_source(offline=options.offline), limits=options.limits)

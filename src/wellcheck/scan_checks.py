@@ -1,0 +1,124 @@
+"""Which checks a scan runs, built from its options.
+
+``build_checks`` turns ScanOptions into the list of checks: the advisory check
+for the chosen source, the offline signal checks, and the optional PyPI and
+upstream checks.  Each source of knowledge is opened here, lazily imported, and
+closed by ``close_sources`` when the scan ends.  A source that cannot run at
+all (``--offline`` with an online advisory source) is an ``UnavailableCheck``:
+everything it would have checked is "not checked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from wellcheck.checks import Check, CheckContext, CheckResult
+from wellcheck.errors import WellcheckError
+from wellcheck.models import Component, SkippedCheck
+
+if TYPE_CHECKING:
+    from wellcheck.advisories.interface import AdvisorySource
+    from wellcheck.scan import ScanOptions
+
+ADVISORY_SOURCES = ("osv-offline", "osv-api", "pip-audit")
+
+
+def source_notes(checks: Sequence[Check]) -> Iterator[str]:
+    """Warnings a source wants in the report (e.g. a stale advisory index)."""
+    for check in checks:
+        warning = getattr(getattr(check, "source", None), "stale_warning", None)
+        if isinstance(warning, str) and warning:
+            yield warning
+
+
+def close_sources(checks: Sequence[Check]) -> None:
+    for check in checks:
+        close = getattr(getattr(check, "source", None), "close", None)
+        if callable(close):
+            close()
+
+
+def build_checks(options: ScanOptions) -> list[Check]:
+    """The advisory check for the chosen source, then the offline signal checks."""
+    checks: list[Check] = []
+    if options.advisories:
+        checks.append(advisory_check(options))
+    if options.signals:
+        checks.extend(signal_checks(options))
+    if options.pypi:
+        checks.append(pypi_check(options))
+    if options.verify_upstream:
+        checks.append(upstream_check(options))
+    checks.extend(options.extra_checks)
+    return checks
+
+
+class UnavailableCheck(Check):
+    """Stands in for a check that cannot run at all: everything is "not checked"."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        return CheckResult(skipped=(SkippedCheck(source=self.name, reason=self.reason),))
+
+
+def advisory_check(options: ScanOptions) -> Check:
+    """AdvisoryCheck over the chosen source; ``--offline`` makes online sources "not checked"."""
+    if options.source not in ADVISORY_SOURCES:
+        choices = ", ".join(ADVISORY_SOURCES)
+        raise WellcheckError(f"--source must be one of {choices}, got {options.source!r}")
+    if options.offline and options.source != "osv-offline":
+        return UnavailableCheck(options.source, "--offline: online advisory source not consulted")
+    from wellcheck.advisories.check import AdvisoryCheck
+
+    return AdvisoryCheck(open_source(options))
+
+
+def open_source(options: ScanOptions) -> AdvisorySource:
+    """Open the advisory source; a missing offline index raises DatabaseError (exit 2)."""
+    if options.source == "osv-api":
+        from wellcheck.advisories.osv_api import OsvApiSource
+
+        return OsvApiSource()
+    if options.source == "pip-audit":
+        from wellcheck.advisories.pip_audit import PipAuditSource
+
+        return PipAuditSource()
+    from wellcheck.advisories.offline import OfflineSource
+
+    return OfflineSource(options.db)
+
+
+def signal_checks(options: ScanOptions) -> list[Check]:
+    """The offline signal checks: typosquats, then RECORD integrity and start-up hooks."""
+    from wellcheck.signals.integrity import IntegrityCheck
+    from wellcheck.signals.typosquat import TyposquatCheck
+
+    return [
+        TyposquatCheck(allow=options.typosquat_allow),
+        IntegrityCheck(workers=options.hash_workers or options.jobs, limits=options.limits),
+    ]
+
+
+def pypi_check(options: ScanOptions) -> Check:
+    from wellcheck.pypi import open_default_source
+    from wellcheck.signals.pypi_baseline import read_baseline
+    from wellcheck.signals.pypi_meta import PyPIMetadataCheck, PyPIOptions
+
+    baseline = read_baseline(options.baseline) if options.baseline else None
+    source = open_default_source(offline=options.offline)
+    settings = PyPIOptions(
+        cooldown_days=options.cooldown_days, internal=options.internal_packages, baseline=baseline
+    )
+    return PyPIMetadataCheck(source, source.store, settings)
+
+
+def upstream_check(options: ScanOptions) -> Check:
+    """--verify-upstream: installed files against the official wheels on PyPI."""
+    from wellcheck.pypi import open_default_source
+    from wellcheck.signals.upstream import UpstreamCheck
+
+    return UpstreamCheck(open_default_source(offline=options.offline), limits=options.limits)
