@@ -111,7 +111,10 @@ def pypi_check(options: ScanOptions) -> Check:
     baseline = read_baseline(options.baseline) if options.baseline else None
     source = open_default_source(offline=options.offline)
     settings = PyPIOptions(
-        cooldown_days=options.cooldown_days, internal=options.internal_packages, baseline=baseline
+        cooldown_days=options.cooldown_days,
+        internal=options.internal_packages,
+        baseline=baseline,
+        typosquat_allow=tuple(options.typosquat_allow),
     )
     return PyPIMetadataCheck(source, source.store, settings)
 

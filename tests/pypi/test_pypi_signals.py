@@ -120,6 +120,13 @@ def test_unknown_name_near_a_popular_project_is_critical(
     assert severity == {"pandar": "CRITICAL", "acme-internal-utils": "HIGH"}
     [finding] = [f for f in result.findings if f.package == "pandar"]
     assert "looks like 'pandas'" in finding.evidence
+    allowed = run(
+        fake_pypi,
+        tmp_path,
+        [comp("pandar", "1.0.0")],
+        options=PyPIOptions(typosquat_allow=("pandar",)),
+    )
+    assert [f.severity.name for f in allowed.findings if f.rule == "WC-PYPI-UNKNOWN"] == ["HIGH"]
 
 
 def test_internal_name_published_publicly_is_dependency_confusion(

@@ -117,3 +117,21 @@ def test_evidence_on_a_name_unlike_any_popular_one_is_not_a_typosquat(tmp_path: 
 )
 def test_only_a_repositorys_own_page_names_it(url: str, repo: str | None) -> None:
     assert repository_name(url) == repo
+
+
+@pytest.mark.parametrize(
+    ("files", "found"),
+    [
+        ({"diango/__init__.py": "", "sitecustomize/__init__.py": "import os\n"}, True),
+        ({"diango/__init__.py": "", "sitecustomize.cpython-312-x86_64-linux-gnu.so": ""}, True),
+        ({"diango/__init__.py": "", "evil-nspkg.pth": "import os\n"}, True),
+        ({"diango/__init__.py": "", "distutils-precedence.pth": "import os\n"}, True),
+        ({"diango/__init__.py": "", "diango-4.2.0-py3.12-nspkg.pth": "import sys\n"}, False),
+        ({"diango/__init__.py": "", "sitecustomize_helpers.py": ""}, False),
+    ],
+)
+def test_start_up_files_count_unless_an_installer_wrote_them_for_this_distribution(
+    tmp_path: Path, files: dict[str, str], found: bool
+) -> None:
+    path = function_zip(tmp_path, "diango", "4.2.0", files)
+    assert bool(typo_findings(path)) is found

@@ -54,6 +54,7 @@ class PyPIOptions:
     owner_change_days: float = 30.0  # how long an observed change keeps being reported
     internal: frozenset[str] = frozenset()  # canonical names that must not be public
     baseline: Mapping[str, tuple[str, ...]] | None = None  # name -> expected owners
+    typosquat_allow: tuple[str, ...] = ()  # --typosquat-allow entries (NAME or NAME=TARGET)
 
 
 @dataclass
@@ -148,7 +149,7 @@ class PyPIMetadataCheck(Check):
                 )
             return
         if not project.exists:
-            imitated = _imitated(comp.name)
+            imitated = _imitated(comp.name, self.options.typosquat_allow)
             evidence = (
                 "PyPI answered 404: a private name (dependency confusion risk) "
                 "or a removed project (removed projects are often malware)"
@@ -309,14 +310,17 @@ class PyPIMetadataCheck(Check):
             out.add("WC-PYPI-NO-DESCRIPTION", Severity.INFO, "empty description", confidence="low")
 
 
-def _imitated(name: str) -> str | None:
+def _imitated(name: str, allow: tuple[str, ...] = ()) -> str | None:
     """ "the name looks like X" when ``name`` is near a popular project, else None.
 
     The bar is the typosquat check's corroboration floor: being unknown to PyPI
-    is the corroborating evidence.  A popular list that cannot be loaded only
-    leaves the finding at its plain severity (the typosquat check reports it).
+    is the corroborating evidence.  Names the user allows as near-names of X
+    (``--typosquat-allow``) are not escalated.  A popular list that cannot be
+    loaded only leaves the finding at its plain severity (the typosquat check
+    reports it).
     """
     from wellcheck.signals.popular import PopularListError
+    from wellcheck.signals.typo_allowlist import parse_entries
     from wellcheck.signals.typosquat import CORROBORATION_FLOOR, check_name
 
     try:
@@ -324,6 +328,8 @@ def _imitated(name: str) -> str | None:
     except PopularListError:
         return None
     if verdict.target is None or verdict.score < CORROBORATION_FLOOR:
+        return None
+    if parse_entries(allow).allows(verdict.name, verdict.target):
         return None
     return f"the name looks like {verdict.target!r} ({verdict.transformation})"
 

@@ -1,12 +1,12 @@
 """Evidence beyond the name: what an installed near-name says about itself.
 
-The name alone cannot separate ``djongo`` (a real project) from ``djanga`` (a
+The name alone cannot separate ``djongo`` (a real project) from ``diango`` (a
 squat of django): both are one letter from the target, and the name-only
 scores overlap (bench/typosquat_quality.py prints the trade-off).  An
 installed distribution carries more: the squats in public write-ups copy the
 imitated project's metadata and code so that nothing looks amiss, and they run
-at start-up.  Each of these, found on a name near a popular project, is
-evidence that the name is borrowed:
+at start-up.  Each of these, found on a name near a popular project (scoring at
+least typosquat.CORROBORATION_FLOOR), is evidence that the name is borrowed:
 
 * **borrowed repository**: a project URL points at a repository named like the
   target (``colourama`` whose home page is ``github.com/tartley/colorama``);
@@ -17,23 +17,24 @@ evidence that the name is borrowed:
   ``dateutil``) are not covered; deriving it from affixes as well flagged more
   legitimate names than the budget allows (bench/typosquat_corroboration.py);
 * **start-up hook**: it ships a ``.pth`` file or a ``sitecustomize`` /
-  ``usercustomize`` module, which Python runs at every start.
+  ``usercustomize`` module (source, bytecode, extension or package), which
+  Python runs at every start.  The ``.pth`` files installers write are exempt
+  only for the distribution they belong to (``<own-name>-...-nspkg.pth``,
+  setuptools' ``distutils-precedence.pth``).
 
 Everything here is offline and reads only the component's own metadata.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
 from wellcheck.models import Component
 
-# .pth files that installers write for legitimate reasons (judged by the start-up check)
-BENIGN_PTH = ("distutils-precedence.pth", "*-nspkg.pth", "__editable__.*.pth")
 CUSTOMIZE_MODULES = ("sitecustomize", "usercustomize")
+_MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 # hosts whose second path segment is the repository name
 FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 
@@ -85,15 +86,32 @@ def shadowed_import(component: Component, target: str) -> str | None:
     return None
 
 
+def _installers_own_pth(name: str, component: Component) -> bool:
+    """Is ``name`` a .pth file an installer writes for ``component`` itself?"""
+    if name == "distutils-precedence.pth":
+        return component.name == "setuptools"
+    stem = name.removeprefix("__editable__.")
+    if name.endswith("-nspkg.pth") or stem != name:
+        return canonicalize_name(stem.split("-", 1)[0]) == component.name
+    return False
+
+
+def _is_customize_module(head: str) -> bool:
+    """``sitecustomize.py``, ``.pyc``, ``sitecustomize.cpython-312-....so``, or a package."""
+    module, dot, _ = head.partition(".")
+    if module not in CUSTOMIZE_MODULES:
+        return False
+    return not dot or head.endswith(_MODULE_SUFFIXES)
+
+
 def startup_hook(component: Component) -> str | None:
     """A start-up file the component installs at its site-packages root, if any."""
     for path in component.files:
-        if "/" in path:
-            continue
-        if path.endswith(".pth") and not any(fnmatch.fnmatch(path, p) for p in BENIGN_PTH):
+        head, _, rest = path.partition("/")
+        if not rest and head.endswith(".pth") and not _installers_own_pth(head, component):
             return f"it installs the start-up file {path!r}"
-        if path.removesuffix(".py") in CUSTOMIZE_MODULES:
-            return f"it installs the start-up module {path!r}"
+        if _is_customize_module(head):
+            return f"it installs the start-up module {head!r}"
     return None
 
 
