@@ -149,3 +149,9 @@ def test_records_with_only_a_v4_vector_get_its_score_and_level() -> None:
     assert severity_of({"id": "GHSA-both", "severity": both}) == (Severity.MEDIUM, 5.3)
     bad = {"id": "GHSA-bad", "severity": [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N"}]}
     assert severity_of(bad) == (Severity.UNKNOWN, None)
+
+
+def test_a_score_on_a_rounding_tie_rounds_up_as_first_does() -> None:
+    """FIRST's calculator adds 1e-6 before rounding (its 2024-11-01 fix); 8.6, not 8.5."""
+    vector = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:H/VI:L/VA:N/SC:H/SI:H/SA:H"
+    assert cvss4_score(vector) == 8.6

@@ -235,7 +235,9 @@ def _lower_eq3eq6(eqs: list[int]) -> float | None:
 
 
 def _round_half_up(value: float) -> float:
-    return math.floor(value * 10 + 0.5) / 10
+    """One decimal, halves up; the 1e-6 is FIRST's own (cvss_score.js, 2024-11-01 fix):
+    without it 522 base vectors whose exact score ends in .x5 land 0.1 too low."""
+    return math.floor((value + 1e-6) * 10 + 0.5) / 10
 
 
 def cvss4_score(vector: str) -> float | None:
