@@ -3,7 +3,9 @@
 Retried (bounded, exponential backoff with full jitter): connection errors,
 timeouts, HTTP 429 (``Retry-After`` honoured, capped) and 5xx.  Anything else
 that is not 2xx fails at once.  Failures raise SourceError, which callers turn
-into SkippedCheck values.
+into SkippedCheck values.  An optional ``stop`` event (set by a caller that was
+interrupted) ends the retries: no new attempt starts once it is set, and the
+backoff between attempts waits on it instead of sleeping.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,14 +76,21 @@ def send(
     sleep: Callable[[float], None] = time.sleep,
     *,
     accept: tuple[int, ...] = (),
+    stop: threading.Event | None = None,
     **kwargs: Any,
 ) -> requests.Response:
     """One request with the retry policy: a 2xx response, one whose status is in
-    ``accept`` (e.g. 404 when "not found" is an answer), or SourceError."""
+    ``accept`` (e.g. 404 when "not found" is an answer), or SourceError.
+
+    With ``stop``: once the event is set no further attempt starts (SourceError
+    "interrupted"), and the backoff waits on the event rather than calling ``sleep``.
+    """
     import requests
 
     problem = ""
     for attempt in range(policy.attempts):
+        if stop is not None and stop.is_set():
+            raise SourceError(f"{method} {url}: interrupted")
         retry_after: float | None = None
         try:
             response = session.request(
@@ -105,7 +115,10 @@ def send(
         if attempt + 1 < policy.attempts:
             wait = policy.delay(attempt, retry_after)
             log.info("%s %s: %s; retrying in %.2fs", method, url, problem, wait)
-            sleep(wait)
+            if stop is None:
+                sleep(wait)
+            elif stop.wait(wait):
+                raise SourceError(f"{method} {url}: {problem}; interrupted before a retry")
     raise SourceError(f"{method} {url}: {problem} after {policy.attempts} attempts")
 
 

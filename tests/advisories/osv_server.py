@@ -10,6 +10,8 @@ Faults for one record go to the endpoint ``vulns/<id>`` (taken before the shared
 ``vulns`` queue), so they hit that record whatever order concurrent fetches run in.
 ``vulns_delay``: seconds every GET /v1/vulns/{id} waits before answering;
 ``max_in_flight`` is the most of those requests the server was handling at once.
+Hostile answers: ``raw[id]`` is served verbatim as the body of GET /v1/vulns/{id};
+``hit_modified[(pair, id)]`` is the ``modified`` a querybatch hit reports (any JSON value).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class _QuietServer(ThreadingHTTPServer):
 class OsvServer:
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
+        self.raw: dict[str, bytes] = {}
+        self.hit_modified: dict[tuple[tuple[str, str], str], Any] = {}
         self.hits: dict[tuple[str, str], list[str]] = {}
         self.faults: dict[str, deque[str]] = defaultdict(deque)
         self.failing_names: set[str] = set()
@@ -90,7 +94,13 @@ class OsvServer:
             result: dict[str, Any] = {}
             if page:
                 result["vulns"] = [
-                    {"id": i, "modified": self.records[i].get("modified")} for i in page
+                    {
+                        "id": i,
+                        "modified": self.hit_modified.get(
+                            (key, i), self.records[i].get("modified")
+                        ),
+                    }
+                    for i in page
                 ]
             if end < len(ids):
                 result["next_page_token"] = str(end)
@@ -173,7 +183,7 @@ class OsvServer:
                 if self.path.startswith("/v1/vulns/"):
                     rid = self.path.rsplit("/", 1)[1]
                     server.log.append(("GET", "vulns", rid))
-                    record = server.records.get(rid)
+                    record = server.raw.get(rid) or server.records.get(rid)
                     found = (200, record) if record else (404, {"error": "not found"})
                     own = f"vulns/{rid}"
                     with server._lock:

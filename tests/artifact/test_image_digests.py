@@ -320,3 +320,110 @@ def test_a_docker_save_blob_layer_without_diff_ids_is_verified(tmp_path: Path) -
     assert (
         _hostile(write_tar(tmp_path / "bad.tar", files.items()), "digest-mismatch").member == name
     )
+
+
+def _docker_with_config(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None], *, tamper: bool = False
+) -> Path:
+    """A legacy docker-save archive whose config is rewritten honestly (stored under its
+    new digest, manifest.json updated); with ``tamper`` the app layer is altered too."""
+    files = _docker_files(build_docker_archive(tmp_path / "src.tar", LAYERS, None))
+    manifest = json.loads(files["manifest.json"])
+    config = json.loads(files.pop(manifest[0]["Config"]))
+    edit(config)
+    data = json.dumps(config).encode()
+    manifest[0]["Config"] = hashlib.sha256(data).hexdigest() + ".json"
+    files[manifest[0]["Config"]] = data
+    files["manifest.json"] = json.dumps(manifest).encode()
+    if tamper:
+        layer = manifest[0]["Layers"][1]
+        files[layer] = _tamper(files[layer], b"print('hi')", b"print('no')")
+    return write_tar(tmp_path / ("bad.tar" if tamper else "ok.tar"), files.items())
+
+
+def _set_diff_ids(make: Callable[[list[str]], object]) -> Callable[[dict[str, Any]], None]:
+    def edit(config: dict[str, Any]) -> None:
+        config["rootfs"]["diff_ids"] = make(config["rootfs"]["diff_ids"])
+
+    return edit
+
+
+def _layer_tars() -> list[bytes]:
+    return [layer_tar(layer) for layer in LAYERS]
+
+
+def test_diff_ids_are_verified_whatever_the_case_of_their_algorithm(tmp_path: Path) -> None:
+    upper = _set_diff_ids(lambda ids: [d.replace("sha256:", "SHA256:") for d in ids])
+    with open_image(str(_docker_with_config(tmp_path, upper)), LIMITS) as opened:
+        assert opened.info.layers == tuple(sha256(t) for t in _layer_tars())  # lowercased
+    error = _hostile(_docker_with_config(tmp_path, upper, tamper=True), "digest-mismatch")
+    assert error.member == f"layer {sha256(_layer_tars()[1])}"
+
+
+def test_sha512_diff_ids_are_verified_with_sha512(tmp_path: Path) -> None:
+    sha512 = ["sha512:" + hashlib.sha512(t).hexdigest() for t in _layer_tars()]
+    edit = _set_diff_ids(lambda _: sha512)
+    with open_image(str(_docker_with_config(tmp_path, edit)), LIMITS) as opened:
+        assert opened.info.layers == tuple(sha512)
+        assert opened.trees[0].read_bytes("var/task/app.py") == b"print('hi')\n"
+    error = _hostile(_docker_with_config(tmp_path, edit, tamper=True), "digest-mismatch")
+    assert "its content hashes to sha512:" in str(error)
+
+
+@pytest.mark.parametrize(
+    "diff_ids",
+    [
+        ["md5:" + "0" * 32, "md5:" + "1" * 32],  # an algorithm images do not use
+        ["sha1:" + "0" * 40, "sha1:" + "1" * 40],
+        ["sha256:" + "0" * 63, "sha256:" + "1" * 64],  # short hex
+        ["sha256:" + "g" * 64, "sha256:" + "1" * 64],  # not hex
+        ["0" * 64, "1" * 64],  # no algorithm
+        "sha256:" + "0" * 64,  # not a list
+        [1, 2],
+    ],
+    ids=["md5", "sha1", "short", "not-hex", "bare-hex", "string", "numbers"],
+)
+def test_diff_ids_that_are_no_digests_are_hostile(tmp_path: Path, diff_ids: object) -> None:
+    _hostile(_docker_with_config(tmp_path, _set_diff_ids(lambda _: diff_ids)), "invalid-digest")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [lambda ids: [*ids, "sha256:" + "0" * 64], lambda ids: ids[:1], lambda ids: []],
+    ids=["one-more", "one-less", "empty"],
+)
+def test_diff_ids_not_one_per_layer_are_hostile(
+    tmp_path: Path, edit: Callable[[list[str]], list[str]]
+) -> None:
+    error = _hostile(_docker_with_config(tmp_path, _set_diff_ids(edit)), "layer-count-mismatch")
+    assert "the manifest 2" in str(error)
+    files = dict(oci_files(LAYERS, "gzip"))
+    config = _doc(files, _config(files))
+    config["rootfs"]["diff_ids"] = edit(config["rootfs"]["diff_ids"])
+    _rewrite(files, _config(files), json.dumps(config).encode())
+    _hostile(_as_dir(tmp_path / "oci", files), "layer-count-mismatch")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [lambda c: c.pop("rootfs"), lambda c: c["rootfs"].pop("diff_ids")],
+    ids=["no-rootfs", "no-diff-ids"],
+)
+def test_a_layer_no_digest_covers_is_a_warning_and_reports_no_digest(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    """Legacy docker-save layers (``<id>/layer.tar``) are named by no digest: without
+    diff_ids they are read unverified, said so, and reported by their names."""
+    path = _docker_with_config(tmp_path, edit)
+    names = json.loads(_docker_files(path)["manifest.json"])[0]["Layers"]
+    with open_image(str(path), LIMITS) as opened:
+        assert opened.info.layers == tuple(names)
+        assert not any(layer.startswith("sha256:") for layer in opened.info.layers)
+        assert opened.info.warnings == (
+            f"layer 1 not verified: no diff_id ({names[0]})",
+            f"layer 2 not verified: no diff_id ({names[1]})",
+        )
+        assert opened.trees[0].entries()["var/task/app.py"].layer == names[1]
+    with open_image(str(_docker_with_config(tmp_path, edit, tamper=True)), LIMITS) as opened:
+        assert opened.trees[0].read_bytes("var/task/app.py") == b"print('no')\n"  # not caught
+        assert "layer 2 not verified: no diff_id" in opened.info.warnings[1]

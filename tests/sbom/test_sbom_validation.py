@@ -3,7 +3,7 @@
 Every broken document here is also rejected by cyclonedx-python-lib's own
 validator (the code `--validate` used before), except the URL cases, whose oracle
 is rfc3987_syntax itself (see test_sbom_iri.py): the library's URL check is that
-parser, or nothing when jsonschema was imported without it.
+parser, imported lazily when our validation imported jsonschema first.
 """
 
 from __future__ import annotations
@@ -225,6 +225,60 @@ def test_validation_does_not_build_the_earley_parsers() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.split() == ["False", "True"]
+
+
+_GLOBAL_CHECKERS = """
+import json, sys
+import jsonschema
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+doc = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+       "externalReferences": [{"type": "website", "url": "http://exa mple.com/<>"}]}
+good = dict(doc, externalReferences=[{"type": "website", "url": "https://example.org/caf\u00e9"}])
+checkers = {
+    "draft7": jsonschema.Draft7Validator.FORMAT_CHECKER,
+    "draft201909": jsonschema.Draft201909Validator.FORMAT_CHECKER,
+    "draft202012": jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    "default": jsonschema.FormatChecker(),
+}
+values = ["http://exa mple.com/<>", "https://example.org/a#b#c", "../rel", "mailto:a@b", 7, None]
+library = JsonStrictValidator(SchemaVersion.V1_6)
+print(json.dumps({
+    "bad": library.validate_str(json.dumps(doc)) is not None,
+    "good": library.validate_str(json.dumps(good)) is None,
+    "formats": {k: sorted(c.checkers) for k, c in checkers.items()},
+    "raises": {k: [getattr(c.checkers.get(f, (0, 0))[1], "__name__", None)
+                   for f in ("iri", "iri-reference")]
+               for k, c in checkers.items()},
+    "verdicts": {k: [[c.conforms(v, f) for v in values] for f in ("iri", "iri-reference")]
+                 for k, c in checkers.items()},
+}))
+"""
+
+
+def _global_checkers(validate_first: bool) -> dict[str, Any]:
+    first = ""
+    if validate_first:  # wellcheck validates (and imports jsonschema) before the library runs
+        first = (
+            "from wellcheck.sbom.validation import validate_cyclonedx\n"
+            "assert validate_cyclonedx('{}', 'json', '1.6') is not None\n"
+            "assert 'rfc3987_syntax' not in sys.modules\n"
+        )
+    script = "import sys\n" + first + _GLOBAL_CHECKERS
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def test_other_validators_keep_their_iri_checks_after_ours() -> None:
+    """jsonschema imported by us (without rfc3987_syntax) still gives the library's own
+    validator, and every global format checker, the verdicts of a process without us."""
+    after_ours = _global_checkers(validate_first=True)
+    assert after_ours["bad"] is True  # 'http://exa mple.com/<>' is rejected
+    assert after_ours["good"] is True
+    assert after_ours == _global_checkers(validate_first=False)
+    assert all(raises == ["ValueError", "ValueError"] for raises in after_ours["raises"].values())
 
 
 @pytest.mark.parametrize("spec", ["1.5", "1.6"])

@@ -2,23 +2,35 @@
 
 Batches of at most 1000 queries; a query whose result carries a
 ``next_page_token`` is asked again with that token (bounded pages).  Full
-records are fetched per id, through a local cache with a TTL; the ids the cache
-does not hold are fetched concurrently by a small bounded thread pool
-(``FETCH_WORKERS``, one requests.Session per worker thread, the same retry
-policy), while the cache is read and written on the calling thread only (one
-SQLite transaction per record).  Results do not depend on the order in which
-the fetches finish.  Anything that
+records are fetched per id, through a local cache with a TTL.  Anything that
 could not be consulted (a failed batch, a malformed response, a record that
 could not be fetched) becomes a SkippedCheck for the pairs it concerns:
-never an exception, never a silent "clean".
+never an exception, never a silent "clean".  Malformed includes JSON nested
+deeper than ``MAX_DEPTH`` (or deep enough to exhaust the recursion limit).  A
+hit whose ``modified`` is not a string is kept, its ``modified`` ignored.
+
+Concurrent fetches.  The ids the cache does not hold are fetched by at most
+``FETCH_WORKERS`` daemon threads of our own (not a ThreadPoolExecutor: its
+threads are joined at interpreter exit, so one GET stuck in a 30 s read timeout
+would hold up a Ctrl-C).  Workers take ids from a queue, each with its own
+requests.Session and the same retry policy, and hand each outcome back through
+a second queue; the calling thread polls that queue with a short timeout (so a
+Ctrl-C is noticed within ``_POLL`` seconds even where lock waits are not
+interruptible) and writes each record to the cache as it arrives: the cache is
+only touched on the calling thread, one SQLite transaction per record, so an
+interrupted scan keeps the records it fetched and nothing half-written.
+Whatever ends the fetch (Ctrl-C included) sets a stop event: workers take no
+new id, ``send`` starts no retry, and a GET still in flight is abandoned to its
+daemon thread, which ends on its own timeout or with the process.  Results do
+not depend on the order in which the fetches finish.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +50,11 @@ API_URL_ENV = "WELLCHECK_OSV_API_URL"
 DEFAULT_API_URL = "https://api.osv.dev"
 MAX_BATCH = 1000
 FETCH_WORKERS = 8  # concurrent GET /v1/vulns/{id} requests
+MAX_DEPTH = 64  # OSV JSON nests a handful of levels; deeper is malformed
+_POLL = 0.2  # seconds the calling thread waits on the workers between interrupt checks
 
 Hit = tuple[str, str | None]  # (record id, modified)
+Outcome = dict[str, Any] | str  # a record, or why it could not be fetched
 
 
 class MalformedResponse(SourceError):
@@ -150,7 +165,7 @@ class OsvApiSource(AdvisorySource):
             if not isinstance(vulns, list) or not all(is_valid_record(v) for v in vulns):
                 raise self._malformed(url, "vulns is not a list of {id}")
             token = result.get("next_page_token")
-            found = [(str(v["id"]), v.get("modified")) for v in vulns]
+            found = [(str(v["id"]), _text(v.get("modified"))) for v in vulns]
             out.append((found, token if isinstance(token, str) and token else None))
         return out
 
@@ -159,57 +174,75 @@ class OsvApiSource(AdvisorySource):
     ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         records: dict[str, dict[str, Any]] = {}
         failed: dict[str, str] = {}
-        missing: list[str] = []
-        seen: set[str] = set()
+        first: dict[str, str | None] = {}  # the first (rid, modified) in sorted order decides
+        for rid, modified in sorted(wanted, key=lambda h: (h[0], h[1] or "")):
+            first.setdefault(rid, modified)
         cache = RecordCache(self.cache_path, self.cache_ttl)
+        stop = threading.Event()
         try:
-            for rid, modified in sorted(wanted, key=lambda h: (h[0], h[1] or "")):
-                if rid in seen:
-                    continue  # the first (rid, modified) in sorted order decides
-                seen.add(rid)
-                record = cache.get(rid, modified if isinstance(modified, str) else None)
+            missing: list[str] = []
+            for rid, modified in first.items():
+                record = cache.get(rid, modified)
                 if record is None:
                     missing.append(rid)
                 else:
                     records[rid] = record
-            for rid, outcome in zip(missing, self._download(session, missing), strict=True):
+            for rid, outcome in self._download(session, missing, stop):
                 if isinstance(outcome, str):
                     failed[rid] = outcome
                 else:
                     cache.put(outcome)
                     records[rid] = outcome
         finally:
+            stop.set()  # done or interrupted: the workers start nothing new
             cache.close()
         return records, failed
 
-    def _download(self, session: requests.Session, ids: list[str]) -> list[dict[str, Any] | str]:
-        """Each record, or why it could not be fetched, in the order of ``ids``."""
+    def _download(
+        self, session: requests.Session, ids: list[str], stop: threading.Event
+    ) -> Iterator[tuple[str, Outcome]]:
+        """Each id with its record or why it could not be fetched, as the fetches finish."""
         if len(ids) < 2 or self.fetch_workers == 1:
-            return [self._record(session, rid) for rid in ids]
-        local = threading.local()
-        sessions: list[requests.Session] = []
-        lock = threading.Lock()
+            for rid in ids:  # on the calling thread: a Ctrl-C lands here directly
+                yield rid, self._record(session, rid)
+            return
+        todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for rid in ids:
+            todo.put(rid)
+        done: queue.SimpleQueue[tuple[str, Outcome | BaseException]] = queue.SimpleQueue()
 
-        def fetch(rid: str) -> dict[str, Any] | str:
-            own: requests.Session | None = getattr(local, "session", None)
-            if own is None:  # requests.Session is not thread-safe: one per worker
-                own = local.session = new_session()
-                with lock:
-                    sessions.append(own)
-            return self._record(own, rid)
+        def work() -> None:
+            with new_session() as own:  # requests.Session is not thread-safe: one per worker
+                while not stop.is_set():
+                    try:
+                        rid = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        done.put((rid, self._record(own, rid, stop)))
+                    except BaseException as exc:  # a bug: re-raised on the calling thread
+                        done.put((rid, exc))
+                        return
 
-        pool = ThreadPoolExecutor(min(self.fetch_workers, len(ids)), "wellcheck-osv")
-        try:
-            return list(pool.map(fetch, ids))  # results in the order of ids
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # on an interrupt: no new fetches
-            for own in sessions:
-                own.close()
+        for n in range(min(self.fetch_workers, len(ids))):
+            threading.Thread(target=work, name=f"wellcheck-osv-{n}", daemon=True).start()
+        for _ in ids:
+            while True:
+                try:
+                    rid, outcome = done.get(timeout=_POLL)
+                    break
+                except queue.Empty:
+                    continue
+            if isinstance(outcome, BaseException):
+                raise outcome
+            yield rid, outcome
 
-    def _record(self, session: requests.Session, rid: str) -> dict[str, Any] | str:
+    def _record(
+        self, session: requests.Session, rid: str, stop: threading.Event | None = None
+    ) -> Outcome:
         url = f"{self.base_url}/v1/vulns/{rid}"
         try:
-            record = self._json(send(session, "GET", url, self.policy), url)
+            record = self._json(send(session, "GET", url, self.policy, stop=stop), url)
             if record.get("id") != rid:
                 raise self._malformed(url, "record id does not match")
         except SourceError as exc:
@@ -221,13 +254,36 @@ class OsvApiSource(AdvisorySource):
 
         try:
             body = response.json()
-        except (ValueError, requests.RequestException) as exc:
+        except (ValueError, RecursionError, requests.RequestException) as exc:
             raise self._malformed(url, f"invalid JSON ({type(exc).__name__})") from exc
         if not isinstance(body, dict):
             raise self._malformed(url, "not a JSON object")
+        if _deeper_than(body, MAX_DEPTH):  # later json.dumps/matching would recurse on it
+            raise self._malformed(url, f"JSON nested more than {MAX_DEPTH} levels")
         return body
 
     def _malformed(self, url: str, why: str) -> MalformedResponse:
         with self._count_lock:
             self.malformed += 1
         return MalformedResponse(f"malformed response from {url}: {why}")
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether ``value`` nests more than ``limit`` levels (walked without recursion)."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterator[object] = iter(item.values())
+        elif isinstance(item, list):
+            children = iter(item)
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False

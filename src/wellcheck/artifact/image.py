@@ -9,7 +9,12 @@ A tar that is not an image (e.g. ``docker export``) opens as one root filesystem
 Every blob read by digest is verified: the index, manifest and config JSON as
 they are read (small), each layer's uncompressed tar against the config's
 ``diff_id``, and, only when no ``diff_id`` covers a layer, the layer blob against
-its descriptor digest.  No byte is hashed twice.
+its descriptor digest.  No byte is hashed twice.  ``diff_ids`` must be sha256,
+sha384 or sha512 digests (the algorithm in any case) and one per layer, else the
+image is hostile (``invalid-digest``, ``layer-count-mismatch``).  A config without
+``diff_ids`` leaves a layer that no digest names (legacy docker-save
+``<id>/layer.tar``) unverified: that is an artifact warning, and the layer is
+reported by its name in the archive, not by a digest computed from what was found.
 """
 
 from __future__ import annotations
@@ -58,15 +63,19 @@ _INDEX_TYPES = {
 _SITE_DIR = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/(?:site|dist)-packages/")
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
 _INDEX_DEPTH = 4  # image indexes nested in image indexes
+# a diff_id: the algorithm in any case (compared case-insensitively), hex of its length
+_DIFF_ID = re.compile(r"^(?i:(sha256|sha384|sha512)):([0-9a-fA-F]+)$")
+_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
 @dataclass
 class _Plan:
     kind: str  # docker-archive, oci-layout, tar
-    # (name in the source, digest, declared size); name '' is the whole tar, digest None
+    # (name in the source, digest, declared size); name '' is the whole tar; digest None:
+    # no digest covers the layer (the whole tar; a docker-save layer without a diff_id)
     layers: list[tuple[str, str | None, int | None]]
     config: Mapping[str, Any] = field(default_factory=dict)
-    verify: bool = False  # the digests are the config's diff_ids: checked on the layer tars
+    verify: bool = False  # the digests are the config's diff_ids (valid, one per layer)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -127,13 +136,13 @@ def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
     for index, (name, digest, declared) in enumerate(plan.layers):
         where = source.locate(name) if name else _whole(tar_path)
         check_size(name, where.size, declared, "layer blob")
-        covered = plan.verify and digest is not None and digest.startswith("sha256:")
-        if not covered and (blob_digest := digest_in_name(name)) is not None:
+        if not plan.verify and (blob_digest := digest_in_name(name)) is not None:
             verify_location(where, blob_digest, name, "layer blob")  # no diff_id covers it
-        label = f"layer {digest}" if digest else path
+        layer_id = digest or name or None  # an unverified layer: its name, never a digest
+        label = f"layer {layer_id}" if layer_id else path
         where = _layer_tar(where, label, workdir, index, budget)
         sources.append(where.file)
-        digests.append(digest)
+        digests.append(layer_id)
         members = iter_members(where.file, where.offset, where.size, limits, budget, label)
         builder.apply(index, members, index, label)
         if plan.verify and digest is not None:
@@ -226,10 +235,12 @@ def _docker_plan(source: ImageSource, limits: Limits) -> _Plan:
             f"the archive holds {len(manifest)} images; scanned the first ({tags})"
         )
     names = [normalise_tar_name(name) for name in layers]
-    diff_ids = _diff_ids(plan.config, len(names))
+    diff_ids = _diff_ids(plan.config, len(names), config_name)
     plan.verify = diff_ids is not None
     for position, name in enumerate(names):
-        digest = diff_ids[position] if diff_ids else _digest_from_name(name, source)
+        digest = diff_ids[position] if diff_ids is not None else digest_in_name(name)
+        if digest is None:
+            plan.warnings.append(f"layer {position + 1} not verified: no diff_id ({name})")
         plan.layers.append((name, digest, None))
     return plan
 
@@ -260,14 +271,15 @@ def _oci_plan(source: ImageSource, limits: Limits) -> _Plan:
     if not isinstance(config, dict) or not isinstance(layers, list):
         raise ArtifactError(f"{source.label}: image manifest has no config/layers")
     plan.config = source.read_descriptor(config, limits, "image config")
-    diff_ids = _diff_ids(plan.config, len(layers))
+    diff_ids = _diff_ids(plan.config, len(layers), blob_name(config.get("digest")))
     plan.verify = diff_ids is not None
     for position, layer in enumerate(layers):
         if not isinstance(layer, dict) or not isinstance(layer.get("size"), int):
             raise ArtifactError(f"{source.label}: malformed layer descriptor")
         digest = layer.get("digest")
         name = blob_name(digest)
-        plan.layers.append((name, diff_ids[position] if diff_ids else str(digest), layer["size"]))
+        covered = diff_ids[position] if diff_ids is not None else str(digest)  # both verified
+        plan.layers.append((name, covered, layer["size"]))
     return plan
 
 
@@ -295,40 +307,44 @@ def _choose(manifests: object, warnings: list[str], label: str) -> dict[str, Any
     return chosen  # type: ignore[no-any-return]
 
 
-def _diff_ids(config: object, count: int) -> list[str] | None:
+def _diff_ids(config: object, count: int, config_name: str) -> list[str] | None:
+    """The config's ``rootfs.diff_ids``, lowercased: one valid digest per layer, or
+    None when the config has none.  Anything else is hostile: an image whose layers
+    those digests do not all cover must not open as if they did."""
     rootfs = config.get("rootfs") if isinstance(config, dict) else None
     ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
-    if _is_str_list(ids) and len(ids) == count:
-        return list(ids)
-    return None
+    if ids is None:
+        return None
+    if not _is_str_list(ids):
+        raise HostileArtifactError(config_name, "invalid-digest", "rootfs.diff_ids is no list")
+    if len(ids) != count:
+        raise HostileArtifactError(
+            config_name,
+            "layer-count-mismatch",
+            f"rootfs.diff_ids lists {len(ids)} layers, the manifest {count}",
+        )
+    normalised = []
+    for diff_id in ids:
+        match = _DIFF_ID.match(diff_id)
+        algorithm = match.group(1).lower() if match else ""
+        if match is None or len(match.group(2)) != _HEX_LENGTH[algorithm]:
+            raise HostileArtifactError(diff_id[:100], "invalid-digest", "a diff_id in the config")
+        normalised.append(f"{algorithm}:{match.group(2).lower()}")
+    return normalised
 
 
 def _verify_diff_id(where: Location, diff_id: str, label: str) -> None:
-    """A layer's uncompressed tar must hash to its diff_id: an altered layer is refused."""
+    """A layer's uncompressed tar must hash to its diff_id (as :func:`_diff_ids`
+    normalised it): an altered layer is refused."""
     algorithm, _, expected = diff_id.partition(":")
-    if algorithm != "sha256":
-        return  # the only algorithm images use; others are not checked
-    digest = hashlib.sha256()
+    digest = hashlib.new(algorithm)
     with open_slice(where.file, where.offset, where.size, label) as fh:
         while chunk := fh.read(1024 * 1024):
             digest.update(chunk)
-    if digest.hexdigest() != expected.lower():
+    if digest.hexdigest() != expected:
         raise HostileArtifactError(
-            label, "digest-mismatch", f"its content hashes to sha256:{digest.hexdigest()}"
+            label, "digest-mismatch", f"its content hashes to {algorithm}:{digest.hexdigest()}"
         )
-
-
-def _digest_from_name(name: str, source: ImageSource) -> str:
-    """A layer without a diff_id: the digest its name claims (verified when it is
-    read), else the sha256 of its blob."""
-    if (claimed := digest_in_name(name)) is not None:
-        return claimed
-    where = source.locate(name)
-    digest = hashlib.sha256()
-    with open_slice(where.file, where.offset, where.size, name) as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return f"sha256:{digest.hexdigest()}"
 
 
 def _is_str_list(value: object) -> TypeGuard[list[str]]:

@@ -9,6 +9,12 @@ ships: the same files, $ref registry, draft-7 keywords and format checks as its
   rfc3987_syntax's Earley parser (which jsonschema is kept from importing);
 - ``uniqueItems`` hashes the items instead of comparing every pair.
 
+Kept from rfc3987_syntax, jsonschema registers no iri check on its global
+checkers (``Draft7Validator.FORMAT_CHECKER``, the later drafts', the defaults of
+``FormatChecker()``): they get stand-ins that import rfc3987_syntax at their
+first use, so other validators in the process (the library's own
+``JsonStrictValidator``) keep the verdicts they have where wellcheck never ran.
+
 Where the time went before, on the ~120-package bench SBOM (457 URLs): ~1.0 s
 importing jsonschema (rfc3987_syntax builds 38 parsers at import) and ~8 s
 checking URLs (~17 ms each); now ~0.25 s in all (``bench/validate_bench.py``).
@@ -21,6 +27,7 @@ Each validator is built once per (encoding, version) and kept.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import sys
 import threading
@@ -46,6 +53,10 @@ _URL_FORMATS: dict[str, Callable[[str], bool]] = {
     "uri-reference": iri.is_uri_reference,
 }
 _MAX_MESSAGE = 300
+# the formats jsonschema checks with rfc3987_syntax (its rule names) and the drafts it
+# registers them for (jsonschema/_format.py)
+_IRI_RULES = {"iri": "iri", "iri-reference": "iri_reference"}
+_IRI_DRAFTS = ("draft7", "draft201909", "draft202012")
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -168,7 +179,8 @@ def _import_jsonschema() -> Any:
     replace anyway.  A ``None`` in ``sys.modules`` makes that one import fail, which
     jsonschema tolerates (it then registers no iri check of its own; ours are
     registered on our own checker).  The entry is removed again at once, so an
-    explicit ``import rfc3987_syntax`` elsewhere still works.
+    explicit ``import rfc3987_syntax`` elsewhere still works, and jsonschema's
+    global checkers get lazy stand-ins for the iri checks it skipped.
     """
     with _IMPORT_LOCK:  # two threads validating at once: one sets and removes the entry
         block = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
@@ -179,7 +191,44 @@ def _import_jsonschema() -> Any:
         finally:
             if block:
                 del sys.modules["rfc3987_syntax"]
+        if block:
+            _register_lazy_iri_checks(jsonschema)
     return jsonschema
+
+
+def _register_lazy_iri_checks(jsonschema: Any) -> None:
+    """Give jsonschema's global checkers the iri checks its import skipped.
+
+    jsonschema registers ``iri``/``iri-reference`` (draft 7, 2019-09, 2020-12 and
+    ``FormatChecker()``'s defaults) only at its first import, and only when it can
+    import rfc3987_syntax.  Kept from it, every other user in this process (e.g.
+    cyclonedx-python-lib's ``JsonStrictValidator``) would accept any IRI.  These
+    stand-ins are the same checks, importing rfc3987_syntax at their first use.
+    """
+    if "rfc3987" in sys.modules or importlib.util.find_spec("rfc3987_syntax") is None:
+        return  # jsonschema's checks come from rfc3987, or it would have none either
+    from jsonschema import _format
+
+    for name, rule in _IRI_RULES.items():
+        entry = (_lazy_iri_check(rule), ValueError)  # the raises jsonschema gives them
+        for draft in _IRI_DRAFTS:
+            _format._draft_checkers[draft].checkers.setdefault(name, entry)
+        jsonschema.FormatChecker.checkers.setdefault(name, entry)
+
+
+def _lazy_iri_check(rule: str) -> Callable[[object], object]:
+    """jsonschema's own ``is_iri``/``is_iri_reference``, rfc3987_syntax imported on first use."""
+
+    def check(instance: object) -> object:
+        if not isinstance(instance, str):
+            return True
+        try:
+            from rfc3987_syntax import is_valid_syntax  # type: ignore[import-untyped]
+        except ImportError:  # as at jsonschema's import: then no check, every string passes
+            return True
+        return is_valid_syntax(rule, instance)
+
+    return check
 
 
 @functools.cache
