@@ -161,7 +161,7 @@ def _open_and_check(
             listed = listed_components(opened)
             if listed is not None:  # an SBOM: its components, no files (see scan_sbom)
                 components.extend(listed)
-                checks, skipped, not_applicable = checks_for_sbom(checks)
+                checks, skipped, not_applicable = checks_for_sbom(checks, opened)
             for tree in opened.trees:
                 components.extend(collect(tree, artifact_python=info.python_version))
             skipped.extend(

@@ -12,12 +12,17 @@ Checks that read files cannot:
 - a file check the user asked for explicitly (``--verify-upstream``) is "not checked"
   (``skipped``: the scan is incomplete, exit 3), as ``--offline`` with an online
   advisory source is: what was asked for was not done.
+
+Entries the SBOM lists that could not become a checkable PyPI component (no purl, an
+invalid name; not another ecosystem's purl) are one ``inventory`` SkippedCheck: what
+the document lists was not all checked, so the scan is incomplete, never a pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from wellcheck.artifact.base import OpenedArtifact
 from wellcheck.checks import Check
 from wellcheck.models import SkippedCheck
 
@@ -30,12 +35,19 @@ REQUESTED_FILE_CHECKS: dict[str, tuple[str, ...]] = {"upstream": ("upstream",)}
 
 
 def checks_for_sbom(
-    checks: Sequence[Check],
+    checks: Sequence[Check], opened: OpenedArtifact | None = None
 ) -> tuple[list[Check], list[SkippedCheck], list[SkippedCheck]]:
-    """(checks to run, not checked, not applicable) for an SBOM input."""
+    """(checks to run, not checked, not applicable) for an SBOM input; ``opened`` (the
+    SBOM) adds what it lists that could not be checked."""
+    from wellcheck.artifact.sbomfile import SbomArtifact
+
     runnable: list[Check] = []
     skipped: list[SkippedCheck] = []
     not_applicable: list[SkippedCheck] = []
+    if isinstance(opened, SbomArtifact) and opened.document is not None:
+        reason = opened.document.unusable_reason
+        if reason:
+            skipped.append(SkippedCheck(source="inventory", reason=reason))
     for check in checks:
         if check.name in DEFAULT_FILE_CHECKS:
             sources = DEFAULT_FILE_CHECKS[check.name]

@@ -323,7 +323,8 @@ def test_a_trivy_cyclonedx_document() -> None:
     assert urllib3.location == "var/lang/lib/python3.12/site-packages/urllib3-1.26.4.dist-info"
     assert urllib3.site_root == "var/lang/lib/python3.12/site-packages"
     assert urllib3.layer == "sha256:" + "ab" * 32
-    assert document.ignored == {"no purl": 2, "rpm": 1}
+    # the OS and the "Python" application entry are not packages: ignored, not unusable
+    assert document.ignored == {"no purl": 2, "rpm": 1} and document.unusable == {}
 
 
 def test_an_spdx_document(wellcheck: Runner) -> None:
@@ -448,7 +449,7 @@ def test_hostile_strings_lose_their_control_characters() -> None:
     [component] = parse_sbom(json.dumps(doc).encode(), "x").components
     assert "\x1b" not in component.version and "\x1b" not in component.location
     bad_name = cyclonedx([{"type": "library", "name": "x", "purl": "pkg:pypi/..%2F..%2Fetc@1"}])
-    assert parse_sbom(json.dumps(bad_name).encode(), "x").unusable == 1
+    assert parse_sbom(json.dumps(bad_name).encode(), "x").unusable == {"invalid PyPI name": 1}
 
 
 def test_the_component_limit_counts_nested_components() -> None:
@@ -485,3 +486,197 @@ def test_any_component_shapes_give_components_or_an_artifact_error(
         except ArtifactError:
             continue
         assert all(c.name for c in document.components)
+
+
+# --- review fixes: encodings, purl forms, fail closed, names ----------------------------------
+
+
+def cdx_xml(encoding: str) -> str:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        '<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components>'
+        '<component type="library"><name>urllib3</name>'
+        "<purl>pkg:pypi/urllib3@1.26.4</purl></component></components></bom>"
+    )
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["bogus-enc", "utf-7", "UTF-32", "idna", "punycode", "rot13", "base64", "hex", "zlib", "uu",
+     "bz2", "cp1252", "utf-16"],
+)  # fmt: skip
+def test_an_xml_encoding_other_than_utf8_ascii_latin1_fails_that_sbom_only(
+    wellcheck: Runner, encoding: str
+) -> None:
+    write(Path.cwd(), "good.cdx.json", cyclonedx([pypi("requests", "2.25.1")]))
+    write(Path.cwd(), "bad.cdx.xml", cdx_xml(encoding))
+    status, report = scan_json(wellcheck, "good.cdx.json", "bad.cdx.xml", "--no-signals")
+    assert status == 2
+    good, bad = report["artifacts"]
+    assert good["error"] is None and good["components"][0]["name"] == "requests"
+    assert "GHSA-j8r2-6x86-q33q" in {f["rule"] for f in good["findings"]}
+    assert f"declares encoding '{encoding}'" in bad["error"]
+    assert "only UTF-8, US-ASCII and ISO-8859-1" in bad["error"]
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "us-ascii", "ISO-8859-1"])
+def test_utf8_ascii_and_latin1_xml_are_read(encoding: str) -> None:
+    [urllib3] = parse_sbom(cdx_xml(encoding).encode(), "x.xml").components
+    assert (urllib3.name, urllib3.version) == ("urllib3", "1.26.4")
+
+
+@pytest.mark.parametrize(
+    "purl",
+    ["pkg://pypi/urllib3@1.26.4", "pkg:/pypi/urllib3@1.26.4", "PKG:PyPI/URLLib3@1.26.4",
+     "pkg:pypi/urllib3@1.26.4?extension=whl#sub/path", "pkg:pypi/url%6Cib3@1.26.%34"],
+)  # fmt: skip
+def test_every_spelling_of_a_pypi_purl_is_checked(purl: str) -> None:
+    doc = cyclonedx([{"type": "library", "name": "urllib3", "purl": purl}])
+    document = parse_sbom(json.dumps(doc).encode(), "x")
+    assert [(c.name, c.version) for c in document.components] == [("urllib3", "1.26.4")]
+    assert document.ignored == {} and document.unusable == {}
+
+
+def test_components_without_a_usable_purl_make_the_scan_incomplete(wellcheck: Runner) -> None:
+    doc = cyclonedx(
+        [
+            pypi("six", "1.16.0"),
+            {"type": "library", "name": "urllib3", "version": "1.26.4"},  # no purl
+            {"type": "library", "name": "x", "purl": "pkg:pypi/..%2Fetc@1"},  # invalid name
+            {"type": "library", "name": "y", "purl": "pypi/requests@2.25.1"},  # not a purl
+            "not an object",
+            {"type": "library", "name": "left-pad", "purl": "pkg:npm/left-pad@1.3.0"},
+            {"type": "file", "name": "/lambda_function.py"},
+        ]
+    )
+    write(Path.cwd(), "partial.cdx.json", doc)
+    status, report = scan_json(wellcheck, "partial.cdx.json")
+    assert status == 3 and report["verdict"]["incomplete"] is True
+    [result] = report["artifacts"]
+    assert result["not_checked"] == [
+        {"source": "inventory", "reason": "4 SBOM components without a usable purl were not "
+         "checked", "package": None, "version": None},
+    ]  # fmt: skip
+    assert result["artifact"]["warnings"] == [
+        "2 non-PyPI SBOM components ignored (no purl 1, npm 1)",
+        "4 SBOM components without a usable purl (invalid PyPI name 1, no purl 1, "
+        "not a purl 1, not an object 1): not checked",
+    ]
+    # other ecosystems alone are a note, not a reason to call the scan incomplete
+    write(Path.cwd(), "npm.cdx.json", cyclonedx([pypi("six", "1.16.0"), doc["components"][5]]))
+    status, report = scan_json(wellcheck, "npm.cdx.json")
+    assert status == 0 and report["artifacts"][0]["not_checked"] == []
+    # the table and markdown reports show the warnings
+    table = wellcheck("scan", "partial.cdx.json", "--format", "table").stdout
+    assert "  warnings:\n    - 2 non-PyPI SBOM components ignored (no purl 1, npm 1)" in table
+    assert "inventory: 4 SBOM components without a usable purl were not checked" in table
+    markdown = wellcheck("scan", "partial.cdx.json", "--format", "markdown").stdout
+    assert "### Warnings" in markdown and "npm 1" in markdown
+
+
+def test_an_spdx_package_without_a_purl_is_not_checked(wellcheck: Runner) -> None:
+    doc = spdx_like()
+    del doc["packages"][1]["externalRefs"]  # Jinja2 2.11.2, name and version only
+    write(Path.cwd(), "noref.spdx.json", doc)
+    status, report = scan_json(wellcheck, "noref.spdx.json", "--no-signals")
+    assert status == 3
+    [result] = report["artifacts"]
+    assert result["not_checked"][0]["reason"] == (
+        "1 SBOM component without a usable purl was not checked"
+    )
+    assert [c["name"] for c in result["components"]] == ["certifi"]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": {"purl": "pkg:pypi/a@1"}},
+        {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": "pkg:pypi/a@1"},
+        {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+            {"type": "library", "purl": "pkg:pypi/a@1", "components": {"purl": "pkg:pypi/b@1"}}
+        ]},
+        {"spdxVersion": "SPDX-2.3", "packages": {"name": "a"}},
+    ],
+)  # fmt: skip
+def test_components_that_are_not_a_list_are_an_input_error(
+    wellcheck: Runner, doc: dict[str, Any]
+) -> None:
+    write(Path.cwd(), "shape.json", doc)
+    status, report = scan_json(wellcheck, "shape.json")
+    assert status == 2
+    assert "malformed SBOM:" in report["artifacts"][0]["error"]
+    assert "not a list" in report["artifacts"][0]["error"]
+
+
+def test_an_sbom_listing_nothing_says_so(wellcheck: Runner) -> None:
+    write(Path.cwd(), "nothing.cdx.json", {"bomFormat": "CycloneDX", "specVersion": "1.6"})
+    status, report = scan_json(wellcheck, "nothing.cdx.json")
+    assert status == 0  # wellcheck's own SBOM of an empty directory has no "components"
+    assert report["artifacts"][0]["artifact"]["warnings"] == ["the SBOM lists no components"]
+    table = wellcheck("scan", "nothing.cdx.json", "--format", "table").stdout
+    assert "warnings:\n    - the SBOM lists no components" in table
+
+
+def test_spdx_purl_references_of_any_type_are_read() -> None:
+    doc = spdx_like()
+    refs = doc["packages"][1]["externalRefs"]
+    refs[0]["referenceType"] = "http://spdx.org/rdf/references/purl"
+    doc["packages"][2]["externalRefs"] = [
+        {"referenceCategory": "SECURITY", "referenceType": "cpe23Type",
+         "referenceLocator": "cpe:2.3:a:certifi:certifi:2020.12.5:*:*:*:*:*:*:*"},
+        {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+         "referenceLocator": "pkg:generic/certifi@2020.12.5"},
+        {"referenceCategory": "OTHER", "referenceType": "something",
+         "referenceLocator": "PKG:PYPI/certifi@2020.12.5"},
+    ]  # fmt: skip
+    document = parse_sbom(json.dumps(doc).encode(), "x")
+    assert sorted((c.name, c.version) for c in document.components) == [
+        ("certifi", "2020.12.5"),
+        ("jinja2", "2.11.2"),
+    ]
+
+
+def test_the_display_name_is_the_sboms_only_when_it_names_the_same_project() -> None:
+    doc = cyclonedx(
+        [
+            {"type": "library", "name": "requests", "purl": "pkg:pypi/reqeusts@2.31.0"},
+            {"type": "library", "name": "PyYAML", "purl": "pkg:pypi/pyyaml@5.3.1"},
+            {"type": "library", "name": "url\u202elib3\u2066", "purl": "pkg:pypi/urllib3@1.26.4",
+             "properties": [{"name": "wellcheck:location", "value": "a\u200fb.dist-info"}]},
+        ]
+    )  # fmt: skip
+    names = [
+        (c.name, c.display_name, c.location)
+        for c in parse_sbom(json.dumps(doc).encode(), "x").components
+    ]
+    assert names == [
+        ("reqeusts", "reqeusts", ""),
+        ("pyyaml", "PyYAML", ""),
+        ("urllib3", "urllib3", "ab.dist-info"),
+    ]
+
+
+def test_a_component_listed_twice_is_reported_once(wellcheck: Runner) -> None:
+    write(Path.cwd(), "twice.cdx.json", cyclonedx([pypi("requests", "2.25.1")] * 2))
+    _, report = scan_json(wellcheck, "twice.cdx.json", "--no-signals")
+    [result] = report["artifacts"]
+    assert len(result["components"]) == 1
+    rules = [f["rule"] for f in result["findings"]]
+    assert "GHSA-j8r2-6x86-q33q" in rules and len(rules) == len(set(rules))
+
+
+def test_overlong_names_are_not_checked_and_do_not_slow_the_scan(wellcheck: Runner) -> None:
+    names = [("requests" * 40)[: 201 + n] for n in range(2000)]
+    doc = cyclonedx([{"type": "library", "name": "x", "purl": f"pkg:pypi/{n}@1.0"} for n in names])
+    write(Path.cwd(), "long.cdx.json", doc)
+    started = time.monotonic()
+    status, report = scan_json(wellcheck, "long.cdx.json")
+    assert time.monotonic() - started < 10
+    assert status == 3
+    [result] = report["artifacts"]
+    assert result["components"] == []
+    assert result["not_checked"][0]["reason"] == (
+        "2000 SBOM components without a usable purl were not checked"
+    )
+    ok = cyclonedx([{"type": "library", "name": "x", "purl": "pkg:pypi/" + "a" * 200 + "@1"}])
+    assert len(parse_sbom(json.dumps(ok).encode(), "x").components) == 1

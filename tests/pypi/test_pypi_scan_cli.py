@@ -117,3 +117,32 @@ def test_baseline_written_then_enforced(fake_pypi: FakePyPI, tmp_path: Path) -> 
     [finding] = [f for f in result["findings"] if f["rule"] == "WC-PYPI-OWNER-BASELINE"]
     assert finding["package"] == "requests"
     assert "added someone-else" in finding["evidence"]
+
+
+def test_an_sbom_entry_without_a_version_is_not_checked_not_missing(
+    fake_pypi: FakePyPI, tmp_path: Path
+) -> None:
+    """An SBOM may list a package without a version: the version rules cannot run (not
+    checked, exit 3), and it is no "urllib3  is not a release on PyPI" (exit 1)."""
+    serve_both(fake_pypi, ["Lukasa", "nateprewitt"])
+    sbom = tmp_path / "fn.cdx.json"
+    sbom.write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "components": [
+                    {"type": "library", "name": "urllib3", "purl": "pkg:pypi/urllib3"},
+                    {"type": "library", "name": "requests", "purl": "pkg:pypi/requests@2.25.1"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    proc = scan(sbom, tmp_path / "cache", fake_pypi.url)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    [result] = json.loads(proc.stdout)["artifacts"]
+    assert not [f for f in result["findings"] if f["rule"] == "WC-PYPI-VERSION-MISSING"]
+    assert {(n["source"], n["reason"], n["package"]) for n in result["not_checked"]} == {
+        ("pypi", "urllib3: no version", "urllib3")
+    }

@@ -66,8 +66,9 @@ def read_sbom_file(path: str, limits: Limits = DEFAULT_LIMITS) -> SbomArtifact:
     """Read and parse the SBOM at ``path`` (``sbom:`` prefix optional).
 
     ArtifactInfo.path is ``path`` as given, its kind ``sbom-cyclonedx`` or ``sbom-spdx``,
-    its sha256 and size those of the SBOM file; what the SBOM lists that cannot be
-    checked (other ecosystems) is one line in its warnings.
+    its sha256 and size those of the SBOM file; what the SBOM lists that is left out
+    (other ecosystems; entries without a usable purl, which a scan also reports as not
+    checked: ``document.unusable_reason``) is said in its warnings.
     """
     real = Path(path.removeprefix(SBOM_PREFIX))
     cap = limits.max_metadata_size

@@ -3,13 +3,17 @@
 The one SBOM reader: ``wellcheck scan``/``inventory`` take an SBOM as the artifact
 (:mod:`wellcheck.artifact.sbomfile`) and ``wellcheck diff`` compares with one.
 
-Only ``pkg:pypi/...`` purls become components: the name canonicalised, the version
-(empty when the SBOM has none: the advisory check reports it as not checkable), and
-where it was installed when the SBOM says so (wellcheck's ``wellcheck:*`` properties or
-its SPDX comment, syft's ``syft:location:0:path``, trivy's
-``aquasecurity:trivy:FilePath``).  Anything else (other ecosystems, files, the
-operating system) is counted, not kept.  wellcheck's own "unclaimed code" entries come
-back as such, so an inventory of the SBOM lists what the artifact's did.
+Only ``pkg:pypi/...`` purls (``pkg://pypi/...`` too) become components: the name
+canonicalised, the version (empty when the SBOM has none: the advisory check reports it
+as not checkable), and where it was installed when the SBOM says so (wellcheck's
+``wellcheck:*`` properties or its SPDX comment, syft's ``syft:location:0:path``,
+trivy's ``aquasecurity:trivy:FilePath``).  Other ecosystems' purls and entries that are not
+packages (files, the operating system) are counted, not kept.  A package entry that
+cannot be checked (no purl, an invalid or over-long PyPI name, not an object) is counted
+as *unusable*: a scan reports it as not checked (``SbomDocument.unusable_count``), never
+as a pass.  A ``components``/``packages`` value that is not a list is malformed.
+wellcheck's own "unclaimed code" entries come back as such, so an inventory of the SBOM
+lists what the artifact's did.  An entry listed twice (same name, version, place) is one.
 
 The document is hostile input: the caller bounds its size, this module bounds the
 component count, refuses malformed JSON (also too deeply nested) with one line, and
@@ -36,8 +40,16 @@ SPDX = "sbom-spdx"
 SBOM_KINDS = (CYCLONEDX, SPDX)
 
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0/C1 controls and the bidi/format controls that reorder text on a terminal
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MAX_TEXT = 4096
+MAX_NAME = 200  # longer project names are unusable (PyPI has none; keeps name checks fast)
+# component types (CycloneDX) / package purposes (SPDX) that are not a package of any
+# ecosystem: without a purl they are ignored, not unusable
+_NOT_PACKAGES = frozenset(
+    {"operating-system", "file", "application", "container", "platform", "device"}
+    | {"device-driver", "firmware", "data", "machine-learning-model", "cryptographic-asset"}
+)
 _KINDS = {k.value: k for k in ComponentKind}
 _LOCATION_KEYS = ("wellcheck:location", "syft:location:0:path", "aquasecurity:trivy:FilePath")
 _LAYER_KEYS = ("wellcheck:layer", "aquasecurity:trivy:LayerDigest", "syft:location:0:layerID")
@@ -54,21 +66,43 @@ class SbomDocument:
     spec_version: str  # "1.6", "SPDX-2.3"
     encoding: str  # "json" or "xml"
     components: tuple[Component, ...]
-    ignored: dict[str, int] = field(default_factory=dict)  # purl type (or "no purl") -> count
-    unusable: int = 0  # pkg:pypi purls without a valid project name
+    # purl type (or "no purl" for files, the OS...) -> count: not PyPI, not kept
+    ignored: dict[str, int] = field(default_factory=dict)
+    # why -> count: package entries that could not become a checkable PyPI component
+    unusable: dict[str, int] = field(default_factory=dict)
     python_version: str | None = None  # of the artifact, when the SBOM says (wellcheck's)
+    listed: int = 0  # entries the document lists (nested ones included)
+
+    @property
+    def unusable_count(self) -> int:
+        return sum(self.unusable.values())
+
+    @property
+    def unusable_reason(self) -> str | None:
+        """The SkippedCheck reason for the unusable entries, None when there are none."""
+        n = self.unusable_count
+        if not n:
+            return None
+        if n == 1:
+            return "1 SBOM component without a usable purl was not checked"
+        return f"{n} SBOM components without a usable purl were not checked"
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """One line about what was left out (for ArtifactInfo.warnings), or nothing."""
+        """Lines about what was left out (for ArtifactInfo.warnings), or nothing."""
         notes: list[str] = []
+        if not self.listed:
+            notes.append("the SBOM lists no components")
         total = sum(self.ignored.values())
         if total:
             kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.ignored.items()))
             noun = "component" if total == 1 else "components"
             notes.append(f"{total} non-PyPI SBOM {noun} ignored ({kinds})")
         if self.unusable:
-            notes.append(f"{self.unusable} pkg:pypi purl(s) without a valid project name ignored")
+            why = ", ".join(f"{reason} {n}" for reason, n in sorted(self.unusable.items()))
+            n = self.unusable_count
+            noun = "component" if n == 1 else "components"
+            notes.append(f"{n} SBOM {noun} without a usable purl ({why}): not checked")
         return tuple(notes)
 
 
@@ -104,10 +138,10 @@ class _Reader:
         self.max_components = max_components
         self.seen = 0
         self.ignored: dict[str, int] = {}
-        self.unusable = 0
+        self.unusable: dict[str, int] = {}
 
     def cyclonedx(self, doc: Raw, spec: str, encoding: str) -> SbomDocument:
-        components = [c for raw in self._walk(doc.get("components")) if (c := self._cdx(raw))]
+        components = [c for raw in self._walk(doc) if (c := self._cdx(raw))]
         meta = _mapping(_mapping(doc.get("metadata")).get("component"))
         python = _properties(meta).get("wellcheck:python_version", [None])[0]
         return self._document(CYCLONEDX, spec, encoding, components, python)
@@ -121,10 +155,12 @@ class _Reader:
             ):
                 described.add(_text(rel.get("relatedSpdxElement")))
         components: list[Component] = []
-        for raw in _list(doc.get("packages")):
+        for raw in self._entries(doc, "packages"):
             self._count()
-            pkg = _mapping(raw)
-            component = self._spdx(pkg, subject=_text(pkg.get("SPDXID")) in described)
+            if not isinstance(raw, dict):
+                self._unusable("not an object")
+                continue
+            component = self._spdx(raw, subject=_text(raw.get("SPDXID")) in described)
             if component is not None:
                 components.append(component)
         return self._document(SPDX, _text(doc.get("spdxVersion")), "json", components, None)
@@ -132,24 +168,41 @@ class _Reader:
     def _document(
         self, kind: str, spec: str, encoding: str, found: list[Component], python: str | None
     ) -> SbomDocument:
+        unique: dict[tuple[str, str, str, tuple[str, ...]], Component] = {}
+        for component in found:  # each listed once, the first kept
+            unique.setdefault(
+                (component.name, component.version, component.location, component.chain), component
+            )
         return SbomDocument(
             kind=kind,
             spec_version=spec,
             encoding=encoding,
-            components=tuple(found),
+            components=tuple(unique.values()),
             ignored=dict(self.ignored),
-            unusable=self.unusable,
+            unusable=dict(self.unusable),
             python_version=(_clean(python) or None) if python else None,
+            listed=self.seen,
         )
 
-    def _walk(self, components: object) -> Iterator[Raw]:
+    def _entries(self, parent: Raw, key: str) -> list[Any]:
+        """``parent[key]``: absent is empty; present but not a list is malformed."""
+        value = parent.get(key, [])
+        if not isinstance(value, list):
+            what = type(value).__name__ if value is not None else "null"
+            raise ArtifactError(f"{self.origin}: malformed SBOM: {key!r} is {what}, not a list")
+        return value
+
+    def _walk(self, doc: Raw) -> Iterator[Raw]:
         """Every component, nested ones included, without recursion."""
-        stack = list(reversed(_list(components)))
+        stack = list(reversed(self._entries(doc, "components")))
         while stack:
             self._count()
-            raw = _mapping(stack.pop())
+            raw = stack.pop()
+            if not isinstance(raw, dict):
+                self._unusable("not an object")
+                continue
             yield raw
-            stack.extend(reversed(_list(raw.get("components"))))
+            stack.extend(reversed(self._entries(raw, "components")))
 
     def _count(self) -> None:
         self.seen += 1
@@ -157,42 +210,67 @@ class _Reader:
             limit = self.max_components
             raise LimitExceededError(self.origin, "max_members", f"more than {limit} components")
 
+    def _unusable(self, why: str) -> None:
+        self.unusable[why] = self.unusable.get(why, 0) + 1
+
     def _cdx(self, raw: Raw) -> Component | None:
         props = _properties(raw)
-        purl = _text(raw.get("purl"))
+        purl = _text(raw.get("purl")).strip()
         if not purl and _is_unclaimed(_text(raw.get("name")), props):
-            return _unclaimed(_text(raw.get("name")), props)
+            return self._module(_text(raw.get("name")), props)
+        if not purl and _text(raw.get("type")).lower() in _NOT_PACKAGES:
+            self.ignored["no purl"] = self.ignored.get("no purl", 0) + 1
+            return None
         return self._pypi(purl, _text(raw.get("name")), _text(raw.get("version")), props, raw)
 
     def _spdx(self, pkg: Raw, *, subject: bool) -> Component | None:
         purl = ""
         for ref in _list(pkg.get("externalRefs")):
             ref = _mapping(ref)
-            if _text(ref.get("referenceType")).lower() == "purl":
-                purl = _text(ref.get("referenceLocator"))
-                if purl.lower().startswith("pkg:pypi/"):
-                    break
+            locator = _text(ref.get("referenceLocator")).strip()
+            if _purl_type(locator) == "pypi":  # whatever the referenceType says
+                purl = locator
+                break
+            kind = _text(ref.get("referenceType")).lower()
+            if not purl and (kind == "purl" or kind.endswith("/purl")):  # also the URI form
+                purl = locator
         props = _spdx_comment(_text(pkg.get("comment")))
         if not purl and _is_unclaimed(_text(pkg.get("name")), props):
-            return _unclaimed(_text(pkg.get("name")), props)
+            return self._module(_text(pkg.get("name")), props)
         if not purl and subject:
             return None  # the artifact the document describes, not a component of it
+        purpose = _text(pkg.get("primaryPackagePurpose")).lower()
+        if not purl and purpose in _NOT_PACKAGES:
+            self.ignored["no purl"] = self.ignored.get("no purl", 0) + 1
+            return None
         version = _text(pkg.get("versionInfo"))
         return self._pypi(purl, _text(pkg.get("name")), version, props, pkg)
 
     def _pypi(
         self, purl: str, name: str, version: str, props: dict[str, list[str]], raw: Raw
     ) -> Component | None:
+        kind = _purl_type(purl)
+        if not kind:
+            self._unusable("no purl" if not purl else "not a purl")
+            return None
         parsed = _pypi_purl(purl)
         if parsed is None:
-            kind = _purl_type(purl) or "no purl"
             self.ignored[kind] = self.ignored.get(kind, 0) + 1
             return None
         canonical, purl_version = parsed
+        if len(canonical) > MAX_NAME:
+            self._unusable("name too long")
+            return None
         if not _NAME_RE.match(canonical):
-            self.unusable += 1
+            self._unusable("invalid PyPI name")
             return None
         return _component(canonical, purl_version or _clean(version), name, props, raw)
+
+    def _module(self, display: str, props: dict[str, list[str]]) -> Component | None:
+        if len(_clean(display)) > MAX_NAME:
+            self._unusable("name too long")
+            return None
+        return _unclaimed(display, props)
 
 
 def _component(
@@ -212,7 +290,7 @@ def _component(
         version=version,
         kind=ComponentKind.DIST_INFO if kind is ComponentKind.UNCLAIMED else kind,
         location=location,
-        display_name=_clean(display) or name,
+        display_name=_display(display, name),
         version_is_pep440=pep440,
         chain=chain,
         layer=_layer(props),
@@ -225,6 +303,12 @@ def _component(
         direct_url=_first(props, "wellcheck:direct_url"),
         warnings=tuple(props.get("wellcheck:warning", ())),
     )
+
+
+def _display(display: str, name: str) -> str:
+    """The SBOM's spelling of the name, when it is the purl's name (else the purl's)."""
+    display = _clean(display)
+    return display if display and canonicalize_name(display) == name else name
 
 
 def _is_unclaimed(display: str, props: dict[str, list[str]]) -> bool:
@@ -249,19 +333,28 @@ def _unclaimed(display: str, props: dict[str, list[str]]) -> Component:
     )
 
 
+def _purl_body(purl: str) -> str | None:
+    """A purl without its scheme and the slashes after it (``pkg://pypi/x`` is
+    ``pkg:pypi/x``, as the purl spec / ECMA-427 say); None when it is not a purl."""
+    return purl[4:].lstrip("/") if purl[:4].lower() == "pkg:" else None
+
+
 def _pypi_purl(purl: str) -> tuple[str, str] | None:
     """(canonical name, version) of a ``pkg:pypi/`` purl; None for any other purl."""
-    if not purl.lower().startswith("pkg:pypi/"):
+    body = _purl_body(purl)
+    if body is None or body[:5].lower() != "pypi/":
         return None
-    body = purl[len("pkg:pypi/") :].split("?", 1)[0].split("#", 1)[0]
+    body = body[5:].split("#", 1)[0].split("?", 1)[0]
     name, _, version = body.partition("@")
     return canonicalize_name(_clean(unquote(name))), _clean(unquote(version))
 
 
 def _purl_type(purl: str) -> str:
-    if not purl.lower().startswith("pkg:"):
+    """``pypi``, ``npm``... ("other" for an odd type), "" when ``purl`` is not a purl."""
+    body = _purl_body(purl)
+    if body is None:
         return ""
-    kind = purl[4:].lstrip("/").split("/", 1)[0].lower()
+    kind = body.split("/", 1)[0].lower()
     return kind if re.fullmatch(r"[a-z0-9.+-]{1,32}", kind) else "other"
 
 

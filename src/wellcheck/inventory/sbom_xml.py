@@ -10,6 +10,7 @@ metadata component's properties), so memory follows the components, not the mark
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
@@ -19,6 +20,11 @@ from wellcheck.errors import ArtifactError
 NAMESPACE = "http://cyclonedx.org/schema/bom/"
 _TEXT_FIELDS = frozenset({"name", "version", "purl", "description"})
 _MAX_TEXT = 64 * 1024  # characters kept of one text field
+_ENCODINGS = frozenset({"utf-8", "us-ascii", "iso-8859-1"})  # expat's own decoders
+_DECLARATION = re.compile(rb"<\?xml[ \t\r\n]")
+_ENCODING = re.compile(
+    rb"[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*([\"'])([A-Za-z][A-Za-z0-9._-]{0,63})\1"
+)
 
 
 @dataclass
@@ -113,9 +119,30 @@ class _Builder:
         raise ArtifactError(f"{self.origin}: the SBOM XML refers to an external entity")
 
 
+def declared_encoding(data: bytes) -> str | None:
+    """The encoding the XML declaration names (None: none named, UTF-8);
+    "(unreadable)" when it mentions one this cannot parse."""
+    if not _DECLARATION.match(data):
+        return None
+    end = data.find(b"?>")
+    declaration = data[: end if end >= 0 else len(data)]
+    if b"encoding" not in declaration:
+        return None
+    found = _ENCODING.search(declaration)
+    return found.group(2).decode("ascii") if found else "(unreadable)"
+
+
 def cyclonedx_xml_as_json(data: bytes, origin: str) -> tuple[dict[str, Any], str]:
     """(the document in CycloneDX JSON's shape, its spec version); ArtifactError (one
-    line) for malformed XML, a DTD, or XML that is not CycloneDX."""
+    line) for malformed XML, a DTD, XML that is not CycloneDX, or an encoding other than
+    UTF-8, US-ASCII and ISO-8859-1 (expat's own: any other is decoded by a Python codec,
+    some of which crash the parser or are no text encoding at all)."""
+    encoding = declared_encoding(data)
+    if encoding is not None and encoding.lower() not in _ENCODINGS:
+        raise ArtifactError(
+            f"{origin}: the SBOM XML declares encoding {encoding[:40]!r};"
+            " only UTF-8, US-ASCII and ISO-8859-1 are read"
+        )
     builder = _Builder(origin)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -134,4 +161,7 @@ def cyclonedx_xml_as_json(data: bytes, origin: str) -> tuple[dict[str, Any], str
         raise ArtifactError(f"{origin}: malformed SBOM XML: {message} ({where})") from exc
     except RecursionError:
         raise ArtifactError(f"{origin}: malformed SBOM XML: nested too deeply") from None
+    except (LookupError, ValueError) as exc:  # a codec (UnicodeError is a ValueError)
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ArtifactError(f"{origin}: unreadable SBOM XML encoding: {text}") from exc
     return builder.doc, builder.spec

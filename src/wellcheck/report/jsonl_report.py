@@ -5,9 +5,10 @@ Line types (the ``type`` key; every line is one complete JSON object):
 - ``"artifact"``: one per scanned artifact, in the order they *finish* (with
   ``--jobs`` > 1 that is not the order given; ``position`` tells it).  The keys of
   the json report's ``artifacts[]`` items (``artifact``, ``error``, ``complete``,
-  ``components``, ``findings``, ``not_checked``, ``ignored``), plus ``position`` (the
-  argument's 0-based position in the whole list given to ``scan``, shards included)
-  and ``verdict``: this artifact's own verdict (same keys as the report verdict).
+  ``components``, ``findings``, ``not_checked``, ``not_applicable``, ``ignored``),
+  plus ``position`` (the argument's 0-based position in the whole list given to
+  ``scan``, shards included) and ``verdict``: this artifact's own verdict (same keys
+  as the report verdict).
 - ``"summary"``: always the last line: ``version``, ``tool``, ``verdict`` (for the
   whole scan: the exit status), ``notes``, ``artifacts`` (how many artifact lines
   came before) and, with ``--shard``, ``shard`` (``index``, ``count``, ``total``).

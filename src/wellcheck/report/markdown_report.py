@@ -44,6 +44,7 @@ class MarkdownReporter(Reporter):
         lines += self._findings(outcome)
         lines += self._not_checked(outcome)
         lines += self._not_applicable(outcome)
+        lines += self._warnings(outcome)
         lines += self._ignored(outcome)
         if outcome.notes:
             lines += ["### Notes", ""] + [f"- {cell(note)}" for note in outcome.notes] + [""]
@@ -100,6 +101,14 @@ class MarkdownReporter(Reporter):
             return []
         lines = ["### Not applicable", "", "These checks cannot run on this kind of input.", ""]
         lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
+        return [*lines, ""]
+
+    def _warnings(self, outcome: ScanOutcome) -> list[str]:
+        rows = [(r, w) for r in outcome.results for w in r.artifact.warnings]
+        if not rows:
+            return []
+        lines = ["### Warnings", ""]
+        lines += [f"- `{cell(r.artifact.path)}`: {cell(w)}" for r, w in rows]
         return [*lines, ""]
 
     def _ignored(self, outcome: ScanOutcome) -> list[str]:

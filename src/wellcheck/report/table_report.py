@@ -65,6 +65,9 @@ class TableReporter(Reporter):
         if result.not_applicable:
             lines.append("  not applicable to this input:")
             lines += [f"    - {skipped_text(s)}" for s in result.not_applicable]
+        if info.warnings:
+            lines.append("  warnings:")
+            lines += [f"    - {warning}" for warning in info.warnings]
         if result.ignored:
             lines.append(f"  ignored by the ignore file: {len(result.ignored)}")
             lines += [f"    - {f.rule} {f.package} {f.version}" for f in result.ignored]

@@ -166,8 +166,9 @@ class PyPIMetadataCheck(Check):
             return
         if first:
             self._ownership(comp, project, out, skipped)
-        version = _match_version(comp.version, project.releases)
-        if version is None:
+        if not comp.version:  # an SBOM entry without one: no version rules, not a pass
+            skipped.append(SkippedCheck("pypi", f"{comp.name}: no version", comp.name))
+        elif (version := _match_version(comp.version, project.releases)) is None:
             latest = _latest(project.releases)
             out.add(
                 "WC-PYPI-VERSION-MISSING",
