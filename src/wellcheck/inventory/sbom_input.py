@@ -24,15 +24,32 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from packaging.utils import canonicalize_name
 
 from wellcheck.errors import ArtifactError, LimitExceededError
 from wellcheck.inventory.metadata import is_pep440_version
+from wellcheck.inventory.sbom_fields import (
+    Raw,
+    as_list,
+    as_mapping,
+    as_text,
+    clean,
+    first_value,
+    hashes_of,
+    kind_from,
+    layer_of,
+    location_of,
+    one_line,
+    properties_of,
+    purl_type,
+    pypi_purl,
+    site_root_of,
+    spdx_comment,
+)
 from wellcheck.models import Component, ComponentKind
 
 CYCLONEDX = "sbom-cyclonedx"
@@ -40,9 +57,6 @@ SPDX = "sbom-spdx"
 SBOM_KINDS = (CYCLONEDX, SPDX)
 
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-# C0/C1 controls and the bidi/format controls that reorder text on a terminal
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_MAX_TEXT = 4096
 MAX_NAME = 200  # longer project names are unusable (PyPI has none; keeps name checks fast)
 # component types (CycloneDX) / package purposes (SPDX) that are not a package of any
 # ecosystem: without a purl they are ignored, not unusable
@@ -51,11 +65,7 @@ _NOT_PACKAGES = frozenset(
     | {"device-driver", "firmware", "data", "machine-learning-model", "cryptographic-asset"}
 )
 _KINDS = {k.value: k for k in ComponentKind}
-_LOCATION_KEYS = ("wellcheck:location", "syft:location:0:path", "aquasecurity:trivy:FilePath")
-_LAYER_KEYS = ("wellcheck:layer", "aquasecurity:trivy:LayerDigest", "syft:location:0:layerID")
 _UTF8_BOM = b"\xef\xbb\xbf"
-
-Raw = Mapping[str, Any]  # a JSON object as parsed: every value is checked before use
 
 
 @dataclass(frozen=True)
@@ -123,11 +133,11 @@ def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> 
     except RecursionError:
         raise ArtifactError(f"{origin}: malformed SBOM JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, bad UTF-8, an over-long integer
-        raise ArtifactError(f"{origin}: malformed SBOM JSON: {_one_line(str(exc))}") from exc
+        raise ArtifactError(f"{origin}: malformed SBOM JSON: {one_line(str(exc))}") from exc
     reader = _Reader(origin, max_components)
     if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
-        return reader.cyclonedx(doc, _text(doc.get("specVersion")), "json")
-    if isinstance(doc, dict) and _text(doc.get("spdxVersion")).startswith("SPDX-"):
+        return reader.cyclonedx(doc, as_text(doc.get("specVersion")), "json")
+    if isinstance(doc, dict) and as_text(doc.get("spdxVersion")).startswith("SPDX-"):
         return reader.spdx(doc)
     raise ArtifactError(f"{origin}: JSON, but neither a CycloneDX nor an SPDX SBOM")
 
@@ -142,28 +152,28 @@ class _Reader:
 
     def cyclonedx(self, doc: Raw, spec: str, encoding: str) -> SbomDocument:
         components = [c for raw in self._walk(doc) if (c := self._cdx(raw))]
-        meta = _mapping(_mapping(doc.get("metadata")).get("component"))
-        python = _properties(meta).get("wellcheck:python_version", [None])[0]
+        meta = as_mapping(as_mapping(doc.get("metadata")).get("component"))
+        python = properties_of(meta).get("wellcheck:python_version", [None])[0]
         return self._document(CYCLONEDX, spec, encoding, components, python)
 
     def spdx(self, doc: Raw) -> SbomDocument:
-        described = {_text(ref) for ref in _list(doc.get("documentDescribes"))}
-        for rel in _list(doc.get("relationships")):
-            rel = _mapping(rel)
+        described = {as_text(ref) for ref in as_list(doc.get("documentDescribes"))}
+        for rel in as_list(doc.get("relationships")):
+            rel = as_mapping(rel)
             if rel.get("spdxElementId") == "SPDXRef-DOCUMENT" and (
                 rel.get("relationshipType") == "DESCRIBES"
             ):
-                described.add(_text(rel.get("relatedSpdxElement")))
+                described.add(as_text(rel.get("relatedSpdxElement")))
         components: list[Component] = []
         for raw in self._entries(doc, "packages"):
             self._count()
             if not isinstance(raw, dict):
                 self._unusable("not an object")
                 continue
-            component = self._spdx(raw, subject=_text(raw.get("SPDXID")) in described)
+            component = self._spdx(raw, subject=as_text(raw.get("SPDXID")) in described)
             if component is not None:
                 components.append(component)
-        return self._document(SPDX, _text(doc.get("spdxVersion")), "json", components, None)
+        return self._document(SPDX, as_text(doc.get("spdxVersion")), "json", components, None)
 
     def _document(
         self, kind: str, spec: str, encoding: str, found: list[Component], python: str | None
@@ -180,7 +190,7 @@ class _Reader:
             components=tuple(unique.values()),
             ignored=dict(self.ignored),
             unusable=dict(self.unusable),
-            python_version=(_clean(python) or None) if python else None,
+            python_version=(clean(python) or None) if python else None,
             listed=self.seen,
         )
 
@@ -214,46 +224,46 @@ class _Reader:
         self.unusable[why] = self.unusable.get(why, 0) + 1
 
     def _cdx(self, raw: Raw) -> Component | None:
-        props = _properties(raw)
-        purl = _text(raw.get("purl")).strip()
-        if not purl and _is_unclaimed(_text(raw.get("name")), props):
-            return self._module(_text(raw.get("name")), props)
-        if not purl and _text(raw.get("type")).lower() in _NOT_PACKAGES:
+        props = properties_of(raw)
+        purl = as_text(raw.get("purl")).strip()
+        if not purl and _is_unclaimed(as_text(raw.get("name")), props):
+            return self._module(as_text(raw.get("name")), props)
+        if not purl and as_text(raw.get("type")).lower() in _NOT_PACKAGES:
             self.ignored["no purl"] = self.ignored.get("no purl", 0) + 1
             return None
-        return self._pypi(purl, _text(raw.get("name")), _text(raw.get("version")), props, raw)
+        return self._pypi(purl, as_text(raw.get("name")), as_text(raw.get("version")), props, raw)
 
     def _spdx(self, pkg: Raw, *, subject: bool) -> Component | None:
         purl = ""
-        for ref in _list(pkg.get("externalRefs")):
-            ref = _mapping(ref)
-            locator = _text(ref.get("referenceLocator")).strip()
-            if _purl_type(locator) == "pypi":  # whatever the referenceType says
+        for ref in as_list(pkg.get("externalRefs")):
+            ref = as_mapping(ref)
+            locator = as_text(ref.get("referenceLocator")).strip()
+            if purl_type(locator) == "pypi":  # whatever the referenceType says
                 purl = locator
                 break
-            kind = _text(ref.get("referenceType")).lower()
+            kind = as_text(ref.get("referenceType")).lower()
             if not purl and (kind == "purl" or kind.endswith("/purl")):  # also the URI form
                 purl = locator
-        props = _spdx_comment(_text(pkg.get("comment")))
-        if not purl and _is_unclaimed(_text(pkg.get("name")), props):
-            return self._module(_text(pkg.get("name")), props)
+        props = spdx_comment(as_text(pkg.get("comment")))
+        if not purl and _is_unclaimed(as_text(pkg.get("name")), props):
+            return self._module(as_text(pkg.get("name")), props)
         if not purl and subject:
             return None  # the artifact the document describes, not a component of it
-        purpose = _text(pkg.get("primaryPackagePurpose")).lower()
+        purpose = as_text(pkg.get("primaryPackagePurpose")).lower()
         if not purl and purpose in _NOT_PACKAGES:
             self.ignored["no purl"] = self.ignored.get("no purl", 0) + 1
             return None
-        version = _text(pkg.get("versionInfo"))
-        return self._pypi(purl, _text(pkg.get("name")), version, props, pkg)
+        version = as_text(pkg.get("versionInfo"))
+        return self._pypi(purl, as_text(pkg.get("name")), version, props, pkg)
 
     def _pypi(
         self, purl: str, name: str, version: str, props: dict[str, list[str]], raw: Raw
     ) -> Component | None:
-        kind = _purl_type(purl)
+        kind = purl_type(purl)
         if not kind:
             self._unusable("no purl" if not purl else "not a purl")
             return None
-        parsed = _pypi_purl(purl)
+        parsed = pypi_purl(purl)
         if parsed is None:
             self.ignored[kind] = self.ignored.get(kind, 0) + 1
             return None
@@ -264,10 +274,10 @@ class _Reader:
         if not _NAME_RE.match(canonical):
             self._unusable("invalid PyPI name")
             return None
-        return _component(canonical, purl_version or _clean(version), name, props, raw)
+        return _component(canonical, purl_version or clean(version), name, props, raw)
 
     def _module(self, display: str, props: dict[str, list[str]]) -> Component | None:
-        if len(_clean(display)) > MAX_NAME:
+        if len(clean(display)) > MAX_NAME:
             self._unusable("name too long")
             return None
         return _unclaimed(display, props)
@@ -276,15 +286,15 @@ class _Reader:
 def _component(
     name: str, version: str, display: str, props: dict[str, list[str]], raw: Raw
 ) -> Component:
-    chain, location = _location(props)
-    site_root = _first(props, "wellcheck:site_root")
+    chain, location = location_of(props)
+    site_root = first_value(props, "wellcheck:site_root")
     if site_root is None:
-        site_root = _site_root(location)
-    kind = _KINDS.get(_first(props, "wellcheck:kind") or "") or _kind_from(location)
-    pep440 = _first(props, "wellcheck:pep440") != "false" and (
+        site_root = site_root_of(location)
+    kind = _KINDS.get(first_value(props, "wellcheck:kind") or "") or kind_from(location)
+    pep440 = first_value(props, "wellcheck:pep440") != "false" and (
         not version or is_pep440_version(version)
     )
-    vendored_by = _first(props, "wellcheck:vendored_by")
+    vendored_by = first_value(props, "wellcheck:vendored_by")
     return Component(
         name=name,
         version=version,
@@ -293,32 +303,32 @@ def _component(
         display_name=_display(display, name),
         version_is_pep440=pep440,
         chain=chain,
-        layer=_layer(props),
+        layer=layer_of(props),
         site_root=site_root,
-        python_version=_first(props, "wellcheck:python_version"),
-        summary=_clean(_text(raw.get("description")) or _text(raw.get("summary"))),
-        hashes=_hashes(raw.get("hashes")),
-        installer=_first(props, "wellcheck:installer"),
+        python_version=first_value(props, "wellcheck:python_version"),
+        summary=clean(as_text(raw.get("description")) or as_text(raw.get("summary"))),
+        hashes=hashes_of(raw.get("hashes")),
+        installer=first_value(props, "wellcheck:installer"),
         vendored_by=canonicalize_name(vendored_by) if vendored_by else None,
-        direct_url=_first(props, "wellcheck:direct_url"),
+        direct_url=first_value(props, "wellcheck:direct_url"),
         warnings=tuple(props.get("wellcheck:warning", ())),
     )
 
 
 def _display(display: str, name: str) -> str:
     """The SBOM's spelling of the name, when it is the purl's name (else the purl's)."""
-    display = _clean(display)
+    display = clean(display)
     return display if display and canonicalize_name(display) == name else name
 
 
 def _is_unclaimed(display: str, props: dict[str, list[str]]) -> bool:
     """wellcheck's entry for importable code no RECORD claims (no purl, a module name)."""
-    return _first(props, "wellcheck:kind") == "unclaimed" and bool(_clean(display))
+    return first_value(props, "wellcheck:kind") == "unclaimed" and bool(clean(display))
 
 
 def _unclaimed(display: str, props: dict[str, list[str]]) -> Component:
-    chain, location = _location(props)
-    module = _clean(display)
+    chain, location = location_of(props)
+    module = clean(display)
     return Component(
         name=canonicalize_name(module),
         version="",
@@ -326,137 +336,8 @@ def _unclaimed(display: str, props: dict[str, list[str]]) -> Component:
         location=location,
         display_name=module,
         chain=chain,
-        layer=_layer(props),
-        site_root=_first(props, "wellcheck:site_root") or "",
-        python_version=_first(props, "wellcheck:python_version"),
+        layer=layer_of(props),
+        site_root=first_value(props, "wellcheck:site_root") or "",
+        python_version=first_value(props, "wellcheck:python_version"),
         top_level=tuple(props.get("wellcheck:top_level", ())),
     )
-
-
-def _purl_body(purl: str) -> str | None:
-    """A purl without its scheme and the slashes after it (``pkg://pypi/x`` is
-    ``pkg:pypi/x``, as the purl spec / ECMA-427 say); None when it is not a purl."""
-    return purl[4:].lstrip("/") if purl[:4].lower() == "pkg:" else None
-
-
-def _pypi_purl(purl: str) -> tuple[str, str] | None:
-    """(canonical name, version) of a ``pkg:pypi/`` purl; None for any other purl."""
-    body = _purl_body(purl)
-    if body is None or body[:5].lower() != "pypi/":
-        return None
-    body = body[5:].split("#", 1)[0].split("?", 1)[0]
-    name, _, version = body.partition("@")
-    return canonicalize_name(_clean(unquote(name))), _clean(unquote(version))
-
-
-def _purl_type(purl: str) -> str:
-    """``pypi``, ``npm``... ("other" for an odd type), "" when ``purl`` is not a purl."""
-    body = _purl_body(purl)
-    if body is None:
-        return ""
-    kind = body.split("/", 1)[0].lower()
-    return kind if re.fullmatch(r"[a-z0-9.+-]{1,32}", kind) else "other"
-
-
-def _location(props: dict[str, list[str]]) -> tuple[tuple[str, ...], str]:
-    """(nested-archive chain, path of the metadata) from the first location property."""
-    for key in _LOCATION_KEYS:
-        value = _first(props, key)
-        if value:
-            *chain, path = value.split("!") if key == "wellcheck:location" else [value]
-            return tuple(chain), _metadata_path(path.lstrip("/"))
-    return (), ""
-
-
-def _metadata_path(path: str) -> str:
-    """``.../x.dist-info/METADATA`` (syft, trivy) -> ``.../x.dist-info`` (wellcheck's)."""
-    parts = path.split("/")
-    for n, part in enumerate(parts):
-        if part.endswith((".dist-info", ".egg-info")):
-            return "/".join(parts[: n + 1])
-    return path
-
-
-def _site_root(location: str) -> str:
-    head, _, last = location.rpartition("/")
-    return head if last.endswith((".dist-info", ".egg-info", ".egg")) else ""
-
-
-def _kind_from(location: str) -> ComponentKind:
-    if location.endswith(".egg-info"):
-        return ComponentKind.EGG_INFO
-    if location.endswith(".egg"):
-        return ComponentKind.EGG
-    return ComponentKind.DIST_INFO
-
-
-def _layer(props: dict[str, list[str]]) -> str | None:
-    return next((v for key in _LAYER_KEYS if (v := _first(props, key))), None)
-
-
-def _hashes(raw: object) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for item in _list(raw):
-        item = _mapping(item)
-        alg = re.sub(r"[^a-z0-9]", "", _text(item.get("alg")).lower())
-        content = _text(item.get("content")).strip().lower()
-        if alg and re.fullmatch(r"[0-9a-f]{32,128}", content):
-            out.append((alg, content))
-    return tuple(out)
-
-
-def _properties(raw: Raw) -> dict[str, list[str]]:
-    props: dict[str, list[str]] = {}
-    for item in _list(raw.get("properties")):
-        item = _mapping(item)
-        name, value = _clean(_text(item.get("name"))), _clean(_text(item.get("value")))
-        if name and value:
-            props.setdefault(name, []).append(value)
-    return props
-
-
-_SPDX_COMMENT_KEYS = {
-    "location": "wellcheck:location",
-    "kind": "wellcheck:kind",
-    "layer": "wellcheck:layer",
-    "vendored by": "wellcheck:vendored_by",
-    "site root": "wellcheck:site_root",
-}
-
-
-def _spdx_comment(comment: str) -> dict[str, list[str]]:
-    """wellcheck's SPDX package comment (``location: X; kind: Y; ...``) as properties."""
-    if not comment.startswith("location: "):
-        return {}
-    props: dict[str, list[str]] = {}
-    for part in comment.split("; "):
-        key, sep, value = part.partition(": ")
-        if sep and key in _SPDX_COMMENT_KEYS and value:
-            props[_SPDX_COMMENT_KEYS[key]] = [_clean(value)]
-    return props
-
-
-def _first(props: dict[str, list[str]], key: str) -> str | None:
-    values = props.get(key)
-    return values[0] if values else None
-
-
-def _mapping(value: object) -> Raw:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _clean(text: str) -> str:
-    """No control characters (a report must not carry terminal escapes), bounded length."""
-    return _CONTROL.sub("", text[: _MAX_TEXT * 2]).strip()[:_MAX_TEXT]
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
