@@ -368,9 +368,10 @@ class TyposquatCheck(Check):
             if component.kind is ComponentKind.UNCLAIMED:
                 continue
             verdict = detector.check(component.name, top=self.top)
-            if verdict.target is None or verdict.score < CORROBORATION_FLOOR:
+            if verdict.target is None:
                 continue
-            evidence = corroboration(component, verdict.target)
+            near = verdict.suspect or verdict.score >= CORROBORATION_FLOOR
+            evidence = corroboration(component, verdict.target) if near else ()
             if verdict.suspect or evidence:
                 findings.append(finding_for(component, verdict, evidence))
         return CheckResult(findings=tuple(findings))
