@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from wellcheck.errors import ExitStatus
-from wellcheck.models import ScanOutcome
+from wellcheck.models import ArtifactResult, ScanOutcome, SkippedCheck
 from wellcheck.policy import Verdict, count_by_severity
 from wellcheck.report.common import (
     all_findings,
@@ -88,20 +90,13 @@ class MarkdownReporter(Reporter):
         return [*lines, ""]
 
     def _not_checked(self, outcome: ScanOutcome) -> list[str]:
-        rows = list(all_skipped(outcome))
-        if not rows:
-            return []
-        lines = ["### Not checked", "", "The scan is incomplete: these were not evaluated.", ""]
-        lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
-        return [*lines, ""]
+        blurb = "The scan is incomplete: these were not evaluated."
+        return _skipped_section("Not checked", blurb, list(all_skipped(outcome)))
 
     def _not_applicable(self, outcome: ScanOutcome) -> list[str]:
         rows = [(r, s) for r in outcome.results for s in r.not_applicable]
-        if not rows:
-            return []
-        lines = ["### Not applicable", "", "These checks cannot run on this kind of input.", ""]
-        lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
-        return [*lines, ""]
+        blurb = "These checks cannot run on this kind of input."
+        return _skipped_section("Not applicable", blurb, rows)
 
     def _warnings(self, outcome: ScanOutcome) -> list[str]:
         rows = [(r, w) for r in outcome.results for w in r.artifact.warnings]
@@ -121,3 +116,14 @@ class MarkdownReporter(Reporter):
             for _, f in rows
         ]
         return [*lines, "", "</details>", ""]
+
+
+def _skipped_section(
+    title: str, blurb: str, rows: Sequence[tuple[ArtifactResult, SkippedCheck]]
+) -> list[str]:
+    """A "### title" section listing skipped checks per artifact, or nothing."""
+    if not rows:
+        return []
+    lines = [f"### {title}", "", blurb, ""]
+    lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
+    return [*lines, ""]

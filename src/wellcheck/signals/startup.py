@@ -43,7 +43,7 @@ from wellcheck.models import Component, Finding, Severity
 
 MAX_PTH_SIZE = 1024 * 1024
 CUSTOMIZE_MODULES = ("sitecustomize", "usercustomize")
-_MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
+MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 
 _ID = r"[A-Za-z_][A-Za-z0-9_]*"
 _PKG = rf"'{_ID}(?:\.{_ID})*'"
@@ -278,7 +278,7 @@ def _is_customize_module(tree: Tree, path: str, kind: EntryKind) -> bool:
         return any(
             posixpath.basename(child.path).startswith("__init__.") for child in tree.iter_dir(path)
         )
-    return name != stem and name.endswith(_MODULE_SUFFIXES)
+    return name != stem and name.endswith(MODULE_SUFFIXES)
 
 
 def _customize_finding(tree: Tree, path: str, owners: Mapping[str, Component]) -> Finding:

@@ -32,9 +32,8 @@ from urllib.parse import urlsplit
 from packaging.utils import canonicalize_name
 
 from wellcheck.models import Component
+from wellcheck.signals.startup import CUSTOMIZE_MODULES, MODULE_SUFFIXES
 
-CUSTOMIZE_MODULES = ("sitecustomize", "usercustomize")
-_MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 # hosts whose second path segment is the repository name
 FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 
@@ -101,7 +100,7 @@ def _is_customize_module(head: str) -> bool:
     module, dot, _ = head.partition(".")
     if module not in CUSTOMIZE_MODULES:
         return False
-    return not dot or head.endswith(_MODULE_SUFFIXES)
+    return not dot or head.endswith(MODULE_SUFFIXES)
 
 
 def startup_hook(component: Component) -> str | None:
