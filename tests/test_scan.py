@@ -14,8 +14,10 @@ from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ExitStatus, SourceError, WellcheckError
 from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
 from wellcheck.policy import FailOn
-from wellcheck.scan import ScanOptions, run_scan, scan_artifacts
-from wellcheck.scan_checks import UnavailableCheck, build_checks
+from wellcheck.scan.checks import UnavailableCheck, build_checks
+from wellcheck.scan.options import ScanOptions
+from wellcheck.scan.run import run_scan
+from wellcheck.scan.target import scan_artifacts
 
 
 def metadata(name: str, version: str) -> bytes:
@@ -220,7 +222,7 @@ def test_stale_index_warning_reaches_the_report_notes(
 
 
 def test_prepared_targets_keep_their_label_and_own_checks(function_zip: Path) -> None:
-    from wellcheck.scan import ScanTarget
+    from wellcheck.scan.options import ScanTarget
 
     own = FakeAdvisories({("requests", "2.25.1"): S.LOW})
     targets = [

@@ -14,10 +14,12 @@ from fixtures.build import build_all
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ExitStatus
 from wellcheck.models import Component
-from wellcheck.parallel import Shard, ShardError, worth_processes
 from wellcheck.policy import FailOn
 from wellcheck.report.json_report import report_dict
-from wellcheck.scan import ScanOptions, scan_run
+from wellcheck.scan.options import ScanOptions
+from wellcheck.scan.run import scan_run
+from wellcheck.scan.shard import Shard, ShardError
+from wellcheck.scan.workers import worth_processes
 
 
 @pytest.fixture(scope="module")

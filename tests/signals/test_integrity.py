@@ -14,7 +14,7 @@ import pytest
 from wellcheck.artifact.memory import MemoryTree
 from wellcheck.checks import CheckContext
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Finding, Severity
-from wellcheck.scan import scan_artifacts
+from wellcheck.scan.target import scan_artifacts
 from wellcheck.signals.integrity import IntegrityCheck, check_tree
 
 Files = dict[str, bytes]

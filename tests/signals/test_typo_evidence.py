@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from wellcheck.models import Finding, Severity
-from wellcheck.scan import scan_artifacts
+from wellcheck.scan.target import scan_artifacts
 from wellcheck.signals.typo_evidence import repository_name
 from wellcheck.signals.typosquat import CORROBORATION_FLOOR, THRESHOLD, TyposquatCheck, check_name
 

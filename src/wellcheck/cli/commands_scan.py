@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from wellcheck.models import ArtifactResult, ScanOutcome
     from wellcheck.policy import Verdict
     from wellcheck.report import ShardInfo
-    from wellcheck.scan import ResultCallback, ScanOptions
+    from wellcheck.scan.options import ResultCallback, ScanOptions
 
 
 class Format(StrEnum):
@@ -185,8 +185,8 @@ def scan_command(
     input error, 3 incomplete (a source could not be consulted).
     """
     from wellcheck.config import load_config
-    from wellcheck.parallel import Shard
-    from wellcheck.scan import ScanOptions
+    from wellcheck.scan.options import ScanOptions
+    from wellcheck.scan.shard import Shard
 
     settings = load_config(config)  # flags below win over the file and WELLCHECK_* variables
     chosen = fmt or default_format(output)
@@ -230,7 +230,7 @@ def render_report(
 ) -> tuple[ScanOutcome, Verdict]:
     """Scan, then render the whole report and write it (atomically with ``-o``)."""
     from wellcheck.report import ReportOptions, get_reporter
-    from wellcheck.scan import scan_run
+    from wellcheck.scan.run import scan_run
 
     with progress_bar(options) as tick:
         run = scan_run(options, on_result=tick)
@@ -254,7 +254,7 @@ def stream_jsonl(options: ScanOptions, output: Path | None) -> tuple[ScanOutcome
     from wellcheck.models import ScanOutcome
     from wellcheck.policy import decide
     from wellcheck.report.jsonl_report import artifact_line, summary_line
-    from wellcheck.scan import scan_run
+    from wellcheck.scan.run import scan_run
 
     try:
         sink = sys.stdout if output is None else output.open("w", encoding="utf-8", newline="\n")

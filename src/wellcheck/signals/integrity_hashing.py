@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from wellcheck.artifact.base import EntryKind, FileDigest, Tree
 from wellcheck.artifact.limits import Limits
+from wellcheck.cpus import usable_cpus
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
-from wellcheck.parallel import usable_cpus
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor

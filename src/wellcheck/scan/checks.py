@@ -19,7 +19,7 @@ from wellcheck.models import Component, SkippedCheck
 
 if TYPE_CHECKING:
     from wellcheck.advisories.interface import AdvisorySource
-    from wellcheck.scan import ScanOptions
+    from wellcheck.scan.options import ScanOptions
 
 ADVISORY_SOURCES = ("osv-offline", "osv-api", "pip-audit")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from wellcheck.checks import Check
 from wellcheck.errors import SourceError, WellcheckError
 from wellcheck.models import SkippedCheck
-from wellcheck.scan import ScanOptions, ScanTarget
+from wellcheck.scan.options import ScanOptions, ScanTarget
 
 if TYPE_CHECKING:
     from wellcheck.aws import LambdaTarget

@@ -4,65 +4,30 @@ Inventory and hashing are CPU-bound Python, so threads would share one core: loc
 artifacts are scanned in worker processes (``spawn``: the same behaviour on every
 platform and safe with threads).  Check objects hold open databases and caches and
 need not pickle, so each worker builds its own checks once from the (picklable)
-:class:`~wellcheck.scan.ScanOptions`.  Every result travels back as a plain frozen
+:class:`~wellcheck.scan.options.ScanOptions`.  Every result travels back as a plain frozen
 dataclass; the caller puts them back in the order the artifacts were given.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wellcheck.errors import WellcheckError
 from wellcheck.models import ArtifactInfo, ArtifactResult
+from wellcheck.scan.checks import build_checks, close_sources
+from wellcheck.scan.options import PARALLEL_MIN_BYTES, ScanOptions, ScanTarget
+from wellcheck.scan.target import scan_target
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from wellcheck.checks import Check
-    from wellcheck.scan import ScanOptions
 
 log = logging.getLogger(__name__)
-
-
-class ShardError(WellcheckError):
-    """``--shard`` is not K/N with 1 <= K <= N (usage error, exit 2)."""
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard ``index`` of ``count`` (1-based): argument i belongs to shard (i % count) + 1."""
-
-    index: int
-    count: int
-
-    def __post_init__(self) -> None:
-        if self.count < 1 or not 1 <= self.index <= self.count:
-            raise ShardError(f"--shard must be K/N with 1 <= K <= N, got {self}")
-
-    def __str__(self) -> str:
-        return f"{self.index}/{self.count}"
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
-        if match is None:
-            raise ShardError(f"--shard takes K/N, e.g. 2/4; got {text!r}")
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    def positions(self, total: int) -> tuple[int, ...]:
-        """The argument positions (0-based, in the order given) this shard scans."""
-        return tuple(i for i in range(total) if i % self.count == self.index - 1)
-
-
-#: below this many bytes of artifacts, scanning them in one process is faster
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
 
 def worth_processes(paths: Sequence[str], min_bytes: int = PARALLEL_MIN_BYTES) -> bool:
@@ -90,18 +55,6 @@ def picklable(value: object) -> bool:
     return True
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (affinity-aware where the platform tells it)."""
-    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
-    if counter is not None:
-        count = counter()
-    elif hasattr(os, "sched_getaffinity"):
-        count = len(os.sched_getaffinity(0))
-    else:
-        count = os.cpu_count()
-    return max(1, count or 1)
-
-
 Emit = Callable[[int, ArtifactResult], None]  # (index among the paths, result)
 
 
@@ -109,8 +62,6 @@ def scan_with_workers(
     paths: Sequence[str], options: ScanOptions, jobs: int, emit: Emit
 ) -> list[ArtifactResult]:
     """:func:`scan_in_processes` with this process as one of the ``jobs``."""
-    from wellcheck.scan import ScanTarget, scan_target
-    from wellcheck.scan_checks import build_checks, close_sources
 
     options = replace(options, hash_workers=1)  # no hashing pools inside the pool
     checks = build_checks(options)
@@ -210,15 +161,11 @@ _WORKER: dict[str, object] = {}
 
 def _init_worker(options: ScanOptions) -> None:
     """Build this worker's checks once (they are reused for every artifact it scans)."""
-    from wellcheck.scan_checks import build_checks
-
     _WORKER["options"] = options
     _WORKER["checks"] = tuple(build_checks(options))
 
 
 def _scan_one(path: str) -> ArtifactResult:
-    from wellcheck.scan import ScanOptions, ScanTarget, scan_target
-
     options = _WORKER["options"]
     checks: tuple[Check, ...] = _WORKER["checks"]  # type: ignore[assignment]
     assert isinstance(options, ScanOptions)
