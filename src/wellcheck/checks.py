@@ -48,8 +48,15 @@ def component_finding(
     evidence: str = "",
     remediation: str = "",
     url: str | None = None,
+    path: str = "",
+    line: int | None = None,
 ) -> Finding:
-    """A finding about ``component``: its name, version and location filled in."""
+    """A finding about ``component``: its name, version and location filled in.
+
+    ``path`` is a file of the component's tree (posix, tree-relative) the finding is
+    about, with ``line`` when known; it is reported behind the component's chain of
+    nested archives, as ``location`` is.
+    """
     return Finding(
         kind=kind,
         rule=rule,
@@ -58,6 +65,8 @@ def component_finding(
         severity=severity,
         title=title,
         location=component.display_location,
+        path="!".join((*component.chain, path)) if path else "",
+        line=line,
         confidence=confidence,
         evidence=evidence,
         remediation=remediation,

@@ -125,6 +125,11 @@ class Finding:
     severity: Severity
     title: str
     location: str = ""  # display_location of the component's metadata
+    # the file the finding is about, when it is not the metadata (a changed or added file,
+    # code that does something): posix, relative to the artifact, nested archives joined
+    # with '!' as in ``location``; with the 1-based line where one is known
+    path: str = ""
+    line: int | None = None
     id: str | None = None  # advisory id, for advisories
     aliases: tuple[str, ...] = ()
     fixed: str | None = None  # smallest fixed version above the installed one

@@ -85,6 +85,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "severity": str(finding.severity),
         "title": finding.title,
         "location": finding.location,
+        "path": finding.path,
+        "line": finding.line,
         "id": finding.id,
         "aliases": list(finding.aliases),
         "fixed": finding.fixed,

@@ -97,6 +97,11 @@ class _Node:
             raise ReportInputError(f"{self.source}: {self.path}: missing key {key!r}")
         return _Node(mapping[key], self.source, f"{self.path}.{key}")
 
+    def opt(self, key: str) -> _Node:
+        """``key``'s value, or a null node when the key is absent (fields added later)."""
+        mapping = self.obj()
+        return _Node(mapping.get(key), self.source, f"{self.path}.{key}")
+
     def items(self) -> list[_Node]:
         values = self.typed(list, "an array")
         return [_Node(v, self.source, f"{self.path}[{n}]") for n, v in enumerate(values)]
@@ -255,6 +260,8 @@ def _finding(node: _Node) -> Finding:
         severity=node.get("severity").choice(_SEVERITIES, "a severity"),
         title=node.get("title").text(),
         location=node.get("location").text(),
+        path=node.opt("path").opt_text() or "",
+        line=_line(node.opt("line")),
         id=node.get("id").opt_text(),
         aliases=node.get("aliases").texts(),
         fixed=node.get("fixed").opt_text(),
@@ -264,6 +271,10 @@ def _finding(node: _Node) -> Finding:
         remediation=node.get("remediation").text(),
         url=node.get("url").opt_text(),
     )
+
+
+def _line(node: _Node) -> int | None:
+    return None if node.value is None else node.integer(minimum=1)
 
 
 def _score(node: _Node) -> float:
