@@ -20,6 +20,9 @@ class ComponentKind(StrEnum):
     EGG = "egg"  # *.egg directory or zip
     VENDORED = "vendored"  # a copy inside another package (pip/_vendor, botocore/vendored)
     UNCLAIMED = "unclaimed"  # importable code at a site root that no RECORD claims
+    # a source distribution (an sdist, not installed): what pip would build and run at
+    # install time (setup.py, an in-tree build backend) as well as what it would install
+    SDIST = "sdist"
 
 
 @dataclass(frozen=True)
