@@ -1,4 +1,4 @@
-"""Start-up hooks (issue 4): .pth files that run code, sitecustomize/usercustomize modules."""
+"""Start-up hooks (issues 4 and 11): .pth files that run code, sitecustomize/usercustomize."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import pytest
 
 from wellcheck.artifact.memory import MemoryTree
 from wellcheck.checks import CheckContext
+from wellcheck.inventory.syspath import TreeRole
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Severity
 from wellcheck.signals.integrity import IntegrityCheck
-from wellcheck.signals.startup import analyse_pth, scan_startup
+from wellcheck.signals.startup import scan_startup
+from wellcheck.signals.startup_allowlist import pth_allowed_by
 
 SITE = "python/lib/python3.12/site-packages"
 
@@ -82,24 +84,23 @@ def test_pth_files_are_judged_by_name_and_content(
     name: str, content: str, expected: str | None
 ) -> None:
     tree = MemoryTree({f"{SITE}/{name}": content.encode()})
-    findings = scan_startup(tree, [SITE])
-    assert [f.rule for f in findings] == ([expected] if expected else [])
+    findings, skipped = scan_startup(tree, TreeRole.BUNDLE)
+    assert [f.rule for f in findings] == ([expected] if expected else []) and skipped == []
     severity = {"WC-PTH-EXEC": Severity.HIGH, "WC-PTH-PATH": Severity.INFO}
     assert all(f.severity is severity[f.rule] and f.kind == "startup" for f in findings)
 
 
 def test_a_reused_allowlisted_name_says_so() -> None:
-    verdict = analyse_pth("distutils-precedence.pth", "import os; os.system('id')\n")
-    assert verdict.executable and verdict.allowed_by is None
+    assert pth_allowed_by("distutils-precedence.pth", ["import os; os.system('id')"]) is None
     tree = MemoryTree({f"{SITE}/distutils-precedence.pth": b"import os; os.system('id')\n"})
-    (finding,) = scan_startup(tree, [SITE])
+    (finding,), _ = scan_startup(tree, TreeRole.BUNDLE)
     assert "named like the setuptools" in finding.title
     assert "os.system" in finding.evidence
 
 
 def test_pth_files_outside_site_roots_are_not_start_up_hooks() -> None:
     tree = MemoryTree({f"{SITE}/pkg/data/evil.pth": b"import os\n"})
-    assert scan_startup(tree, [SITE]) == []
+    assert scan_startup(tree, TreeRole.BUNDLE) == ([], [])
 
 
 CUSTOMIZE_CASES: list[tuple[str, bool]] = [
@@ -120,7 +121,7 @@ CUSTOMIZE_CASES: list[tuple[str, bool]] = [
 @pytest.mark.parametrize(("path", "flagged"), CUSTOMIZE_CASES)
 def test_customize_modules_on_sys_path_are_high(path: str, flagged: bool) -> None:
     tree = MemoryTree({path: b"import os\n", "handler.py": b"def handler(e, c): pass\n"})
-    findings = scan_startup(tree, [SITE], function_roots=("", "python"))
+    findings, _ = scan_startup(tree, TreeRole.BUNDLE, [SITE])
     if flagged:
         (finding,) = findings
         assert (finding.rule, finding.severity) == ("WC-STARTUP-SITECUSTOMIZE", Severity.HIGH)

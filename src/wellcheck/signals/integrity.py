@@ -15,8 +15,8 @@ WC-INTEG-NO-RECORD         low       RECORD missing or unreadable: nothing was v
 WC-INTEG-BAD-RECORD        low       RECORD rows that cannot be used (garbled, weak hash)
 WC-INTEG-OUTSIDE           info      RECORD paths leaving the site root (data files,
                                      headers): listed, never hashed
-WC-PTH-EXEC / -PATH,       high /    start-up hooks, see ``wellcheck.signals.startup``
-WC-STARTUP-SITECUSTOMIZE   info/high (kind "startup")
+WC-PTH-EXEC / -PATH,       high /    start-up hooks in every sys.path directory of the tree,
+WC-STARTUP-SITECUSTOMIZE   info/high see ``wellcheck.signals.startup`` (kind "startup")
 =========================  ========  ====================================================
 
 Benign, never reported: ``.pyc`` files and anything in ``__pycache__``; the installer's own
@@ -36,6 +36,7 @@ from wellcheck.artifact.common import follow_to_file
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ArtifactError, HostileArtifactError
+from wellcheck.inventory.syspath import TreeRole, tree_role
 from wellcheck.models import Component, ComponentKind, Finding, SkippedCheck
 from wellcheck.signals.integrity_findings import FindingBuilder
 from wellcheck.signals.integrity_hashing import (
@@ -51,9 +52,6 @@ MAX_RECORD_SIZE = 32 * 1024 * 1024
 INSTALLER_FILES = frozenset(
     {"INSTALLER", "REQUESTED", "direct_url.json", "RECORD", "RECORD.jws", "RECORD.p7s"}
 )
-IMAGE_KINDS = frozenset({"docker-archive", "oci-layout", "image"})
-IMAGE_FUNCTION_ROOTS = ("var/task", "opt/python")  # Lambda's code and layer roots
-ZIP_FUNCTION_ROOTS = ("", "python")
 _METADATA_DIRS = (".dist-info", ".egg-info", ".data")
 _UNVERIFIABLE_KINDS = frozenset({ComponentKind.EGG_INFO, ComponentKind.EGG})
 
@@ -96,11 +94,10 @@ class IntegrityCheck(Check):
                     if c.kind is ComponentKind.DIST_INFO
                 )
         for tree in context.trees:
-            is_image = not tree.chain and context.artifact.kind in IMAGE_KINDS
-            roots = IMAGE_FUNCTION_ROOTS if is_image else ZIP_FUNCTION_ROOTS
+            role = tree_role(context.artifact.kind, tree.chain)
             members = by_chain.get(tree.chain, [])
             with start_workers(tree, context.artifact.path, self.limits, self.workers) as pool:
-                found, missed = check_tree(tree, members, roots, self.workers, pool)
+                found, missed = check_tree(tree, members, role, self.workers, pool)
             findings.extend(found)
             skipped.extend(missed)
         return CheckResult(tuple(findings), tuple(skipped))
@@ -109,11 +106,12 @@ class IntegrityCheck(Check):
 def check_tree(
     tree: Tree,
     components: Sequence[Component],
-    function_roots: Sequence[str] = ZIP_FUNCTION_ROOTS,
+    role: TreeRole = TreeRole.BUNDLE,
     workers: int = 1,
     pool: HashWorkers | None = None,
 ) -> tuple[list[Finding], list[SkippedCheck]]:
-    """Verify every distribution installed in ``tree``; scan its start-up hooks."""
+    """Verify every distribution installed in ``tree``; scan its start-up hooks (found in
+    the sys.path directories ``role`` implies and where distributions are installed)."""
     build = FindingBuilder(tree)
     entries = tree.entries()
     plans: list[_Plan] = []
@@ -150,9 +148,10 @@ def check_tree(
         build.outside(component, plan.outside)
     for component, files in _unrecorded(entries, plans, claims, unverifiable):
         build.unrecorded(component, files)
-    sites = {c.site_root for c in components}
-    build.findings.extend(scan_startup(tree, sites, function_roots, claims))
-    return build.findings, skipped
+    sites = sorted({c.site_root for c in components})
+    hooks, unread = scan_startup(tree, role, sites, claims)
+    build.findings.extend(hooks)
+    return build.findings, [*skipped, *unread]
 
 
 def _tops(component: Component) -> set[str]:

@@ -1,173 +1,271 @@
 """Start-up hooks: code Python runs before the application imports anything.
 
-* ``.pth`` files in a site directory: ``site.py`` executes every line that starts with
-  ``import`` followed by a space or a tab (``exec(line)``, so ``import os; anything``
-  runs ``anything``); other non-comment lines are appended to ``sys.path``.
-* ``sitecustomize`` / ``usercustomize`` modules: imported by ``site`` at start-up from
-  anywhere on ``sys.path`` (a ``.py``, a sourceless ``.pyc``, an extension module, or a
-  package directory all count).
+Discovery, for this check and for others (``signals/behaviour``)::
 
-Executable ``.pth`` lines are WC-PTH-EXEC (high) unless the file matches an entry of
-``ALLOWED_PTH`` by name AND every executable statement matches that entry's known
-statement shapes (attackers reuse the names).  ``sitecustomize``/``usercustomize`` at a
-site root, the function root or the stdlib directory above a ``site-packages`` is
-WC-STARTUP-SITECUSTOMIZE (high).  Path lines pointing outside the site root are
-WC-PTH-PATH (info).
+    listing = startup_files(tree, tree_role(artifact.kind, tree.chain), install_roots)
+    for hook in listing.files:  # StartupFile: path, kind, source, executed, why
+        ...
 
-Allow-list (name pattern: accepted statements, whitespace-insensitive, ';'-separated):
+:func:`startup_files` lists every start-up file in the ``sys.path`` directories of a tree
+(:mod:`wellcheck.inventory.syspath` says which those are for each kind of artifact) with
+its :class:`HookKind` (``.pth``, ``sitecustomize``, ``usercustomize``), ``source`` (the
+regular file whose content runs, symlinks followed; None when nothing can be read) and
+``executed``: whether the runtime runs it in that place.  A ``.pth`` is *processed* only in
+a site directory (``site.addsitedir``), where its ``import`` lines run; hidden names
+(starting with '.') are skipped by CPython 3.13+ and by the 3.8-3.12 security releases
+since January 2024 (gh-113659), and read by every earlier release.  ``sitecustomize`` and
+``usercustomize`` (a ``.py``, a sourceless ``.pyc``, an extension module or a package) are
+imported by ``site.main`` from whatever is on ``sys.path`` at start-up
+(``usercustomize`` only while the user site is enabled, the default outside venvs).
+``listing.unreadable`` names hooks and directories behind links that leave the artifact.
 
-* ``distutils-precedence.pth``: setuptools' ``_distutils_hack`` shim (both defaults);
-* ``*-nspkg.pth``: setuptools' namespace-package one-liner, every template generation
-  (``has_mfs``, ``ie = os.path.exists``, plain); package names must be identifiers;
-* ``_virtualenv.pth``: ``import _virtualenv``;
-* ``*coverage*.pth``: ``import coverage; coverage.process_startup()``;
-* ``__editable__.*.pth``: ``import __editable___X_finder; __editable___X_finder.install()``;
-* ``easy-install.pth``: the two ``sys.__plen`` / ``sys.__egginsert`` lines;
-* ``pywin32.pth``: ``import pywin32_bootstrap``.
+Findings (kind "startup"):
 
-Any other statement (a string holding ';' included) makes the file WC-PTH-EXEC.
+* WC-PTH-EXEC (high): a ``.pth`` line some CPython 3.9-3.15 passes to ``exec``
+  (:mod:`.pth` reads the file as each of them does), unless the file matches an entry of
+  :mod:`.startup_allowlist` by name AND every line matches that entry's statements.  The
+  same severity in a ``sys.path`` directory that is not a site directory, with medium
+  confidence: such a directory is a site directory for another runtime or configuration
+  (Lambda's bootstrap calls ``site.addsitedir`` on ``/var/task``; a framework, a build
+  step copying the files into site-packages), and an ``import`` line has no purpose in a
+  ``.pth`` that is not meant to run.
+* WC-PTH-PATH (info): a path line of a processed ``.pth`` leaving its directory.
+* WC-STARTUP-SITECUSTOMIZE (high): a ``sitecustomize``/``usercustomize`` module in a
+  ``sys.path`` directory (medium confidence when that directory joins ``sys.path`` only
+  after start-up: it runs where ``PYTHONPATH`` names it); info for a file whose whole code
+  is a known distribution file (:mod:`.startup_allowlist`).
+* A hook that cannot be read (a link leaving the artifact, a read error): not checked.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import io
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
-from wellcheck.artifact.base import EntryKind, Tree
+from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError
-from wellcheck.models import Component, Finding, Severity
+from wellcheck.inventory.syspath import PathDir, TreeRole, path_dirs, resolve
+from wellcheck.models import Component, Finding, Severity, SkippedCheck
+from wellcheck.signals.pth import read_pth, runs_in
+from wellcheck.signals.startup_allowlist import (
+    MAX_CUSTOMIZE_SIZE,
+    customize_allowed_by,
+    pth_allowed_by,
+    pth_entry,
+)
 
 MAX_PTH_SIZE = 1024 * 1024
 CUSTOMIZE_MODULES = ("sitecustomize", "usercustomize")
 MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
-
-_ID = r"[A-Za-z_][A-Za-z0-9_]*"
-_PKG = rf"'{_ID}(?:\.{_ID})*'"
-_PTH = rf"\('{_ID}'(?:,'{_ID}')*,?\)"
-
-
-def _shapes(*statements: str) -> tuple[re.Pattern[str], ...]:
-    """Compile statement shapes written without spaces; PKG, PTH and ID are placeholders."""
-    compiled = []
-    for statement in statements:
-        pattern = re.escape(statement)
-        pattern = pattern.replace("PKG", _PKG).replace("PTH", _PTH).replace("ID", _ID)
-        compiled.append(re.compile(pattern))
-    return tuple(compiled)
-
-
-@dataclass(frozen=True)
-class AllowedPth:
-    """A known-benign .pth: matched by file name AND the shape of every executable statement."""
-
-    name: str  # fnmatch pattern on the file name
-    origin: str
-    statements: tuple[re.Pattern[str], ...]
-
-
-_NSPKG_ROOT = "sys._getframe(1).f_locals['sitedir']"
-_NSPKG_FIND = (
-    "importlib.util.module_from_spec("
-    "importlib.machinery.PathFinder.find_spec(PKG,[os.path.dirname(p)]))"
-)
-ALLOWED_PTH: tuple[AllowedPth, ...] = (
-    AllowedPth(
-        "distutils-precedence.pth",
-        "setuptools (_distutils_hack shim)",
-        _shapes(
-            "importos",
-            "var='SETUPTOOLS_USE_DISTUTILS'",
-            "enabled=os.environ.get(var,'local')=='local'",
-            "enabled=os.environ.get(var,'stdlib')=='local'",
-            "enabledand__import__('_distutils_hack').add_shim()",
-        ),
-    ),
-    AllowedPth(
-        "*-nspkg.pth",
-        "setuptools namespace package (all template versions)",
-        _shapes(
-            "importsys,types,os",
-            "has_mfs=sys.version_info>(3,5)",
-            f"p=os.path.join({_NSPKG_ROOT},*PTH)",
-            "importlib=has_mfsand__import__('importlib.util')",
-            "importlib=__import__('importlib.util')",
-            "has_mfsand__import__('importlib.machinery')",
-            "__import__('importlib.machinery')",
-            f"m=has_mfsandsys.modules.setdefault(PKG,{_NSPKG_FIND})",
-            f"m=sys.modules.setdefault(PKG,{_NSPKG_FIND})",
-            "m=morsys.modules.setdefault(PKG,types.ModuleType(PKG))",
-            "ie=os.path.exists(os.path.join(p,'__init__.py'))",
-            "m=notieandsys.modules.setdefault(PKG,types.ModuleType(PKG))",
-            "mp=(mor[])andm.__dict__.setdefault('__path__',[])",
-            "(pnotinmp)andmp.append(p)",
-            "mandsetattr(sys.modules[PKG],'ID',m)",
-        ),
-    ),
-    AllowedPth("_virtualenv.pth", "virtualenv", _shapes("import_virtualenv")),
-    AllowedPth(
-        "*coverage*.pth",
-        "coverage.py subprocess measurement",
-        _shapes("importcoverage", "coverage.process_startup()"),
-    ),
-    AllowedPth(
-        "__editable__.*.pth",
-        "setuptools editable install (PEP 660)",
-        _shapes("import__editable___ID_finder", "__editable___ID_finder.install()"),
-    ),
-    AllowedPth(
-        "easy-install.pth",
-        "setuptools easy_install",
-        _shapes(
-            "importsys",
-            "sys.__plen=len(sys.path)",
-            "new=sys.path[sys.__plen:]",
-            "delsys.path[sys.__plen:]",
-            "p=getattr(sys,'__egginsert',0)",
-            "sys.path[p:p]=new",
-            "sys.__egginsert=p+len(new)",
-        ),
-    ),
-    AllowedPth("pywin32.pth", "pywin32", _shapes("importpywin32_bootstrap")),
+SOURCE = "startup"  # the SkippedCheck source
+_HIDDEN = (
+    "its name starts with '.': CPython 3.13+ and the 3.8-3.12 security releases since "
+    "January 2024 skip it (gh-113659), every earlier release runs it"
 )
 
 
+class HookKind(StrEnum):
+    PTH = ".pth"
+    SITECUSTOMIZE = "sitecustomize"
+    USERCUSTOMIZE = "usercustomize"
+
+
 @dataclass(frozen=True)
-class PthVerdict:
-    executable: tuple[str, ...]  # executable lines no allowlist entry explains
-    allowed_by: str | None  # origin of the matching allowlist entry, when all lines matched
-    outside_paths: tuple[str, ...]  # path lines that leave the site root
+class StartupFile:
+    path: str  # the .pth, the module file or the package directory, as the runtime names it
+    kind: HookKind
+    source: str | None  # the regular file whose content runs (a package's __init__)
+    directory: PathDir
+    executed: bool  # the runtime runs it from this directory (see the module doc)
+    why: str
 
 
-def is_executable_line(line: str) -> bool:
-    """site.py's own test: the line starts with 'import' and a space or a tab."""
-    return line.startswith(("import ", "import\t"))
+@dataclass(frozen=True)
+class StartupListing:
+    files: tuple[StartupFile, ...]
+    unreadable: tuple[str, ...]  # "PATH: why" for hooks and directories not followed
 
 
-def analyse_pth(name: str, text: str) -> PthVerdict:
-    """Classify every line of a .pth file the way site.addpackage reads it."""
-    executable: list[str] = []
-    outside: list[str] = []
-    for line in io.StringIO(text, newline=None):
-        line = line.rstrip("\n")
-        if line.startswith("#") or not line.strip():
-            continue
-        if is_executable_line(line):
-            executable.append(line)
-        elif _leaves_root(line.rstrip()):
-            outside.append(line.rstrip())
-    entry = next((a for a in ALLOWED_PTH if fnmatch.fnmatchcase(name, a.name)), None)
-    if executable and entry is not None and all(_explained(line, entry) for line in executable):
-        return PthVerdict((), entry.origin, tuple(outside))
-    return PthVerdict(tuple(executable), None, tuple(outside))
+def startup_files(tree: Tree, role: TreeRole, install_roots: Iterable[str] = ()) -> StartupListing:
+    """Every start-up file in the sys.path directories of ``tree`` (one pass over names)."""
+    entries = tree.entries()
+    whole = role is TreeRole.FILESYSTEM
+    by_real: dict[str, PathDir] = {}
+    unreadable: list[str] = []
+    for directory in path_dirs(entries, role, install_roots):
+        if directory.real is None:
+            unreadable.append(f"{directory.path}: a link that leaves the artifact")
+        elif _rank(directory) > _rank(by_real.get(directory.real)):
+            by_real[directory.real] = directory
+    found: list[StartupFile] = []
+    for path, entry in entries.items():
+        parent, _, name = path.rpartition("/")
+        home = by_real.get(parent)
+        if home is not None:
+            kind = _hook_kind(name, entry)
+            if kind is not None:
+                shown = f"{home.path}/{name}" if home.path else name
+                source = resolve(entries, path, whole)
+                if source is None and entry.kind is EntryKind.SYMLINK:
+                    unreadable.append(f"{shown}: a link that leaves the artifact")
+                    continue
+                found.append(_hook(shown, kind, _regular(entries, source), home))
+        package = _package_init(parent, name, by_real)
+        if package is not None:
+            found.append(_hook(package[0], package[1], path, package[2]))
+    return StartupListing(tuple(_preferred(found)), tuple(sorted(unreadable)))
 
 
-def _explained(line: str, entry: AllowedPth) -> bool:
-    statements = [re.sub(r"\s+", "", s) for s in line.split(";")]
-    return all(not s or any(shape.fullmatch(s) for shape in entry.statements) for s in statements)
+def _rank(directory: PathDir | None) -> int:
+    return -1 if directory is None else 2 * directory.site + directory.at_startup
+
+
+def _hook_kind(name: str, entry: Entry) -> HookKind | None:
+    if entry.kind is EntryKind.DIR:
+        return None
+    if name.endswith(".pth"):
+        return HookKind.PTH
+    stem, dot, _ = name.partition(".")
+    if stem in CUSTOMIZE_MODULES and dot and name.endswith(MODULE_SUFFIXES):
+        return HookKind(stem)
+    return None
+
+
+def _regular(entries: Mapping[str, Entry], path: str | None) -> str | None:
+    entry = entries.get(path) if path is not None else None
+    return path if entry is not None and entry.kind is EntryKind.FILE else None
+
+
+def _package_init(
+    parent: str, name: str, by_real: Mapping[str, PathDir]
+) -> tuple[str, HookKind, PathDir] | None:
+    if not (name.startswith("__init__.") and name.endswith(MODULE_SUFFIXES)):
+        return None
+    where, _, package = parent.rpartition("/")
+    directory = by_real.get(where)
+    if package not in CUSTOMIZE_MODULES or directory is None:
+        return None
+    shown = f"{directory.path}/{package}" if directory.path else package
+    return shown, HookKind(package), directory
+
+
+def _hook(path: str, kind: HookKind, source: str | None, directory: PathDir) -> StartupFile:
+    name = posixpath.basename(path)
+    if kind is HookKind.PTH:
+        executed = directory.site
+        why = directory.why if executed else f"{directory.why}; not a site directory"
+        if name.startswith("."):
+            why = f"{why}; {_HIDDEN}"
+    else:
+        executed = directory.at_startup
+        why = directory.why
+        if not executed:
+            why += "; imported at start-up only where PYTHONPATH names the directory"
+    return StartupFile(path, kind, source, directory, executed, why)
+
+
+def _preferred(found: list[StartupFile]) -> list[StartupFile]:
+    """One entry per package (its __init__ the import system picks), sorted by path."""
+    order = {".so": 0, ".pyd": 0, ".py": 1, ".pyc": 2}
+    best: dict[str, StartupFile] = {}
+    for hook in found:
+        known = best.get(hook.path)
+        if known is None or _suffix_rank(hook, order) < _suffix_rank(known, order):
+            best[hook.path] = hook
+    return sorted(best.values(), key=lambda h: h.path)
+
+
+def _suffix_rank(hook: StartupFile, order: Mapping[str, int]) -> int:
+    source = hook.source or ""
+    return next((rank for suffix, rank in order.items() if source.endswith(suffix)), 3)
+
+
+def scan_startup(
+    tree: Tree,
+    role: TreeRole,
+    install_roots: Iterable[str] = (),
+    owners: Mapping[str, Component] | None = None,
+) -> tuple[list[Finding], list[SkippedCheck]]:
+    """Findings for the start-up files of ``tree``; hooks that cannot be read are skipped.
+
+    ``owners`` maps a tree path to the component whose RECORD lists it, so a finding
+    names the distribution that installed the hook ("" when nothing claims it).
+    """
+    owners = owners or {}
+    listing = startup_files(tree, role, install_roots)
+    findings: list[Finding] = []
+    skipped = [
+        SkippedCheck(SOURCE, f"start-up files behind {what} were not checked")
+        for what in listing.unreadable
+    ]
+    for hook in listing.files:
+        if hook.source is None:
+            continue  # a link to nothing: the runtime finds nothing either
+        try:
+            if hook.kind is HookKind.PTH:
+                findings.extend(_pth_findings(tree, hook, owners))
+            else:
+                findings.append(_customize_finding(tree, hook, owners))
+        except HostileArtifactError:
+            raise
+        except ArtifactError as exc:
+            skipped.append(SkippedCheck(SOURCE, f"{hook.path} could not be read: {exc}"))
+    return findings, skipped
+
+
+def _pth_findings(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]) -> list[Finding]:
+    assert hook.source is not None
+    content = read_pth(tree.read_bytes(hook.source, limit=MAX_PTH_SIZE))
+    name = posixpath.basename(hook.path)
+    found: list[Finding] = []
+    lines = content.executable
+    if lines and not pth_allowed_by(name, (line.text for line in lines)):
+        known = pth_entry(name)
+        title = f"{name} runs code at every Python start-up"
+        if not hook.executed:
+            title = f"{name} holds code that runs at start-up where its directory is a site dir"
+        if known is not None:
+            title += f" (named like the {known.origin} file, but its code is not that file's)"
+        sure = hook.executed and known is None and not name.startswith(".")
+        shown = "; ".join(
+            f"line {line.line} ({runs_in(line)}): {line.text[:200]!r}" for line in lines[:3]
+        )
+        found.append(
+            _finding(
+                tree,
+                hook,
+                owners,
+                rule="WC-PTH-EXEC",
+                severity=Severity.HIGH,
+                title=title,
+                confidence="high" if sure else "medium",
+                evidence=f"{len(lines)} executable line(s): {shown}. {hook.why}",
+                remediation=(
+                    "Find out which package installed this .pth file and why; remove it "
+                    "(and the package) unless the code is understood and expected."
+                ),
+                line=lines[0].line,
+            )
+        )
+    outside = [line.text for line in content.paths if _leaves_root(line.text)]
+    if outside and hook.executed:
+        found.append(
+            _finding(
+                tree,
+                hook,
+                owners,
+                rule="WC-PTH-PATH",
+                severity=Severity.INFO,
+                title=f"{name} adds directories outside the site root to sys.path",
+                confidence="low",
+                evidence="; ".join(outside[:5]),
+                remediation="Check that the directories are expected on the runtime's sys.path.",
+            )
+        )
+    return found
 
 
 def _leaves_root(path_line: str) -> bool:
@@ -184,116 +282,37 @@ def _leaves_root(path_line: str) -> bool:
     return False
 
 
-def scan_startup(
-    tree: Tree,
-    site_roots: Iterable[str],
-    function_roots: Iterable[str] = (),
-    owners: Mapping[str, Component] | None = None,
-) -> list[Finding]:
-    """Findings for .pth hooks at ``site_roots`` and customize modules at any root.
-
-    ``owners`` maps a tree path to the component whose RECORD lists it, so a finding
-    names the distribution that installed the hook ("" when nothing claims it).
-    """
-    owners = owners or {}
-    findings: list[Finding] = []
-    sites = sorted(set(site_roots))
-    module_roots = set(sites) | set(function_roots)
-    for root in sites:
-        if root.endswith("site-packages") and "/" in root:
-            module_roots.add(posixpath.dirname(root))  # lib/python3.X: the stdlib dir
-    for root in sites:
-        for entry in tree.iter_dir(root):
-            name = posixpath.basename(entry.path)
-            # hidden .pth files are skipped only from Python 3.13 on: check them too
-            if name.endswith(".pth") and entry.kind is not EntryKind.DIR:
-                findings.extend(_check_pth(tree, entry.path, name, owners))
-    for root in sorted(module_roots):
-        for entry in tree.iter_dir(root):
-            if _is_customize_module(tree, entry.path, entry.kind):
-                findings.append(_customize_finding(tree, entry.path, owners))
-    return findings
-
-
-def _check_pth(tree: Tree, path: str, name: str, owners: Mapping[str, Component]) -> list[Finding]:
-    try:
-        data = tree.read_bytes(path, limit=MAX_PTH_SIZE)
-    except HostileArtifactError:
-        raise
-    except ArtifactError:
-        return []  # a dangling symlink: site.py cannot read it either
-    verdict = analyse_pth(name, data.decode("utf-8-sig", errors="replace"))
-    owner = owners.get(path)
-    where = _display(tree, path)
-    found: list[Finding] = []
-    if verdict.executable:
-        lines = "; ".join(repr(line[:200]) for line in verdict.executable[:3])
-        known = next((a for a in ALLOWED_PTH if fnmatch.fnmatchcase(name, a.name)), None)
-        note = (
-            f" (named like the {known.origin} file, but its code is not that file's)"
-            if known
-            else ""
+def _customize_finding(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]) -> Finding:
+    assert hook.source is not None
+    name = posixpath.basename(hook.path)
+    known = None
+    if hook.source.endswith(".py") and hook.path.endswith(".py"):
+        with tree.open(hook.source) as fh:
+            known = customize_allowed_by(name, fh.read(MAX_CUSTOMIZE_SIZE + 1))
+    if known is not None:
+        return _finding(
+            tree,
+            hook,
+            owners,
+            rule="WC-STARTUP-SITECUSTOMIZE",
+            severity=Severity.INFO,
+            title=f"{name} is {known}",
+            confidence="high",
+            evidence=f"{hook.path}: its whole code is the stock file. {hook.why}",
+            remediation="None needed unless the image should not carry it.",
         )
-        found.append(
-            Finding(
-                kind="startup",
-                rule="WC-PTH-EXEC",
-                package=owner.name if owner else "",
-                version=owner.version if owner else "",
-                severity=Severity.HIGH,
-                title=f"{name} runs code at every Python start-up{note}",
-                location=where,
-                confidence="high" if known is None else "medium",
-                evidence=f"{len(verdict.executable)} executable line(s) in {path}: {lines}",
-                remediation=(
-                    "Find out which package installed this .pth file and why; remove it "
-                    "(and the package) unless the code is understood and expected."
-                ),
-            )
-        )
-    if verdict.outside_paths:
-        found.append(
-            Finding(
-                kind="startup",
-                rule="WC-PTH-PATH",
-                package=owner.name if owner else "",
-                version=owner.version if owner else "",
-                severity=Severity.INFO,
-                title=f"{name} adds directories outside the site root to sys.path",
-                location=where,
-                confidence="low",
-                evidence="; ".join(verdict.outside_paths[:5]),
-                remediation="Check that the directories are expected on the runtime's sys.path.",
-            )
-        )
-    return found
-
-
-def _is_customize_module(tree: Tree, path: str, kind: EntryKind) -> bool:
-    name = posixpath.basename(path)
-    stem = name.split(".", 1)[0]
-    if stem not in CUSTOMIZE_MODULES:
-        return False
-    if kind is EntryKind.DIR:  # a package: imported when it has an __init__
-        return any(
-            posixpath.basename(child.path).startswith("__init__.") for child in tree.iter_dir(path)
-        )
-    return name != stem and name.endswith(MODULE_SUFFIXES)
-
-
-def _customize_finding(tree: Tree, path: str, owners: Mapping[str, Component]) -> Finding:
-    name = posixpath.basename(path)
-    owner = owners.get(path) or owners.get(f"{path}/__init__.py")
-    return Finding(
-        kind="startup",
+    title = f"{name} is imported automatically at every Python start-up"
+    if not hook.executed:
+        title = f"{name} is imported at Python start-up wherever its directory is on PYTHONPATH"
+    return _finding(
+        tree,
+        hook,
+        owners,
         rule="WC-STARTUP-SITECUSTOMIZE",
-        package=owner.name if owner else "",
-        version=owner.version if owner else "",
         severity=Severity.HIGH,
-        title=f"{name} is imported automatically at every Python start-up",
-        location=_display(tree, path),
-        confidence="high",
-        evidence=f"{path} sits on sys.path, where site.py imports it before any application code",
+        title=title,
+        confidence="high" if hook.executed else "medium",
+        evidence=f"{hook.path} sits on sys.path: {hook.why}",
         remediation=(
             "Deployment artifacts should not ship sitecustomize/usercustomize: find out what "
             "put it there and remove it."
@@ -301,5 +320,32 @@ def _customize_finding(tree: Tree, path: str, owners: Mapping[str, Component]) -
     )
 
 
-def _display(tree: Tree, path: str) -> str:
-    return "!".join((*tree.chain, path))
+def _finding(
+    tree: Tree,
+    hook: StartupFile,
+    owners: Mapping[str, Component],
+    *,
+    rule: str,
+    severity: Severity,
+    title: str,
+    confidence: str,
+    evidence: str,
+    remediation: str,
+    line: int | None = None,
+) -> Finding:
+    owner = owners.get(hook.path) or owners.get(hook.source or "")
+    where = "!".join((*tree.chain, hook.path))
+    return Finding(
+        kind="startup",
+        rule=rule,
+        package=owner.name if owner else "",
+        version=owner.version if owner else "",
+        severity=severity,
+        title=title,
+        location=where,
+        path=where,
+        line=line,
+        confidence=confidence,
+        evidence=evidence,
+        remediation=remediation,
+    )
