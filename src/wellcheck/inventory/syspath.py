@@ -25,7 +25,8 @@ Where a tree sits depends on what it is (:class:`TreeRole`):
   other zip: both readings at once, the root as ``/var/task`` and ``python/`` and
   ``python/lib/python3.X/site-packages`` as a layer's, plus the patterns above;
 * a wheel: its root and ``*.data/purelib``/``platlib`` are installed into site-packages;
-* ``lib/python3XY.zip`` inside an image: the standard library zip, on ``sys.path``.
+* ``lib/python3XY.zip``: the standard library zip, on ``sys.path`` as an archive (a
+  :class:`PathDir` that is a file); opened as a nested tree, it has its own role.
 
 Directory symlinks are followed inside the tree.  In a whole file system ``..`` at the
 root stays at the root, as the kernel does; in a zip a link that leaves the tree cannot be
@@ -137,6 +138,10 @@ def _pattern_dirs(
     seen: set[str] = set()
     for path in entries:
         if "python" not in path or "lib" not in path:
+            continue
+        if _STDLIB_ZIP.search(path):
+            why = "the standard library zip (lib/python3XY.zip), on sys.path as an archive"
+            yield path, False, role is TreeRole.FILESYSTEM, why
             continue
         match = _PYTHON_DIR.match(path)
         if match is None or match.group(0) in seen:

@@ -28,7 +28,7 @@ signatures) and any unlisted file there; RECORD rows without a hash; console scr
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from wellcheck.artifact.base import Entry, EntryKind, FileDigest, Tree
@@ -96,8 +96,9 @@ class IntegrityCheck(Check):
         for tree in context.trees:
             role = tree_role(context.artifact.kind, tree.chain)
             members = by_chain.get(tree.chain, [])
+            opened = {t.chain[-1] for t in context.trees if t.chain and t.chain[:-1] == tree.chain}
             with start_workers(tree, context.artifact.path, self.limits, self.workers) as pool:
-                found, missed = check_tree(tree, members, role, self.workers, pool)
+                found, missed = check_tree(tree, members, role, self.workers, pool, opened)
             findings.extend(found)
             skipped.extend(missed)
         return CheckResult(tuple(findings), tuple(skipped))
@@ -109,6 +110,7 @@ def check_tree(
     role: TreeRole = TreeRole.BUNDLE,
     workers: int = 1,
     pool: HashWorkers | None = None,
+    opened: Collection[str] = (),
 ) -> tuple[list[Finding], list[SkippedCheck]]:
     """Verify every distribution installed in ``tree``; scan its start-up hooks (found in
     the sys.path directories ``role`` implies and where distributions are installed)."""
@@ -149,7 +151,7 @@ def check_tree(
     for component, files in _unrecorded(entries, plans, claims, unverifiable):
         build.unrecorded(component, files)
     sites = sorted({c.site_root for c in components})
-    hooks, unread = scan_startup(tree, role, sites, claims)
+    hooks, unread = scan_startup(tree, role, sites, claims, opened)
     build.findings.extend(hooks)
     return build.findings, [*skipped, *unread]
 

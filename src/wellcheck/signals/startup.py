@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -89,15 +89,28 @@ class StartupListing:
     unreadable: tuple[str, ...]  # "PATH: why" for hooks and directories not followed
 
 
-def startup_files(tree: Tree, role: TreeRole, install_roots: Iterable[str] = ()) -> StartupListing:
-    """Every start-up file in the sys.path directories of ``tree`` (one pass over names)."""
+def startup_files(
+    tree: Tree,
+    role: TreeRole,
+    install_roots: Iterable[str] = (),
+    opened: Collection[str] = (),
+) -> StartupListing:
+    """Every start-up file in the sys.path directories of ``tree`` (one pass over names).
+
+    ``opened`` names the archives of ``tree`` that were opened as trees of their own (a
+    standard-library zip on sys.path); any other such archive is listed as unreadable.
+    """
     entries = tree.entries()
     whole = role is TreeRole.FILESYSTEM
     by_real: dict[str, PathDir] = {}
     unreadable: list[str] = []
     for directory in path_dirs(entries, role, install_roots):
+        real = entries.get(directory.real) if directory.real is not None else None
         if directory.real is None:
             unreadable.append(f"{directory.path}: a link that leaves the artifact")
+        elif real is not None and real.kind is EntryKind.FILE:
+            if directory.path not in opened:
+                unreadable.append(f"{directory.path}: an archive on sys.path, not opened")
         elif _rank(directory) > _rank(by_real.get(directory.real)):
             by_real[directory.real] = directory
     found: list[StartupFile] = []
@@ -188,6 +201,7 @@ def scan_startup(
     role: TreeRole,
     install_roots: Iterable[str] = (),
     owners: Mapping[str, Component] | None = None,
+    opened: Collection[str] = (),
 ) -> tuple[list[Finding], list[SkippedCheck]]:
     """Findings for the start-up files of ``tree``; hooks that cannot be read are skipped.
 
@@ -195,11 +209,10 @@ def scan_startup(
     names the distribution that installed the hook ("" when nothing claims it).
     """
     owners = owners or {}
-    listing = startup_files(tree, role, install_roots)
+    listing = startup_files(tree, role, install_roots, opened)
     findings: list[Finding] = []
     skipped = [
-        SkippedCheck(SOURCE, f"start-up files behind {what} were not checked")
-        for what in listing.unreadable
+        SkippedCheck(SOURCE, f"start-up files not checked: {what}") for what in listing.unreadable
     ]
     for hook in listing.files:
         if hook.source is None:
