@@ -91,6 +91,9 @@ class ArtifactInfo:
     layers: tuple[str, ...] = ()  # image layer digests, bottom first
     python_version: str | None = None  # of the runtime, when the artifact tells it
     warnings: tuple[str, ...] = ()
+    # PYTHONPATH the artifact sets (an image's Env): where start-up hooks are looked for;
+    # not part of the JSON view
+    python_path: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON view every report and listing uses."""

@@ -60,9 +60,9 @@ def zip_file(tmp_path: Path, files: dict[str, bytes], name: str = "function.zip"
     return path
 
 
-def image_file(tmp_path: Path, layer: dict[str, Value]) -> Path:
+def image_file(tmp_path: Path, layer: dict[str, Value], env: tuple[str, ...] = ()) -> Path:
     base: dict[str, Value] = {"usr/local/lib/python3.12/os.py": b"# the stdlib\n"}
-    return build_docker_archive(tmp_path / "image.tar", [base, layer], "gzip")
+    return build_docker_archive(tmp_path / "image.tar", [base, layer], "gzip", env=env)
 
 
 def wheel_file(tmp_path: Path, extra: dict[str, bytes]) -> Path:
@@ -100,6 +100,10 @@ CASES: list[Case] = [
     ("layer-bom-pth",
      lambda t: zip_file(t, {"python/lib/python3.13/site-packages/x.pth": b"\xef\xbb\xbf" + EVIL}),
      "python/lib/python3.13/site-packages/x.pth", "WC-PTH-EXEC", "high"),
+    # a zip inside the function zip: runs only if something unpacks it onto sys.path
+    ("nested-archive-pth", lambda t: zip_file(t, {"app.py": HANDLER,
+                                                  "deps.zip": zip_bytes({"evil.pth": EVIL})}),
+     "deps.zip!evil.pth", "WC-PTH-EXEC", "medium"),
     ("wheel-root-pth", lambda t: wheel_file(t, {"zzz.pth": EVIL}),
      "zzz.pth", "WC-PTH-EXEC", "high"),
     ("wheel-data-purelib-pth", lambda t: wheel_file(t, {"helper-1.0.data/purelib/zzz.pth": EVIL}),
@@ -188,6 +192,25 @@ def test_files_no_runtime_reads_at_start_up_are_not_hooks(
 ) -> None:
     code, findings, _ = scan(image_file(tmp_path, layer))
     assert (code, [f for f in findings if f["kind"] == "startup"]) == (0, [])
+
+
+def test_the_images_pythonpath_is_on_sys_path_at_start_up(tmp_path: Path, scan: Scan) -> None:
+    """``ENV PYTHONPATH=/app:...``: site.py imports /app/sitecustomize.py; a .pth there is
+    not processed (not a site directory) but is still reported (medium confidence)."""
+    layer: dict[str, Value] = {
+        "app/main.py": HANDLER,
+        "app/sitecustomize.py": EVIL,
+        "srv/lib/evil.pth": EVIL,
+    }
+    code, findings, _ = scan(image_file(tmp_path, layer))
+    assert (code, findings) == (0, [])  # without PYTHONPATH neither is on sys.path
+    image = image_file(tmp_path, layer, env=("PYTHONPATH=/app:/srv/./lib:relative",))
+    code, findings, _ = scan(image)
+    assert code == 1
+    assert sorted((f["location"], f["rule"], f["confidence"]) for f in findings) == [
+        ("app/sitecustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
+        ("srv/lib/evil.pth", "WC-PTH-EXEC", "medium"),
+    ]
 
 
 def test_ubuntus_stock_sitecustomize_is_named_but_passes(tmp_path: Path, scan: Scan) -> None:

@@ -155,6 +155,7 @@ def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
         layers=tuple(d for d in digests if d is not None),
         python_version=python_version(plan.config, tree.entries()),
         warnings=(*plan.warnings, *builder.warnings),
+        python_path=python_path(plan.config),
     )
     return info, tree
 
@@ -349,6 +350,18 @@ def _verify_diff_id(where: Location, diff_id: str, label: str) -> None:
 
 def _is_str_list(value: object) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def python_path(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The entries of the image's PYTHONPATH (its config's Env; the last setting wins)."""
+    settings = config.get("config") if isinstance(config, dict) else None
+    env = settings.get("Env") if isinstance(settings, dict) else None
+    found: tuple[str, ...] = ()
+    for item in env if _is_str_list(env) else []:
+        key, _, value = item.partition("=")
+        if key == "PYTHONPATH":
+            found = tuple(entry for entry in value.split(":") if entry)
+    return found
 
 
 def python_version(config: Mapping[str, Any], entries: Mapping[str, Entry]) -> str | None:

@@ -24,6 +24,8 @@ Where a tree sits depends on what it is (:class:`TreeRole`):
 * a Lambda function zip (unpacked at ``/var/task``) or layer (``/opt``), a directory, any
   other zip: both readings at once, the root as ``/var/task`` and ``python/`` and
   ``python/lib/python3.X/site-packages`` as a layer's, plus the patterns above;
+* a zip inside the artifact (not a wheel, egg or stdlib zip): read like a bundle, but
+  nothing is on ``sys.path`` or a site directory until something unpacks it;
 * a wheel: its root and ``*.data/purelib``/``platlib`` are installed into site-packages;
 * ``lib/python3XY.zip``: the standard library zip, on ``sys.path`` as an archive (a
   :class:`PathDir` that is a file); opened as a nested tree, it has its own role.
@@ -56,6 +58,7 @@ _STDLIB_ZIP = re.compile(r"(?:^|/)lib(?:64)?/python\d+t?\.zip$")
 class TreeRole(StrEnum):
     FILESYSTEM = "filesystem"  # an image's merged root file system
     BUNDLE = "bundle"  # a Lambda function or layer zip, a directory, another zip
+    ARCHIVE = "archive"  # a zip inside the artifact: on sys.path only if something unpacks it
     WHEEL = "wheel"  # installed into a site-packages directory
     STDLIB_ZIP = "stdlib-zip"  # lib/python3XY.zip: on sys.path as it is
     EGG = "egg"  # a zipped egg: on sys.path when easy-install.pth names it
@@ -72,7 +75,7 @@ def tree_role(artifact_kind: str, chain: tuple[str, ...]) -> TreeRole:
         return TreeRole.WHEEL
     if inner.endswith(".egg"):
         return TreeRole.EGG
-    return TreeRole.STDLIB_ZIP if _STDLIB_ZIP.search(inner) else TreeRole.BUNDLE
+    return TreeRole.STDLIB_ZIP if _STDLIB_ZIP.search(inner) else TreeRole.ARCHIVE
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,15 @@ _FIXED: dict[TreeRole, tuple[tuple[str, bool, bool, str], ...]] = {
         ("", True, False, _TASK + _ADDSITEDIR),
         ("python", True, False, _LAYER.format(where="python/ (/opt/python)") + _ADDSITEDIR),
     ),
+    TreeRole.ARCHIVE: (
+        (
+            "",
+            False,
+            False,
+            "the root of an archive inside the artifact, as if unpacked at /var/task",
+        ),
+        ("python", False, False, "python/ of an archive inside the artifact, as if a layer"),
+    ),
     TreeRole.WHEEL: (("", True, True, "a wheel's root: installed into site-packages"),),
     TreeRole.STDLIB_ZIP: (("", False, True, "the standard library zip, on sys.path"),),
     TreeRole.EGG: (("", False, True, "a zipped egg: on sys.path when a .pth names it"),),
@@ -104,13 +116,18 @@ _FIXED: dict[TreeRole, tuple[tuple[str, bool, bool, str], ...]] = {
 
 
 def path_dirs(
-    entries: Mapping[str, Entry], role: TreeRole, install_roots: Iterable[str] = ()
+    entries: Mapping[str, Entry],
+    role: TreeRole,
+    install_roots: Iterable[str] = (),
+    python_path: Iterable[str] = (),
 ) -> list[PathDir]:
     """Every sys.path directory of the tree, sorted by path.
 
     ``install_roots`` are directories distributions were found installed in; those no rule
-    above names are kept too (on ``sys.path`` only if the application adds them).  The
-    fixed directories of a role are listed whether the tree has them or not.
+    above names are kept too (on ``sys.path`` only if the application adds them).
+    ``python_path`` is the PYTHONPATH a file system's image sets: its absolute entries are
+    on ``sys.path`` at start-up.  The fixed directories of a role are listed whether the
+    tree has them or not.
     """
     found: dict[str, PathDir] = {}
     whole = role is TreeRole.FILESYSTEM
@@ -121,7 +138,11 @@ def path_dirs(
 
     for path, site, at_startup, why in _FIXED[role]:
         add(path, site, at_startup, why)
-    if role in (TreeRole.FILESYSTEM, TreeRole.BUNDLE):
+    for entry in python_path if whole else ():
+        normal = _lexical(entry.split("/"), whole) if entry.startswith("/") else None
+        if normal is not None:  # relative entries depend on the working directory
+            add("/".join(normal), False, True, f"on the image's PYTHONPATH ({entry})")
+    if role in (TreeRole.FILESYSTEM, TreeRole.BUNDLE, TreeRole.ARCHIVE):
         for path, site, at_startup, why in _pattern_dirs(entries, role):
             add(path, site, at_startup, why)
     if role is TreeRole.WHEEL:
@@ -152,7 +173,9 @@ def _pattern_dirs(
         venv = f"{prefix}/pyvenv.cfg" if prefix else "pyvenv.cfg"
         if packages:
             owner = "virtual environment" if venv in entries else "Python"
-            if prefix == ("python" if role is TreeRole.BUNDLE else "opt/python"):
+            if role is TreeRole.ARCHIVE:
+                yield match.group(0), True, False, f"{packages} inside an archive of the artifact"
+            elif prefix == ("python" if role is TreeRole.BUNDLE else "opt/python"):
                 why = _LAYER.format(where=match.group(0)) + _ADDSITEDIR
                 yield match.group(0), True, False, why
             else:

@@ -97,8 +97,9 @@ class IntegrityCheck(Check):
             role = tree_role(context.artifact.kind, tree.chain)
             members = by_chain.get(tree.chain, [])
             opened = {t.chain[-1] for t in context.trees if t.chain and t.chain[:-1] == tree.chain}
+            path = context.artifact.python_path
             with start_workers(tree, context.artifact.path, self.limits, self.workers) as pool:
-                found, missed = check_tree(tree, members, role, self.workers, pool, opened)
+                found, missed = check_tree(tree, members, role, self.workers, pool, opened, path)
             findings.extend(found)
             skipped.extend(missed)
         return CheckResult(tuple(findings), tuple(skipped))
@@ -111,6 +112,7 @@ def check_tree(
     workers: int = 1,
     pool: HashWorkers | None = None,
     opened: Collection[str] = (),
+    python_path: Sequence[str] = (),
 ) -> tuple[list[Finding], list[SkippedCheck]]:
     """Verify every distribution installed in ``tree``; scan its start-up hooks (found in
     the sys.path directories ``role`` implies and where distributions are installed)."""
@@ -151,7 +153,7 @@ def check_tree(
     for component, files in _unrecorded(entries, plans, claims, unverifiable):
         build.unrecorded(component, files)
     sites = sorted({c.site_root for c in components})
-    hooks, unread = scan_startup(tree, role, sites, claims, opened)
+    hooks, unread = scan_startup(tree, role, sites, claims, opened, python_path)
     build.findings.extend(hooks)
     return build.findings, [*skipped, *unread]
 

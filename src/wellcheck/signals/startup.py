@@ -94,17 +94,19 @@ def startup_files(
     role: TreeRole,
     install_roots: Iterable[str] = (),
     opened: Collection[str] = (),
+    python_path: Iterable[str] = (),
 ) -> StartupListing:
     """Every start-up file in the sys.path directories of ``tree`` (one pass over names).
 
     ``opened`` names the archives of ``tree`` that were opened as trees of their own (a
     standard-library zip on sys.path); any other such archive is listed as unreadable.
+    ``python_path``: the PYTHONPATH an image sets (``ArtifactInfo.python_path``).
     """
     entries = tree.entries()
     whole = role is TreeRole.FILESYSTEM
     by_real: dict[str, PathDir] = {}
     unreadable: list[str] = []
-    for directory in path_dirs(entries, role, install_roots):
+    for directory in path_dirs(entries, role, install_roots, python_path):
         real = entries.get(directory.real) if directory.real is not None else None
         if directory.real is None:
             unreadable.append(f"{directory.path}: a link that leaves the artifact")
@@ -202,6 +204,7 @@ def scan_startup(
     install_roots: Iterable[str] = (),
     owners: Mapping[str, Component] | None = None,
     opened: Collection[str] = (),
+    python_path: Iterable[str] = (),
 ) -> tuple[list[Finding], list[SkippedCheck]]:
     """Findings for the start-up files of ``tree``; hooks that cannot be read are skipped.
 
@@ -209,7 +212,7 @@ def scan_startup(
     names the distribution that installed the hook ("" when nothing claims it).
     """
     owners = owners or {}
-    listing = startup_files(tree, role, install_roots, opened)
+    listing = startup_files(tree, role, install_roots, opened, python_path)
     findings: list[Finding] = []
     skipped = [
         SkippedCheck(SOURCE, f"start-up files not checked: {what}") for what in listing.unreadable
