@@ -156,18 +156,12 @@ def path_dirs(
 def _pattern_dirs(
     entries: Mapping[str, Entry], role: TreeRole
 ) -> Iterable[tuple[str, bool, bool, str]]:
-    seen: set[str] = set()
-    for path in entries:
-        if "python" not in path or "lib" not in path:
-            continue
-        if _STDLIB_ZIP.search(path):
+    for path in sorted(_python_dirs(entries)):
+        match = _PYTHON_DIR.match(path)
+        if match is None:  # lib/python3XY.zip
             why = "the standard library zip (lib/python3XY.zip), on sys.path as an archive"
             yield path, False, role is TreeRole.FILESYSTEM, why
             continue
-        match = _PYTHON_DIR.match(path)
-        if match is None or match.group(0) in seen:
-            continue
-        seen.add(match.group(0))
         prefix, libdir, packages = match.group(1) or "", match.group(2), match.group(3)
         where = f"/{prefix}" if role is TreeRole.FILESYSTEM else (prefix or "the root")
         venv = f"{prefix}/pyvenv.cfg" if prefix else "pyvenv.cfg"
@@ -191,6 +185,27 @@ def _pattern_dirs(
             if at_startup:  # its site-packages, also when a symlink hides it from the names
                 owner = f"site-packages of the Python at {where}"
                 yield f"{stdlib}/site-packages", True, True, owner
+
+
+def _python_dirs(entries: Mapping[str, Entry]) -> set[str]:
+    """Every ``lib/python3.X[/site-packages]`` directory and ``python3XY.zip`` the names show.
+
+    The pattern is tried once per directory, not once per file.
+    """
+    found: set[str] = set()
+    looked: set[str] = set()
+    for path, entry in entries.items():
+        where = path
+        if entry.kind is EntryKind.FILE:
+            if path.endswith(".zip") and _STDLIB_ZIP.search(path):
+                found.add(path)
+            where = path.rpartition("/")[0]
+        if where in looked:
+            continue
+        looked.add(where)
+        if "python" in where and "lib" in where and (match := _PYTHON_DIR.match(where)):
+            found.add(match.group(0))
+    return found
 
 
 def _wheel_data_dirs(entries: Mapping[str, Entry]) -> set[str]:

@@ -128,8 +128,7 @@ def startup_files(
                     unreadable.append(f"{shown}: a link that leaves the artifact")
                     continue
                 found.append(_hook(shown, kind, _regular(entries, source), home))
-        package = _package_init(parent, name, by_real)
-        if package is not None:
+        elif name.startswith("__init__.") and (package := _package_init(parent, name, by_real)):
             found.append(_hook(package[0], package[1], path, package[2]))
     return StartupListing(tuple(_preferred(found)), tuple(sorted(unreadable)))
 
