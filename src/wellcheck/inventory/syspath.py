@@ -18,9 +18,10 @@ Where a tree sits depends on what it is (:class:`TreeRole`):
   (on ``sys.path``, not site directories; not for a venv, whose prefix has
   ``pyvenv.cfg``).  Lambda base images add ``/var/task``, ``/opt/python`` and
   ``/opt/python/lib/python3.X/site-packages``: the managed runtime's bootstrap
-  (``/var/runtime/bootstrap.py``, python3.9-3.12 runtimes) inserts them in ``sys.path``
-  *and* calls ``site.addsitedir`` on each, after the interpreter started; the runtime's own
-  ``/var/lang/lib/python3.X/site-packages`` is an ordinary site directory;
+  (``/var/runtime/bootstrap.py`` as shipped in the python3.10 and 3.11 runtimes) inserts
+  them in ``sys.path`` *and* calls ``site.addsitedir`` on each, after the interpreter
+  started; the runtime's own ``/var/lang/lib/python3.X/site-packages`` is an ordinary site
+  directory; the image's ``PYTHONPATH`` (config ``Env``) is on ``sys.path`` at start-up;
 * a Lambda function zip (unpacked at ``/var/task``) or layer (``/opt``), a directory, any
   other zip: both readings at once, the root as ``/var/task`` and ``python/`` and
   ``python/lib/python3.X/site-packages`` as a layer's, plus the patterns above;
