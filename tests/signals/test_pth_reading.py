@@ -8,7 +8,11 @@ encoding, the BOM kept); 3.13-3.14 decode ``utf-8-sig`` (locale fallback) and us
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wellcheck.signals.pth import read_pth, runs_in
 
@@ -66,3 +70,50 @@ def test_path_lines_are_kept_stripped_of_trailing_space() -> None:
     content = read_pth(b"vendored  \n../../../tmp/drop\n")
     assert [line.text for line in content.paths] == ["vendored", "../../../tmp/drop"]
     assert content.executable == ()
+
+
+def _cpython_312_lines(data: bytes) -> list[str]:
+    """Lib/site.py addpackage, 3.12 (UTF-8 locale), transcribed: a text file iterated.
+
+    The real ``io.TextIOWrapper`` splits the lines; a decode error stops the loop (the
+    interpreter fails to start there), so only the lines before it count.
+    """
+    lines: list[str] = []
+    try:
+        for line in io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"):
+            if line.startswith("#") or line.strip() == "":
+                continue
+            if line.startswith(("import ", "import\t")):
+                lines.append(line)
+    except UnicodeDecodeError:
+        pass
+    return lines
+
+
+def _cpython_313_lines(data: bytes) -> list[str]:
+    """Lib/site.py addpackage, 3.13/3.14 (latin-1 locale fallback), transcribed."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return [
+        line
+        for line in text.splitlines()
+        if not line.startswith("#") and line.strip() != "" and line.startswith(_IMPORT)
+    ]
+
+
+_IMPORT = ("import ", "import\t")
+_PIECES = st.sampled_from(
+    [b"import os", b"import\tx", b"#", b" ", b"\n", b"\r", b"\r\n", b"\x0b", b"\x0c", b"\x1c",
+     b"\x85", b"\xc2\x85", b"\xe2\x80\xa8", b"\xef\xbb\xbf", b"\xff", b"a/b", b"\t"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.binary(max_size=4)), max_size=12).map(b"".join))
+def test_every_line_cpythons_own_loop_runs_is_reported(data: bytes) -> None:
+    """Whatever the bytes, each line the transcribed 3.12 and 3.13 loops would exec is found."""
+    reported = {line.text for line in read_pth(data).executable}
+    for line in _cpython_312_lines(data) + _cpython_313_lines(data):
+        assert line.strip() in reported
