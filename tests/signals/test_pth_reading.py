@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wellcheck.signals.pth import read_pth, runs_in
+from wellcheck.signals.pth import read_pth, read_start, runs_in
 
 EVERY = ("3.9-3.12", "3.13-3.14", "3.15")
 NEW = ("3.13-3.14", "3.15")  # str.splitlines() readers
@@ -64,6 +64,21 @@ def test_a_line_all_readers_run_is_reported_once() -> None:
     assert runs_in(line) == "every CPython 3.9-3.15"
     (only_new,) = read_pth(b"#\x0cimport os\n").executable
     assert runs_in(only_new) == "CPython 3.13-3.14, 3.15"
+
+
+START_CASES: list[tuple[bytes, tuple[str, ...]]] = [
+    (b"evil.hook:run\n", ("evil.hook:run",)),
+    (b"\xef\xbb\xbf  a.b:c  \n# note\n\n\x0cd:e\n", ("a.b:c", "d:e")),  # BOM, strip, \f
+    (b"# only a comment\n", ()),
+    (b"a.b:c\n\xff\n", ()),  # not UTF-8: 3.15 ignores the file (no locale fallback)
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), START_CASES)
+def test_start_files_are_read_as_cpython_3_15_reads_them(
+    data: bytes, expected: tuple[str, ...]
+) -> None:
+    assert read_start(data) == expected
 
 
 def test_path_lines_are_kept_stripped_of_trailing_space() -> None:

@@ -52,6 +52,9 @@ PTH_CASES: list[tuple[str, str, str | None]] = [
     ("tabbed.pth", "import\tbase64;exec(base64.b64decode('cHJpbnQoMSk='))\n", "WC-PTH-EXEC"),
     ("hidden.pth", "some/dir\rimport os; os.getpid()\n", "WC-PTH-EXEC"),  # \r ends a line
     ("not-exec.pth", "importos\n#import os\n   \n", None),  # site.py runs neither
+    ("hook.start", "evil.hook:run\n", "WC-STARTUP-ENTRYPOINT"),  # CPython 3.15, PEP 829
+    ("comments.start", "# nothing to call\n", None),
+    (".hidden.start", "evil.hook:run\n", None),  # 3.15 skips hidden names: nothing runs it
     ("paths.pth", "vendored\nsub/dir\n", None),
     ("outside.pth", "/opt/other/site-packages\n", "WC-PTH-PATH"),
     ("escape.pth", "../../../../tmp/drop\n", "WC-PTH-PATH"),
@@ -86,7 +89,11 @@ def test_pth_files_are_judged_by_name_and_content(
     tree = MemoryTree({f"{SITE}/{name}": content.encode()})
     findings, skipped = scan_startup(tree, TreeRole.BUNDLE)
     assert [f.rule for f in findings] == ([expected] if expected else []) and skipped == []
-    severity = {"WC-PTH-EXEC": Severity.HIGH, "WC-PTH-PATH": Severity.INFO}
+    severity = {
+        "WC-PTH-EXEC": Severity.HIGH,
+        "WC-PTH-PATH": Severity.INFO,
+        "WC-STARTUP-ENTRYPOINT": Severity.HIGH,
+    }
     assert all(f.severity is severity[f.rule] and f.kind == "startup" for f in findings)
 
 

@@ -100,6 +100,10 @@ CASES: list[Case] = [
     ("layer-bom-pth",
      lambda t: zip_file(t, {"python/lib/python3.13/site-packages/x.pth": b"\xef\xbb\xbf" + EVIL}),
      "python/lib/python3.13/site-packages/x.pth", "WC-PTH-EXEC", "high"),
+    # CPython 3.15 (PEP 829): a .start file's entry points are called at start-up
+    ("layer-start-file",
+     lambda t: zip_file(t, {"python/lib/python3.15/site-packages/x.start": b"evil.hook:run\n"}),
+     "python/lib/python3.15/site-packages/x.start", "WC-STARTUP-ENTRYPOINT", "high"),
     # a zip inside the function zip: runs only if something unpacks it onto sys.path
     ("nested-archive-pth", lambda t: zip_file(t, {"app.py": HANDLER,
                                                   "deps.zip": zip_bytes({"evil.pth": EVIL})}),

@@ -16,7 +16,8 @@ WC-INTEG-BAD-RECORD        low       RECORD rows that cannot be used (garbled, w
 WC-INTEG-OUTSIDE           info      RECORD paths leaving the site root (data files,
                                      headers): listed, never hashed
 WC-PTH-EXEC / -PATH,       high /    start-up hooks in every sys.path directory of the tree,
-WC-STARTUP-SITECUSTOMIZE   info/high see ``wellcheck.signals.startup`` (kind "startup")
+WC-STARTUP-SITECUSTOMIZE,  info/high see ``wellcheck.signals.startup`` (kind "startup")
+WC-STARTUP-ENTRYPOINT
 =========================  ========  ====================================================
 
 Benign, never reported: ``.pyc`` files and anything in ``__pycache__``; the installer's own

@@ -133,3 +133,31 @@ def runs_in(line: PthLine) -> str:
     if set(line.versions) >= {r.versions for r in READINGS}:
         return "every CPython 3.9-3.15"
     return "CPython " + ", ".join(r.versions for r in READINGS if r.versions in line.versions)
+
+
+def leaves_root(path_line: str) -> bool:
+    """A path line naming a directory outside the one the .pth file is in."""
+    if path_line.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path_line):
+        return True
+    depth = 0
+    for part in re.split(r"[/\\]", path_line):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False
+
+
+def read_start(data: bytes) -> tuple[str, ...]:
+    """The entry points (``pkg.mod:callable``) a ``.start`` file names, as CPython 3.15 reads
+    it (PEP 829, ``_read_pthstart_file``): ``utf-8-sig`` or nothing (no locale fallback for
+    ``.start`` files), ``str.splitlines()``, each line stripped, blank and ``#`` lines skipped.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ()
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))

@@ -8,7 +8,8 @@ Discovery, for this check and for others (``signals/behaviour``)::
 
 :func:`startup_files` lists every start-up file in the ``sys.path`` directories of a tree
 (:mod:`wellcheck.inventory.syspath` says which those are for each kind of artifact) with
-its :class:`HookKind` (``.pth``, ``sitecustomize``, ``usercustomize``), ``source`` (the
+its :class:`HookKind` (``.pth``, ``sitecustomize``, ``usercustomize``, and CPython
+3.15's ``.start`` files, PEP 829), ``source`` (the
 regular file whose content runs, symlinks followed; None when nothing can be read) and
 ``executed``: whether the runtime runs it in that place.  A ``.pth`` is *processed* only in
 a site directory (``site.addsitedir``), where its ``import`` lines run; hidden names
@@ -30,6 +31,9 @@ Findings (kind "startup"):
   step copying the files into site-packages), and an ``import`` line has no purpose in a
   ``.pth`` that is not meant to run.
 * WC-PTH-PATH (info): a path line of a processed ``.pth`` leaving its directory.
+* WC-STARTUP-ENTRYPOINT (high): a ``.start`` file naming entry points (CPython 3.15+ calls
+  them at start-up; read as :func:`.pth.read_start`); medium confidence outside a site
+  directory, as for ``.pth`` files.
 * WC-STARTUP-SITECUSTOMIZE (high): a ``sitecustomize``/``usercustomize`` module in a
   ``sys.path`` directory (medium confidence when that directory joins ``sys.path`` only
   after start-up: it runs where ``PYTHONPATH`` names it); info for a file whose whole code
@@ -40,7 +44,6 @@ Findings (kind "startup"):
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -49,7 +52,7 @@ from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.inventory.syspath import PathDir, TreeRole, path_dirs, resolve
 from wellcheck.models import Component, Finding, Severity, SkippedCheck
-from wellcheck.signals.pth import read_pth, runs_in
+from wellcheck.signals.pth import leaves_root, read_pth, read_start, runs_in
 from wellcheck.signals.startup_allowlist import (
     MAX_CUSTOMIZE_SIZE,
     customize_allowed_by,
@@ -67,8 +70,12 @@ _HIDDEN = (
 )
 
 
+_START = "CPython 3.15+ (PEP 829) calls each entry point of a .start file in a site directory"
+
+
 class HookKind(StrEnum):
     PTH = ".pth"
+    START = ".start"
     SITECUSTOMIZE = "sitecustomize"
     USERCUSTOMIZE = "usercustomize"
 
@@ -142,6 +149,8 @@ def _hook_kind(name: str, entry: Entry) -> HookKind | None:
         return None
     if name.endswith(".pth"):
         return HookKind.PTH
+    if name.endswith(".start"):
+        return HookKind.START
     stem, dot, _ = name.partition(".")
     if stem in CUSTOMIZE_MODULES and dot and name.endswith(MODULE_SUFFIXES):
         return HookKind(stem)
@@ -168,7 +177,10 @@ def _package_init(
 
 def _hook(path: str, kind: HookKind, source: str | None, directory: PathDir) -> StartupFile:
     name = posixpath.basename(path)
-    if kind is HookKind.PTH:
+    if kind is HookKind.START:
+        executed = directory.site and not name.startswith(".")  # 3.15 skips hidden ones
+        why = f"{directory.why}; {_START}" if executed else f"{directory.why}; not run there"
+    elif kind is HookKind.PTH:
         executed = directory.site
         why = directory.why if executed else f"{directory.why}; not a site directory"
         if name.startswith("."):
@@ -222,6 +234,8 @@ def scan_startup(
         try:
             if hook.kind is HookKind.PTH:
                 findings.extend(_pth_findings(tree, hook, owners))
+            elif hook.kind is HookKind.START:
+                findings.extend(_start_findings(tree, hook, owners))
             else:
                 findings.append(_customize_finding(tree, hook, owners))
         except HostileArtifactError:
@@ -265,7 +279,7 @@ def _pth_findings(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]
                 line=lines[0].line,
             )
         )
-    outside = [line.text for line in content.paths if _leaves_root(line.text)]
+    outside = [line.text for line in content.paths if leaves_root(line.text)]
     if outside and hook.executed:
         found.append(
             _finding(
@@ -283,18 +297,34 @@ def _pth_findings(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]
     return found
 
 
-def _leaves_root(path_line: str) -> bool:
-    if path_line.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path_line):
-        return True
-    depth = 0
-    for part in re.split(r"[/\\]", path_line):
-        if part == "..":
-            depth -= 1
-            if depth < 0:
-                return True
-        elif part not in ("", "."):
-            depth += 1
-    return False
+def _start_findings(
+    tree: Tree, hook: StartupFile, owners: Mapping[str, Component]
+) -> list[Finding]:
+    assert hook.source is not None
+    name = posixpath.basename(hook.path)
+    entry_points = read_start(tree.read_bytes(hook.source, limit=MAX_PTH_SIZE))
+    if not entry_points or name.startswith("."):
+        return []  # nothing to call; hidden: no release reads it
+    title = f"{name} calls code at every Python 3.15+ start-up"
+    if not hook.executed:
+        title = f"{name} names code to call at start-up where its directory is a site dir"
+    shown = ", ".join(repr(e[:200]) for e in entry_points[:3])
+    return [
+        _finding(
+            tree,
+            hook,
+            owners,
+            rule="WC-STARTUP-ENTRYPOINT",
+            severity=Severity.HIGH,
+            title=title,
+            confidence="high" if hook.executed else "medium",
+            evidence=f"{len(entry_points)} entry point(s): {shown}. {hook.why}",
+            remediation=(
+                "Find out which package installed this .start file and what the entry "
+                "points run; remove it (and the package) unless that is expected."
+            ),
+        )
+    ]
 
 
 def _customize_finding(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]) -> Finding:
