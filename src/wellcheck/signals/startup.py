@@ -68,8 +68,6 @@ _HIDDEN = (
     "its name starts with '.': CPython 3.13+ and the 3.8-3.12 security releases since "
     "January 2024 skip it (gh-113659), every earlier release runs it"
 )
-
-
 _START = "CPython 3.15+ (PEP 829) calls each entry point of a .start file in a site directory"
 
 
