@@ -185,6 +185,7 @@ def scan_command(
     input error, 3 incomplete (a source could not be consulted).
     """
     from wellcheck.config import load_config
+    from wellcheck.escape import visible
     from wellcheck.scan.options import ScanOptions
     from wellcheck.scan.shard import Shard
 
@@ -221,7 +222,7 @@ def scan_command(
         if result.error:
             path = result.artifact.path
             text = result.error if path in result.error else f"{path}: {result.error}"
-            print(f"wellcheck: error: {text}", file=sys.stderr)
+            print(f"wellcheck: error: {visible(text)}", file=sys.stderr)
     raise typer.Exit(int(verdict.status))
 
 

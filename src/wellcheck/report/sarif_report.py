@@ -8,7 +8,10 @@
 - ignored findings appear with an external ``suppression``;
 - an incomplete scan or an unreadable artifact sets
   ``invocations[0].executionSuccessful`` to false and lists why in
-  ``toolExecutionNotifications``.
+  ``toolExecutionNotifications``;
+- texts a viewer shows are escaped (:mod:`wellcheck.escape`): plain texts made visible
+  with no embedded links, ``message.text`` with braces doubled, ``help.markdown`` as
+  Markdown; links only to http(s) URLs.  ``properties`` keep the values as found.
 """
 
 from __future__ import annotations
@@ -19,6 +22,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from wellcheck.escape import (
+    http_url,
+    json_safe,
+    md_link,
+    md_text,
+    sarif_message,
+    sarif_text,
+    visible,
+)
 from wellcheck.models import ArtifactResult, Finding, ScanOutcome, Severity
 from wellcheck.policy import Verdict
 from wellcheck.report.common import (
@@ -63,7 +75,8 @@ class SarifReporter(Reporter):
     extension = ".sarif"
 
     def render(self, outcome: ScanOutcome, verdict: Verdict) -> str:
-        return json.dumps(sarif_log(outcome, verdict), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(sarif_log(outcome, verdict), indent=2, ensure_ascii=False)
+        return json_safe(text) + "\n"
 
 
 def sarif_log(outcome: ScanOutcome, verdict: Verdict) -> dict[str, Any]:
@@ -77,7 +90,9 @@ def sarif_log(outcome: ScanOutcome, verdict: Verdict) -> dict[str, Any]:
         base = f"ARTIFACT{n}"
         bases[base] = {
             "uri": _base_uri(result.artifact.path),
-            "description": {"text": f"{result.artifact.kind} artifact {result.artifact.path}"},
+            "description": {
+                "text": sarif_text(f"{result.artifact.kind} artifact {result.artifact.path}")
+            },
         }
         for finding in sorted_findings(result.findings):
             results.append(_result(result, finding, base, index))
@@ -128,7 +143,7 @@ def _rules(outcome: ScanOutcome) -> list[dict[str, Any]]:
 def _rule(finding: Finding, varied: bool) -> dict[str, Any]:
     """``varied``: the rule's findings have different titles (a signal about several
     packages), so the description names the rule rather than one package."""
-    url = finding_url(finding)
+    url = http_url(finding_url(finding))
     tags = ["security", "supply-chain", finding.kind]
     if finding.kind in {"advisory", "malicious"}:
         tags.append("vulnerability")
@@ -137,10 +152,10 @@ def _rule(finding: Finding, varied: bool) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "id": finding.rule,
         "name": _rule_name(finding),
-        "shortDescription": {"text": text},
-        "fullDescription": {"text": text if varied else _full_description(finding)},
+        "shortDescription": {"text": sarif_text(text)},
+        "fullDescription": {"text": sarif_text(text if varied else _full_description(finding))},
         "help": {
-            "text": (finding.remediation if not varied else "") or text,
+            "text": sarif_text((finding.remediation if not varied else "") or text),
             "markdown": _help_markdown(finding, url, text, varied),
         },
         "defaultConfiguration": {"level": level(finding.severity)},
@@ -170,11 +185,12 @@ def _full_description(finding: Finding) -> str:
 
 
 def _help_markdown(finding: Finding, url: str | None, text: str, varied: bool) -> str:
-    lines = [f"**{finding.rule}**: {text}" if text != finding.rule else f"**{finding.rule}**"]
+    rule = md_text(finding.rule)
+    lines = [f"**{rule}**: {md_text(text)}" if text != finding.rule else f"**{rule}**"]
     if finding.remediation and not varied:
-        lines.append(finding.remediation)
+        lines.append(md_text(finding.remediation))
     if url:
-        lines.append(f"[{url}]({url})")
+        lines.append(md_link(url, url))
     return "\n\n".join(lines)
 
 
@@ -191,7 +207,10 @@ def _result(
             "artifactLocation": {"uri": quote(path, safe="/!@+"), "uriBaseId": base},
         },
         "logicalLocations": [
-            {"name": finding.package, "fullyQualifiedName": f"{finding.package}=={finding.version}"}
+            {
+                "name": visible(finding.package),
+                "fullyQualifiedName": visible(f"{finding.package}=={finding.version}"),
+            }
         ],
     }
     properties: dict[str, Any] = {
@@ -212,7 +231,7 @@ def _result(
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
         "level": level(finding.severity),
-        "message": {"text": message},
+        "message": {"text": sarif_message(message)},
         "locations": [location],
         "partialFingerprints": {"wellcheckFinding/v1": _fingerprint(result, finding, path)},
         "properties": properties,
@@ -232,14 +251,16 @@ def _invocation(outcome: ScanOutcome, verdict: Verdict) -> dict[str, Any]:
             notifications.append(
                 {
                     "level": "error",
-                    "message": {"text": f"{result.artifact.path}: {result.error}"},
+                    "message": {"text": sarif_message(f"{result.artifact.path}: {result.error}")},
                     "descriptor": {"id": "WC-INPUT-ERROR"},
                 }
             )
         notifications.extend(
             {
                 "level": "warning",
-                "message": {"text": f"{result.artifact.path}: not checked: {skipped_text(s)}"},
+                "message": {
+                    "text": sarif_message(f"{result.artifact.path}: not checked: {skipped_text(s)}")
+                },
                 "descriptor": {"id": "WC-NOT-CHECKED"},
             }
             for s in result.skipped
@@ -247,12 +268,18 @@ def _invocation(outcome: ScanOutcome, verdict: Verdict) -> dict[str, Any]:
         notifications.extend(
             {
                 "level": "note",
-                "message": {"text": f"{result.artifact.path}: not applicable: {skipped_text(s)}"},
+                "message": {
+                    "text": sarif_message(
+                        f"{result.artifact.path}: not applicable: {skipped_text(s)}"
+                    )
+                },
                 "descriptor": {"id": "WC-NOT-APPLICABLE"},
             }
             for s in result.not_applicable
         )
-    notifications.extend({"level": "note", "message": {"text": note}} for note in outcome.notes)
+    notifications.extend(
+        {"level": "note", "message": {"text": sarif_message(note)}} for note in outcome.notes
+    )
     invocation: dict[str, Any] = {
         "executionSuccessful": not verdict.incomplete and not verdict.errors,
         "exitCode": int(verdict.status),

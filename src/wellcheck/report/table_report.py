@@ -1,11 +1,14 @@
 """``--format table``: plain text for a terminal, grouped by severity, with fix versions.
 
-Colour only when the options ask for it (the CLI does on a TTY without NO_COLOR).
+Colour only when the options ask for it (the CLI does on a TTY without NO_COLOR).  Every
+text from the scan is passed through :func:`wellcheck.escape.visible` (or ``one_line``):
+a member name or a METADATA field can hold terminal control sequences.
 """
 
 from __future__ import annotations
 
 from wellcheck.errors import ExitStatus
+from wellcheck.escape import one_line, visible
 from wellcheck.models import ArtifactResult, Finding, ScanOutcome, Severity
 from wellcheck.policy import Verdict
 from wellcheck.report.common import skipped_text, sorted_findings
@@ -41,7 +44,7 @@ class TableReporter(Reporter):
         for result in outcome.results:
             lines += self._artifact(result)
         for note in outcome.notes:
-            lines.append(f"note: {note}")
+            lines.append(f"note: {one_line(note)}")
         if outcome.notes:
             lines.append("")
         lines.append(self.paint(verdict.summary, _STATUS_COLOUR[verdict.status]))
@@ -49,10 +52,10 @@ class TableReporter(Reporter):
 
     def _artifact(self, result: ArtifactResult) -> list[str]:
         info = result.artifact
-        head = f"{info.path} ({info.kind}, {len(result.components)} components)"
+        head = f"{visible(info.path)} ({visible(info.kind)}, {len(result.components)} components)"
         lines = [self.paint(head, "1")]
         if result.error:
-            lines.append(f"  {self.paint('error:', '1;31')} {result.error}")
+            lines.append(f"  {self.paint('error:', '1;31')} {one_line(result.error)}")
         findings = sorted_findings(result.findings)
         if not findings and not result.error:
             lines.append(
@@ -61,24 +64,27 @@ class TableReporter(Reporter):
         lines += self._grouped(findings)
         if result.skipped:
             lines.append(f"  {self.paint('not checked (scan incomplete):', '1;33')}")
-            lines += [f"    - {skipped_text(s)}" for s in result.skipped]
+            lines += [f"    - {one_line(skipped_text(s))}" for s in result.skipped]
         if result.not_applicable:
             lines.append("  not applicable to this input:")
-            lines += [f"    - {skipped_text(s)}" for s in result.not_applicable]
+            lines += [f"    - {one_line(skipped_text(s))}" for s in result.not_applicable]
         if info.warnings:
             lines.append("  warnings:")
-            lines += [f"    - {warning}" for warning in info.warnings]
+            lines += [f"    - {visible(warning)}" for warning in info.warnings]
         if result.ignored:
             lines.append(f"  ignored by the ignore file: {len(result.ignored)}")
-            lines += [f"    - {f.rule} {f.package} {f.version}" for f in result.ignored]
+            lines += [
+                f"    - {visible(f.rule)} {visible(f.package)} {visible(f.version)}"
+                for f in result.ignored
+            ]
         lines.append("")
         return lines
 
     def _grouped(self, findings: list[Finding]) -> list[str]:
         if not findings:
             return []
-        width_pkg = max(len(f"{f.package} {f.version}") for f in findings)
-        width_rule = max(len(f.rule) for f in findings)
+        width_pkg = max(len(_package(f)) for f in findings)
+        width_rule = max(len(visible(f.rule)) for f in findings)
         width_fix = max(len(_fix(f)) for f in findings)
         lines: list[str] = []
         current: Severity | None = None
@@ -88,16 +94,21 @@ class TableReporter(Reporter):
                 count = sum(1 for f in findings if f.severity is current)
                 label = f"{str(current).upper()} ({count})"
                 lines.append(f"  {self.paint(label, _COLOUR[current])}")
-            package = f"{finding.package} {finding.version}".ljust(width_pkg)
+            package = _package(finding).ljust(width_pkg)
             fix = _fix(finding).ljust(width_fix)
-            rule = finding.rule.ljust(width_rule)
-            lines.append(f"    {package}  {rule}  {fix}  {_shorten(finding.title)}".rstrip())
+            rule = visible(finding.rule).ljust(width_rule)
+            title = _shorten(one_line(finding.title))
+            lines.append(f"    {package}  {rule}  {fix}  {title}".rstrip())
         return lines
+
+
+def _package(finding: Finding) -> str:
+    return visible(f"{finding.package} {finding.version}")
 
 
 def _fix(finding: Finding) -> str:
     if finding.fixed:
-        return f"fixed in {finding.fixed}"
+        return f"fixed in {visible(finding.fixed)}"
     return "no fix known" if finding.id else "-"
 
 
