@@ -19,10 +19,10 @@ attacker-controlled.  A report must show such text, never obey it:
   that could start HTML, a link, an image, emphasis, a code span or a table
   cell backslash-escaped; autolinks (``https://``, ``www.``) are broken; links
   are made only to http(s) URLs, percent-encoded.
-- :func:`sarif_text` (SARIF plain-text messages): :func:`visible`, braces
-  doubled (SARIF 2.1.0 section 3.11.5: ``{`` and ``}`` SHALL be written ``{{``
-  and ``}}``) and embedded-link syntax (section 3.11.6, ``[text](target)``)
-  broken.
+- :func:`sarif_text` (SARIF plain text): :func:`visible` with embedded-link syntax
+  (SARIF 2.1.0 section 3.11.6, ``[text](target)``) broken; :func:`sarif_message`
+  (``message.text``) also doubles braces (section 3.11.5: ``{`` and ``}`` SHALL be
+  written ``{{`` and ``}}``, or a viewer takes ``{0}`` for a placeholder).
 - :func:`json_safe` (JSON text): ``json.dumps`` escapes C0 controls but leaves
   DEL, C1 controls, bidi and zero-width characters and lone surrogates raw; they
   are rewritten as ``\\uXXXX`` escapes, which decode to the same string, so
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 __all__ = [
@@ -55,13 +56,26 @@ __all__ = [
 _IGNORABLE = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
 )
-_CANDIDATE = re.compile(r"[^\x20-\x7e]")  # anything else may need an escape
+_RUN = re.compile(r"[^\x20-\x7e]+")  # runs of anything else: they may need escapes
+_RUN_IN_DOCUMENT = re.compile(r"[^\n\x20-\x7e]+")  # a serialiser's own newlines are kept
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _WHITESPACE = re.compile(r"[\t\n\r\f\v ]+")
 
 
 def _unsafe(ch: str) -> bool:
     return not ch.isprintable() or _IGNORABLE.match(ch) is not None
+
+
+def _rewrite(text: str, pattern: re.Pattern[str], escape: Callable[[str], str]) -> str:
+    """``text`` with each unsafe character of a ``pattern`` run replaced by ``escape(ch)``."""
+
+    def run(match: re.Match[str]) -> str:
+        chars = match.group()
+        if chars.isprintable() and not _IGNORABLE.search(chars):
+            return chars  # printable text (names in any script): one check per run
+        return "".join(escape(ch) if _unsafe(ch) else ch for ch in chars)
+
+    return pattern.sub(run, text)
 
 
 def _escape(ch: str) -> str:
@@ -75,16 +89,11 @@ def _escape(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
-def _visible_char(match: re.Match[str]) -> str:
-    ch = match.group()
-    return _escape(ch) if _unsafe(ch) else ch
-
-
 def visible(text: str) -> str:
     """``text`` with every control, format or invisible character written as an escape."""
     if text.isascii() and text.isprintable():
         return text
-    return _CANDIDATE.sub(_visible_char, text)
+    return _rewrite(text, _RUN, _escape)
 
 
 def one_line(text: str) -> str:
@@ -95,10 +104,7 @@ def one_line(text: str) -> str:
 # --- JSON -------------------------------------------------------------------------------------
 
 
-def _json_char(match: re.Match[str]) -> str:
-    ch = match.group()
-    if ch == "\n" or not _unsafe(ch):
-        return ch  # newlines are json.dumps' own indentation: inside strings it escapes them
+def _json_escape(ch: str) -> str:
     code = ord(ch)
     if code < 0x10000:
         return f"\\u{code:04x}"
@@ -109,10 +115,13 @@ def _json_char(match: re.Match[str]) -> str:
 def json_safe(document: str) -> str:
     """JSON text from ``json.dumps(..., ensure_ascii=False)`` with unsafe characters escaped.
 
-    Outside strings json.dumps writes only ASCII, so every rewritten character is
-    inside a string and the document decodes to the same values.
+    Outside strings json.dumps writes only ASCII (and escapes newlines inside them), so
+    every rewritten character is inside a string and the document decodes to the same
+    values.
     """
-    return _CANDIDATE.sub(_json_char, document)
+    if document.isascii():  # only DEL can be left raw; O(1) for str
+        return document.replace("\x7f", "\\u007f") if "\x7f" in document else document
+    return _rewrite(document, _RUN_IN_DOCUMENT, _json_escape)
 
 
 # --- XML ---------------------------------------------------------------------------------------
@@ -121,10 +130,7 @@ def json_safe(document: str) -> str:
 _XML_CHAR = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _xml_char(match: re.Match[str]) -> str:
-    ch = match.group()
-    if ch == "\n" or not _unsafe(ch):
-        return ch
+def _xml_escape(ch: str) -> str:
     if _XML_CHAR.match(ch):
         return f"&#x{ord(ch):X};"  # the same character for any XML parser, inert in a terminal
     return _escape(ch)  # no XML document may hold it, not even as a reference
@@ -136,7 +142,9 @@ def xml_safe(document: str) -> str:
     Used on serialiser output, whose markup is ASCII: every rewritten character is in
     text or an attribute value, where a reference means the same character.
     """
-    return _CANDIDATE.sub(_xml_char, document)
+    if document.isascii() and "\x7f" not in document:
+        return document
+    return _rewrite(document, _RUN_IN_DOCUMENT, _xml_escape)
 
 
 # --- Markdown (GitHub Flavored Markdown) ------------------------------------------------------
