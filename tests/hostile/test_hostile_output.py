@@ -89,7 +89,13 @@ def wellcheck(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[Runner]:
     """The console entry point (``wellcheck.cli.main``) in this process."""
-    from wellcheck.cli import commands_merge, commands_sbom, commands_scan, main  # noqa: F401
+    from wellcheck.cli import (  # noqa: F401 - the commands these tests run
+        commands_merge,
+        commands_sbom,
+        commands_scan,
+        commands_signals,
+        main,
+    )
 
     monkeypatch.setenv("WELLCHECK_DB", str(workdir / "osv.sqlite3"))
     monkeypatch.setenv("WELLCHECK_CACHE_DIR", str(workdir / "cache"))
@@ -241,6 +247,21 @@ def test_an_error_naming_a_hostile_path_is_one_visible_line(
         assert line.startswith("wellcheck: error: ")
         assert not RAW_CONTROLS.search(line)
         assert visible(name) in line
+
+
+def test_a_popular_list_stamp_is_printed_escaped(
+    wellcheck: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``last_update`` comes from the downloaded top-pypi-packages document."""
+    monkeypatch.setenv("WELLCHECK_CACHE_DIR", str(tmp_path))  # the other tests' list stays
+    rows = [{"project": f"project-{n}", "download_count": 1000 - n} for n in range(120)]
+    source = tmp_path / "top.json"
+    source.write_text(json.dumps({"last_update": f"2026-01-01{FAKE_PASS}", "rows": rows}))
+    for args in (("refresh", "--from", str(source)), ("show",)):
+        proc = wellcheck("popular", *args)
+        assert proc.returncode == 0, proc.stderr
+        assert not RAW_CONTROLS.search(proc.stdout)
+        assert visible(FAKE_PASS) in proc.stdout
 
 
 def test_log_lines_are_escaped(
