@@ -54,6 +54,7 @@ class Runner:
     summary: Path
     matrix: dict[str, str] = field(default_factory=dict)
     installs: Path | None = None
+    uploads: list[dict[str, str]] = field(default_factory=list)  # upload-sarif's inputs
 
     def dist(self) -> list[Path]:
         return list(self.workspace.glob("dist/*.zip"))
@@ -79,6 +80,7 @@ class Runner:
         if uses.startswith("github/codeql-action/upload-sarif@"):
             sarif = json.loads((self.workspace / with_["sarif_file"]).read_text())
             assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"]
+            self.uploads.append(with_)
             return 0
         if uses.startswith("wellcheck/wellcheck@"):
             return self.run_action(with_)
@@ -300,6 +302,18 @@ def test_an_index_path_is_used_as_given_and_versions_are_pinned(runner: Runner) 
     assert runner.installs.read_text().split()[-1] == "wellcheck==0.1.0"
 
 
+def test_the_category_input_goes_to_the_sarif_upload(runner: Runner) -> None:
+    """Two wellcheck steps in one workflow need two categories, or one replaces the other."""
+    quick = {"db": "none", "fail-on": "none"}
+    assert runner.run_action({"artifacts": "dist/function.zip", **quick}) == 0
+    layers = {"artifacts": "dist/layer.zip", "category": "wellcheck-layers", **quick}
+    assert runner.run_action(layers) == 0
+    assert [upload["category"] for upload in runner.uploads] == ["wellcheck", "wellcheck-layers"]
+    sarif = json.loads((runner.workspace / "wellcheck.sarif").read_text())
+    uris = {a["location"]["uri"] for a in sarif["runs"][0]["artifacts"]}
+    assert uris == {"dist/layer.zip"}  # the artifact is in every location, not only a base id
+
+
 def test_install_from_a_checkout_and_no_summary(runner: Runner) -> None:
     inputs = {"artifacts": "dist/layer.zip", "install-from": ".", "summary": "false"}
     runner.run_action(inputs)
@@ -356,8 +370,9 @@ def test_docs_sharded_fleet_merges_to_the_serial_verdict(runner: Runner) -> None
     runner.matrix = {}
     assert runner.run_steps(workflow["jobs"]["merge"]["steps"], {}) == 1
     fleet = sorted(p.relative_to(runner.workspace).as_posix() for p in runner.fleet())
-    serial = wellcheck(runner, "scan", *fleet)
-    merged = wellcheck(runner, "merge", *map(str, runner.workspace.glob("shard-*.jsonl")))
+    serial = wellcheck(runner, "scan", *fleet, "-f", "json")
+    shards = runner.workspace.glob("shard-*.jsonl")
+    merged = wellcheck(runner, "merge", *map(str, shards), "-f", "json")
     assert merged.returncode == serial.returncode == 1
     assert json.loads(merged.stdout) == json.loads(serial.stdout)
     assert runner.summary.read_text().startswith("## wellcheck :x:")

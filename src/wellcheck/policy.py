@@ -194,6 +194,73 @@ def _filter(result: ArtifactResult, live: Sequence[IgnoreRule], used: set[int]) 
     return replace(result, findings=tuple(kept), ignored=tuple(ignored))
 
 
+# --- what is listed (--severity, --ignore-unfixed) --------------------------------------------
+
+_SEVERITY_NAMES = {str(level): level for level in Severity}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which findings a scan lists, as trivy's ``--severity`` and ``--ignore-unfixed`` do.
+
+    A finding that is not listed is not reported and does not fail the scan: ``--fail-on``
+    applies to the listed findings only.  ``ignore_unfixed`` hides advisories with no fixed
+    version, never a known-malicious package (its fix is removal, not an upgrade).
+    """
+
+    severities: frozenset[Severity] = frozenset()  # empty: every level
+    ignore_unfixed: bool = False
+
+    def lists(self, finding: Finding) -> bool:
+        return self.level_listed(finding) and not self.unfixed(finding)
+
+    def level_listed(self, finding: Finding) -> bool:
+        return not self.severities or finding.severity in self.severities
+
+    def unfixed(self, finding: Finding) -> bool:
+        return self.ignore_unfixed and finding.kind == "advisory" and not finding.fixed
+
+
+def parse_severities(values: Iterable[str]) -> frozenset[Severity]:
+    """``--severity critical,high`` (repeatable, comma-separated, any case)."""
+    names = [name.strip().lower() for value in values for name in value.split(",")]
+    unknown = [name for name in names if name not in _SEVERITY_NAMES]
+    if unknown or not names:
+        choices = ", ".join(str(level) for level in sorted(Severity, key=severity_order))
+        raise PolicyError(f"--severity takes levels among {choices}, got {', '.join(unknown)!r}")
+    return frozenset(_SEVERITY_NAMES[name] for name in names)
+
+
+def apply_listing(outcome: ScanOutcome, listing: Listing) -> ScanOutcome:
+    """Drop the findings (and ignored findings) ``listing`` does not list; a note says how many."""
+    if listing == Listing():
+        return outcome
+    every = [f for r in outcome.results for f in r.findings]
+    results = tuple(
+        replace(
+            result,
+            findings=tuple(f for f in result.findings if listing.lists(f)),
+            ignored=tuple(f for f in result.ignored if listing.lists(f)),
+        )
+        for result in outcome.results
+    )
+    by_level = sum(1 for f in every if not listing.level_listed(f))
+    unfixed = sum(1 for f in every if listing.level_listed(f) and listing.unfixed(f))
+    notes = list(outcome.notes)
+    if by_level:
+        levels = ",".join(str(s) for s in sorted(listing.severities, reverse=True))
+        notes.append(
+            f"--severity {levels}: {_plural(by_level, 'finding')} of other levels not listed "
+            "(they do not fail the scan)"
+        )
+    if unfixed:
+        notes.append(
+            f"--ignore-unfixed: {_plural(unfixed, 'advisory')} with no fixed version not listed "
+            "(they do not fail the scan)"
+        )
+    return ScanOutcome(results, tuple(notes))
+
+
 # --- verdict ----------------------------------------------------------------------------------
 
 
@@ -274,7 +341,9 @@ def _summary(
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
 
 
 def severity_order(severity: Severity) -> tuple[int, int]:

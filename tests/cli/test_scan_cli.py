@@ -105,8 +105,8 @@ def wellcheck(
     return run
 
 
-def test_json_by_default_off_a_tty_valid_and_clean_under_high(workdir: Path) -> None:
-    proc = subprocess_wellcheck(workdir, "function.zip")
+def test_json_valid_and_clean_under_high(workdir: Path) -> None:
+    proc = subprocess_wellcheck(workdir, "function.zip", "-f", "json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     jsonschema.validate(
@@ -147,7 +147,9 @@ def test_ignore_file_suppresses_by_alias(workdir: Path, wellcheck: Runner) -> No
     ignore.write_text(
         '[[ignore]]\nid = "CVE-2023-32681"\nreason = "no proxies in Lambda"\n', encoding="utf-8"
     )
-    proc = wellcheck(workdir, "function.zip", "--fail-on", "any", "--ignore-file", str(ignore))
+    proc = wellcheck(
+        workdir, "function.zip", "--fail-on", "any", "--ignore-file", str(ignore), "-f", "json"
+    )
     assert proc.returncode == 0, proc.stderr
     artifact = json.loads(proc.stdout)["artifacts"][0]
     assert artifact["findings"] == []
@@ -179,7 +181,7 @@ def test_unreadable_artifact_exits_2_but_the_others_are_reported(
 
 
 def test_offline_with_an_online_source_is_incomplete(workdir: Path, wellcheck: Runner) -> None:
-    proc = wellcheck(workdir, "function.zip", "--source", "osv-api", "--offline")
+    proc = wellcheck(workdir, "function.zip", "--source", "osv-api", "--offline", "-f", "json")
     assert proc.returncode == 3
     report = json.loads(proc.stdout)
     assert report["verdict"]["incomplete"] is True
@@ -272,6 +274,6 @@ def test_config_file_sets_fail_on_and_ignore_file_and_flags_win(
         '[[ignore]]\nid = "GHSA-j8r2-6x86-q33q"\nreason = "no proxies"\n', encoding="utf-8"
     )
     config.write_text('fail-on = "medium"\nignore-file = "ignore.toml"\n', encoding="utf-8")
-    proc = wellcheck(workdir, "function.zip", "--config", str(config))
+    proc = wellcheck(workdir, "function.zip", "--config", str(config), "-f", "json")
     assert proc.returncode == 0, proc.stdout
     assert json.loads(proc.stdout)["verdict"]["ignored"] == 1

@@ -62,7 +62,7 @@ def wellcheck(
 @pytest.fixture(scope="module")
 def serial_json(workdir: Path) -> dict[str, object]:
     proc = subprocess.run(
-        [sys.executable, "-m", "wellcheck", "scan", *FLEET, *FAST, "--jobs", "1"],
+        [sys.executable, "-m", "wellcheck", "scan", *FLEET, *FAST, "--jobs", "1", "-f", "json"],
         capture_output=True,
         text=True,
         cwd=workdir,
@@ -154,14 +154,14 @@ def test_merge_writes_every_format_and_exits_as_scan_would(
     proc = wellcheck("merge", *shards, "-f", "sarif", "-o", str(sarif))
     assert proc.returncode == 1
     assert "FAIL" in proc.stderr
-    assert len(json.loads(sarif.read_text())["runs"][0]["originalUriBaseIds"]) == len(FLEET)
+    assert len(json.loads(sarif.read_text())["runs"][0]["artifacts"]) == len(FLEET)
     markdown = wellcheck("merge", *shards, "-f", "markdown")
     assert markdown.stdout.startswith("## wellcheck :x:")
     assert f"Scanned {len(FLEET)} artifact(s)" in markdown.stdout
     table = wellcheck("merge", *shards, "-f", "table")
     assert "\x1b[" not in table.stdout
     assert all(name in table.stdout for name in FLEET)
-    relaxed = wellcheck("merge", *shards, "--fail-on", "none")
+    relaxed = wellcheck("merge", *shards, "--fail-on", "none", "-f", "json")
     assert relaxed.returncode == 0  # the verdict is decided again
     assert json.loads(relaxed.stdout)["verdict"]["fail_on"] == "none"
 
@@ -221,7 +221,9 @@ def test_incomplete_or_repeated_shards_are_refused(wellcheck: Runner, workdir: P
     twice = wellcheck("merge", one, two, two, three)
     assert twice.returncode == 2
     assert "given twice" in twice.stderr
-    plain = write(workdir / "plain.json", wellcheck("scan", "demo-layer.zip", *FAST).stdout)
+    plain = write(
+        workdir / "plain.json", wellcheck("scan", "demo-layer.zip", *FAST, "-f", "json").stdout
+    )
     mixed = wellcheck("merge", one, two, three, plain)
     assert mixed.returncode == 2
     assert "not a shard" in mixed.stderr
@@ -230,15 +232,17 @@ def test_incomplete_or_repeated_shards_are_refused(wellcheck: Runner, workdir: P
 def test_plain_reports_are_concatenated_and_mixed_thresholds_need_fail_on(
     wellcheck: Runner, workdir: Path
 ) -> None:
-    first = write(workdir / "p1.json", wellcheck("scan", "demo-layer.zip", *FAST).stdout)
+    first = write(
+        workdir / "p1.json", wellcheck("scan", "demo-layer.zip", *FAST, "-f", "json").stdout
+    )
     second = write(
         workdir / "p2.json",
-        wellcheck("scan", "demo-function.zip", *FAST, "--fail-on", "critical").stdout,
+        wellcheck("scan", "demo-function.zip", *FAST, "--fail-on", "critical", "-f", "json").stdout,
     )
     refused = wellcheck("merge", first, second)
     assert refused.returncode == 2
     assert "--fail-on" in refused.stderr
-    proc = wellcheck("merge", second, first, "--fail-on", "critical")
+    proc = wellcheck("merge", second, first, "--fail-on", "critical", "-f", "json")
     paths = [a["artifact"]["path"] for a in json.loads(proc.stdout)["artifacts"]]
     assert paths == ["demo-function.zip", "demo-layer.zip"]
 

@@ -163,6 +163,14 @@ def test_malformed_metadata_gives_a_component_with_warnings_and_scan_continues()
     assert (weird.version, weird.version_is_pep440) == ("not a version!", False)
 
 
+def test_a_direct_url_nested_too_deeply_is_a_warning_not_a_crash() -> None:
+    files = dist_info("", "deep", "1.0", ("deep.py",))
+    files["deep-1.0.dist-info/direct_url.json"] = b"[" * 100_000
+    [c] = collect(MemoryTree(files))
+    assert (c.name, c.version, c.direct_url) == ("deep", "1.0", None)
+    assert "direct_url.json: not valid JSON" in c.warnings
+
+
 def test_missing_metadata_file_falls_back_to_directory_name() -> None:
     files = {"ghost-0.9.dist-info/RECORD": b"ghost/__init__.py,,\n", "ghost/__init__.py": b""}
     [c] = collect(MemoryTree(files))

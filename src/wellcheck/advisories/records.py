@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -102,13 +103,40 @@ def _one_line(text: str, limit: int) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
+# a sentence ends at . ! or ? before a space and a capital, digit or quote (or the end);
+# not after an initial (one letter) or a few abbreviations ("e.g. the", "vs. a", "etc.")
+_SENTENCE_END = re.compile(
+    r"(?<!\b[A-Za-z])(?<!e\.g)(?<!i\.e)(?<!etc)(?<!\bvs)[.!?](?=\s+[A-Z0-9\"'(`]|\s*$)"
+)
+
+
+def first_sentence(details: str) -> str:
+    """The first sentence of the first paragraph that is not a Markdown heading.
+
+    PYSEC records have no summary: their details are prose, often long (a title cut
+    at 160 characters ended mid-word); GHSA details start with ``### Impact``.
+    """
+    paragraph: list[str] = []
+    for line in details.strip().splitlines():
+        text = line.strip()
+        if text.startswith("#") or (not text and not paragraph):
+            continue
+        if not text:
+            break
+        paragraph.append(text)
+    prose = " ".join(paragraph)
+    end = _SENTENCE_END.search(prose)
+    return prose[: end.end()] if end else prose
+
+
 def summary_of(record: Mapping[str, Any]) -> str:
+    """The record's summary; else the first sentence of its details (at most 160 characters)."""
     summary = record.get("summary")
     if isinstance(summary, str) and summary.strip():
         return _one_line(summary, _SUMMARY_MAX)
     details = record.get("details")
     if isinstance(details, str) and details.strip():
-        return _one_line(details, _SUMMARY_MAX)
+        return _one_line(first_sentence(details) or details, _SUMMARY_MAX)
     return str(record.get("id", ""))
 
 

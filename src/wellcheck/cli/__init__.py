@@ -11,12 +11,16 @@ import sys
 
 from wellcheck.cli.app import State, app
 from wellcheck.errors import ExitStatus, WellcheckError
+from wellcheck.escape import visible
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
     """Console entry point: one line on stderr per error, traceback only with --debug.
+
+    Error messages name members and paths from the artifact: they are printed
+    :func:`~wellcheck.escape.visible`, so a name cannot move the cursor or add a line.
 
     typer/click handle usage errors themselves (exit 2); commands signal their
     verdict with ``typer.Exit(code)``.
@@ -28,7 +32,7 @@ def main() -> None:
     except WellcheckError as exc:
         if State.debug:
             raise
-        print(f"wellcheck: error: {exc}", file=sys.stderr)
+        print(f"wellcheck: error: {visible(str(exc))}", file=sys.stderr)
         sys.exit(int(exc.exit_status))
     except KeyboardInterrupt:
         print("wellcheck: interrupted", file=sys.stderr)
@@ -37,7 +41,8 @@ def main() -> None:
         if State.debug:
             raise
         print(
-            f"wellcheck: internal error: {type(exc).__name__}: {exc} (--debug shows where)",
+            f"wellcheck: internal error: {type(exc).__name__}: {visible(str(exc))} "
+            "(--debug shows where)",
             file=sys.stderr,
         )
         sys.exit(int(ExitStatus.INPUT_ERROR))

@@ -120,7 +120,11 @@ def _root(
 ) -> None:
     import logging
 
+    from wellcheck.escape import VisibleFormatter
+
     State.debug = debug
     State.verbose = verbose
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="wellcheck: %(levelname)s: %(message)s")
+    handler = logging.StreamHandler()  # stderr; messages may quote artifact names: escaped
+    handler.setFormatter(VisibleFormatter("wellcheck: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])

@@ -19,6 +19,7 @@ def diff(
     """Components added, removed or changed, and files whose content changed."""
     from wellcheck.drift import compare, drift_to_json, load_side
     from wellcheck.errors import ExitStatus
+    from wellcheck.escape import visible
 
     if fmt not in ("text", "json"):
         raise typer.BadParameter("--format must be text or json")
@@ -37,6 +38,7 @@ def diff(
         lines += [f"~ file {f}" for f in drift.files_changed]
         if not drift.files_compared:
             lines.append("(file contents not compared: one side is an SBOM)")
-        typer.echo("\n".join(lines) if drift.has_drift else "no drift")
+        shown = [visible(line) for line in lines]  # names and paths from the artifacts
+        typer.echo("\n".join(shown) if drift.has_drift else "no drift")
     if drift.has_drift and fail_on_drift:
         raise typer.Exit(int(ExitStatus.FINDINGS))

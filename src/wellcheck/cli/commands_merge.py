@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from wellcheck.cli.app import app
-from wellcheck.cli.output import OutputOption, write_output
+from wellcheck.cli.output import OutputOption, table_width, write_output
 from wellcheck.policy import FailOn
 
 
@@ -34,7 +34,7 @@ def merge_command(
     fmt: Annotated[
         MergeFormat | None,
         typer.Option(
-            "--format", "-f", help="Report format (default: table on a TTY, json otherwise)."
+            "--format", "-f", help="Report format (default: table on stdout, json with -o)."
         ),
     ] = None,
     output: OutputOption = None,
@@ -66,7 +66,7 @@ def merge_command(
     verdict = decide(merged.outcome, threshold)
     chosen = fmt or MergeFormat(str(default_format(output)))
     colour = use_colour(Format(str(chosen)), output)
-    reporter = get_reporter(str(chosen), ReportOptions(color=colour))
+    reporter = get_reporter(str(chosen), ReportOptions(color=colour, width=table_width(output)))
     text = reporter.render(merged.outcome, verdict)
     write_output(text, output)
     if output is not None:

@@ -14,9 +14,9 @@ import typer
 
 from wellcheck.artifact.limits import with_overrides
 from wellcheck.cli.app import app
-from wellcheck.cli.output import OutputOption, write_output
+from wellcheck.cli.output import OutputOption, quiet_logging, table_width, write_output
 from wellcheck.errors import OutputError
-from wellcheck.policy import FailOn, parse_fail_on
+from wellcheck.policy import FailOn, Listing, parse_fail_on, parse_severities
 
 if TYPE_CHECKING:
     from wellcheck.models import ArtifactResult, ScanOutcome
@@ -41,7 +41,8 @@ class Source(StrEnum):
 
 
 def default_format(output: Path | None) -> Format:
-    return Format.TABLE if output is None and sys.stdout.isatty() else Format.JSON
+    """The table on stdout (a terminal or a CI log, as trivy does); json into a file (-o)."""
+    return Format.TABLE if output is None else Format.JSON
 
 
 def use_colour(fmt: Format, output: Path | None) -> bool:
@@ -69,7 +70,7 @@ def scan_command(
         typer.Option(
             "--format",
             "-f",
-            help="Report format (default: table on a TTY, json otherwise); jsonl streams one "
+            help="Report format (default: table on stdout, json with -o); jsonl streams one "
             "line per artifact as it finishes, then a summary line.",
         ),
     ] = None,
@@ -82,6 +83,29 @@ def scan_command(
             "(default: the config file's fail-on, else high).",
         ),
     ] = None,
+    severity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--severity",
+            metavar="LEVEL[,LEVEL]",
+            help="List only findings of these levels (critical, high, medium, unknown, low, "
+            "info); the others are not listed and do not fail the scan.",
+        ),
+    ] = None,
+    ignore_unfixed: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-unfixed",
+            help="Do not list advisories that have no fixed version; they do not fail the "
+            "scan (malicious packages are always listed).",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Only the report and errors: no progress bar, no warnings."
+        ),
+    ] = False,
     ignore_file: Annotated[
         Path | None,
         typer.Option(
@@ -185,6 +209,7 @@ def scan_command(
     input error, 3 incomplete (a source could not be consulted).
     """
     from wellcheck.config import load_config
+    from wellcheck.escape import visible
     from wellcheck.scan.options import ScanOptions
     from wellcheck.scan.shard import Shard
 
@@ -194,6 +219,7 @@ def scan_command(
         artifacts=tuple(artifacts),
         limits=with_overrides(settings.limits, limit or []),
         fail_on=fail_on or parse_fail_on(settings.fail_on),
+        listing=Listing(parse_severities(severity) if severity else frozenset(), ignore_unfixed),
         ignore_file=ignore_file or settings.ignore_file,
         typosquat_allow=tuple(sorted(settings.typosquat_allowlist)),
         internal_packages=settings.internal_packages,
@@ -211,31 +237,33 @@ def scan_command(
         jobs=jobs,
         shard=Shard.parse(shard) if shard else None,
     )
-    if chosen is Format.JSONL:
-        outcome, verdict = stream_jsonl(options, output)
-    else:
-        outcome, verdict = render_report(options, chosen, output, reproducible)
-    if output is not None:
+    with quiet_logging(quiet):
+        if chosen is Format.JSONL:
+            outcome, verdict = stream_jsonl(options, output, quiet)
+        else:
+            outcome, verdict = render_report(options, chosen, output, reproducible, quiet)
+    if output is not None and not quiet:
         print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
     for result in outcome.results:
         if result.error:
             path = result.artifact.path
             text = result.error if path in result.error else f"{path}: {result.error}"
-            print(f"wellcheck: error: {text}", file=sys.stderr)
+            print(f"wellcheck: error: {visible(text)}", file=sys.stderr)
     raise typer.Exit(int(verdict.status))
 
 
 def render_report(
-    options: ScanOptions, chosen: Format, output: Path | None, reproducible: bool
+    options: ScanOptions, chosen: Format, output: Path | None, reproducible: bool, quiet: bool
 ) -> tuple[ScanOutcome, Verdict]:
     """Scan, then render the whole report and write it (atomically with ``-o``)."""
     from wellcheck.report import ReportOptions, get_reporter
     from wellcheck.scan.run import scan_run
 
-    with progress_bar(options) as tick:
+    with progress_bar(options, quiet) as tick:
         run = scan_run(options, on_result=tick)
     report_options = ReportOptions(
         color=use_colour(chosen, output),
+        width=table_width(output),
         reproducible=reproducible,
         shard=shard_info(options),
         positions=run.origins,
@@ -245,7 +273,9 @@ def render_report(
     return run.outcome, run.verdict
 
 
-def stream_jsonl(options: ScanOptions, output: Path | None) -> tuple[ScanOutcome, Verdict]:
+def stream_jsonl(
+    options: ScanOptions, output: Path | None, quiet: bool
+) -> tuple[ScanOutcome, Verdict]:
     """One line per artifact as it finishes (flushed), then the summary line.
 
     With ``-o`` the lines go straight to the file (not atomically: a reader may follow
@@ -266,7 +296,7 @@ def stream_jsonl(options: ScanOptions, output: Path | None) -> tuple[ScanOutcome
         sink.flush()
 
     try:
-        with progress_bar(options) as tick:
+        with progress_bar(options, quiet) as tick:
 
             def on_result(position: int, result: ArtifactResult) -> None:
                 verdict = decide(ScanOutcome((result,)), options.fail_on)
@@ -291,12 +321,12 @@ def shard_info(options: ScanOptions) -> ShardInfo | None:
 
 
 @contextmanager
-def progress_bar(options: ScanOptions) -> Iterator[ResultCallback]:
+def progress_bar(options: ScanOptions, quiet: bool = False) -> Iterator[ResultCallback]:
     """A progress bar on stderr for several artifacts, only when stderr is a terminal."""
     total = len(
         options.shard.positions(len(options.artifacts)) if options.shard else options.artifacts
     )
-    if total < 2 or not sys.stderr.isatty():
+    if quiet or total < 2 or not sys.stderr.isatty():
         yield _no_progress
         return
     try:

@@ -75,16 +75,20 @@ def popular_refresh(
     ),
 ) -> None:
     """Replace the cached popular-package list (validated, written atomically)."""
+    from wellcheck.escape import visible
     from wellcheck.signals.popular import refresh_popular
 
     fresh = refresh_popular(source)
-    typer.echo(f"popular list: {len(fresh)} projects ({fresh.generated}) -> {fresh.origin}")
+    stamp = visible(fresh.generated)  # from the downloaded document
+    typer.echo(f"popular list: {len(fresh)} projects ({stamp}) -> {visible(fresh.origin)}")
 
 
 @popular_app.command("show")
 def popular_show() -> None:
     """Say which popular-package list is in use, its date and size."""
+    from wellcheck.escape import visible
     from wellcheck.signals.popular import load_popular
 
     popular = load_popular()
-    typer.echo(f"{len(popular)} projects, {popular.generated}, from {popular.origin}")
+    stamp, origin = visible(popular.generated), visible(popular.origin)
+    typer.echo(f"{len(popular)} projects, {stamp}, from {origin}")

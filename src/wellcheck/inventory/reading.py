@@ -103,7 +103,7 @@ def direct_url(text: str, warnings: list[str]) -> tuple[str | None, tuple[tuple[
     """(url, hashes) from direct_url.json; hashes only for archives that state them."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # json.loads recurses once per nesting level
         warnings.append("direct_url.json: not valid JSON")
         return None, ()
     if not isinstance(data, dict):

@@ -17,6 +17,7 @@ from wellcheck.models import (
 from wellcheck.policy import Verdict, severity_order
 
 TOOL_NAME = "wellcheck"
+PROJECT_URL = "https://github.com/wellcheck/wellcheck"  # the action is wellcheck/wellcheck@v1
 OSV_URL = "https://osv.dev/vulnerability/{id}"
 
 

@@ -22,9 +22,14 @@ class ShardInfo:
     total: int  # arguments in the whole, unsharded list
 
 
+#: table width off a terminal (CI logs are wide; a pipe has no width of its own)
+DEFAULT_WIDTH = 120
+
+
 @dataclass(frozen=True)
 class ReportOptions:
     color: bool = False  # ANSI colours (table only); the CLI sets it for a TTY without NO_COLOR
+    width: int = DEFAULT_WIDTH  # table columns; the CLI passes the terminal's (or COLUMNS)
     reproducible: bool = False  # no timestamps or random serials (golden tests)
     shard: ShardInfo | None = None  # json/jsonl: record the shard (and positions) for merge
     positions: tuple[int, ...] = ()  # per result: its argument's position (empty: its index)

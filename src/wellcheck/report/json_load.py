@@ -62,6 +62,13 @@ def load_report(path: Path) -> LoadedReport:
 def parse_report(text: str, source: str) -> LoadedReport:
     """A json report (one document) or a jsonl stream (one object per line)."""
     try:
+        return _parse(text, source)
+    except RecursionError:  # json.loads recurses per nesting level; so would repr()
+        raise ReportInputError(f"{source}: JSON nested too deeply") from None
+
+
+def _parse(text: str, source: str) -> LoadedReport:
+    try:
         doc = json.loads(text)
     except json.JSONDecodeError:
         return _parse_jsonl(text, source)
@@ -130,9 +137,8 @@ class _Node:
 def _kind(value: object) -> str:
     if value is None:
         return "null"
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
-        type(value), repr(value)[:40]
-    )
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    return names.get(type(value)) or repr(value)[:40]
 
 
 def _parse_json(root: _Node) -> LoadedReport:

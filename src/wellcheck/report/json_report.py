@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wellcheck.escape import json_safe
 from wellcheck.models import ArtifactResult, ScanOutcome
 from wellcheck.policy import Verdict
 from wellcheck.report.common import (
@@ -71,4 +72,4 @@ class JsonReporter(Reporter):
 
     def render(self, outcome: ScanOutcome, verdict: Verdict) -> str:
         report = report_dict(outcome, verdict, self.options)
-        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(report, indent=2, ensure_ascii=False)) + "\n"

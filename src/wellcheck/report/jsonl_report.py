@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wellcheck.escape import json_safe
 from wellcheck.models import ArtifactResult, ScanOutcome
 from wellcheck.policy import Verdict, decide
 from wellcheck.report.common import tool_info, verdict_dict
@@ -30,7 +31,7 @@ from wellcheck.report.json_report import REPORT_VERSION, positions, result_dict
 
 
 def dumps_line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json_safe(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))) + "\n"
 
 
 def artifact_line(position: int, result: ArtifactResult, verdict: Verdict) -> str:

@@ -1,10 +1,16 @@
-"""``--format markdown``: for pull-request comments and ``$GITHUB_STEP_SUMMARY``."""
+"""``--format markdown``: for pull-request comments and ``$GITHUB_STEP_SUMMARY``.
+
+Every text from the scan goes through :mod:`wellcheck.escape` (``md_text``, ``md_code``,
+``md_link``): a METADATA field or a member name must not add HTML, links, images or table
+cells to a pull-request comment.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from wellcheck.errors import ExitStatus
+from wellcheck.escape import md_code, md_link, md_text
 from wellcheck.models import ArtifactResult, ScanOutcome, SkippedCheck
 from wellcheck.policy import Verdict, count_by_severity
 from wellcheck.report.common import (
@@ -24,17 +30,12 @@ _ICON = {
 }
 
 
-def cell(text: str) -> str:
-    """Make text safe inside a table cell: no pipes, no line breaks."""
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
-
-
 class MarkdownReporter(Reporter):
     name = "markdown"
     extension = ".md"
 
     def render(self, outcome: ScanOutcome, verdict: Verdict) -> str:
-        lines = [f"## wellcheck {_ICON[verdict.status]} {cell(verdict.summary)}", ""]
+        lines = [f"## wellcheck {_ICON[verdict.status]} {md_text(verdict.summary)}", ""]
         components = sum(len(r.components) for r in outcome.results)
         lines.append(
             f"Scanned {len(outcome.results)} artifact(s), {components} component(s); "
@@ -49,7 +50,7 @@ class MarkdownReporter(Reporter):
         lines += self._warnings(outcome)
         lines += self._ignored(outcome)
         if outcome.notes:
-            lines += ["### Notes", ""] + [f"- {cell(note)}" for note in outcome.notes] + [""]
+            lines += ["### Notes", ""] + [f"- {md_text(note)}" for note in outcome.notes] + [""]
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def _counts(self, outcome: ScanOutcome) -> list[str]:
@@ -64,7 +65,7 @@ class MarkdownReporter(Reporter):
         if not errors:
             return []
         lines = ["### Could not be scanned", ""]
-        lines += [f"- `{cell(r.artifact.path)}`: {cell(r.error or '')}" for r in errors]
+        lines += [f"- {md_code(r.artifact.path)}: {md_text(r.error or '')}" for r in errors]
         return [*lines, ""]
 
     def _findings(self, outcome: ScanOutcome) -> list[str]:
@@ -78,14 +79,13 @@ class MarkdownReporter(Reporter):
             head, rule = f"{head} Artifact |", f"{rule}---|"
         lines = ["### Findings", "", head, rule]
         for result, finding in rows:
-            url = finding_url(finding)
-            ident = f"[{cell(finding.rule)}]({url})" if url else cell(finding.rule)
+            ident = md_link(finding.rule, finding_url(finding))
             row = (
-                f"| {finding.severity} | {cell(finding.package)} | {cell(finding.version)} "
-                f"| {ident} | {cell(finding.fixed or '-')} | {cell(finding.title)} |"
+                f"| {finding.severity} | {md_text(finding.package)} | {md_text(finding.version)} "
+                f"| {ident} | {md_text(finding.fixed or '-')} | {md_text(finding.title)} |"
             )
             if several:
-                row += f" `{cell(result.artifact.path)}` |"
+                row += f" {md_code(result.artifact.path, in_table=True)} |"
             lines.append(row)
         return [*lines, ""]
 
@@ -103,7 +103,7 @@ class MarkdownReporter(Reporter):
         if not rows:
             return []
         lines = ["### Warnings", ""]
-        lines += [f"- `{cell(r.artifact.path)}`: {cell(w)}" for r, w in rows]
+        lines += [f"- {md_code(r.artifact.path)}: {md_text(w)}" for r, w in rows]
         return [*lines, ""]
 
     def _ignored(self, outcome: ScanOutcome) -> list[str]:
@@ -112,7 +112,8 @@ class MarkdownReporter(Reporter):
             return []
         lines = ["<details><summary>Ignored by the ignore file</summary>", ""]
         lines += [
-            f"- {f.severity} {cell(f.package)} {cell(f.version)}: {cell(f.rule)} {cell(f.title)}"
+            f"- {f.severity} {md_text(f.package)} {md_text(f.version)}: {md_text(f.rule)} "
+            f"{md_text(f.title)}"
             for _, f in rows
         ]
         return [*lines, "", "</details>", ""]
@@ -125,5 +126,5 @@ def _skipped_section(
     if not rows:
         return []
     lines = [f"### {title}", "", blurb, ""]
-    lines += [f"- `{cell(r.artifact.path)}`: {cell(skipped_text(s))}" for r, s in rows]
+    lines += [f"- {md_code(r.artifact.path)}: {md_text(skipped_text(s))}" for r, s in rows]
     return [*lines, ""]

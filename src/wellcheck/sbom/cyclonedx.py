@@ -45,6 +45,7 @@ from packageurl import PackageURL
 
 from wellcheck import __version__
 from wellcheck.errors import OutputError
+from wellcheck.escape import json_safe, xml_safe
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Finding, Person
 from wellcheck.sbom.graph import Graph, Node, build_graph
 from wellcheck.sbom.licenses import declared_licenses
@@ -176,6 +177,7 @@ def render_cyclonedx(bom: Bom, fmt: str = "json", spec: str = "1.6") -> str:
     if fmt not in formats:
         raise OutputError(f"unsupported CycloneDX encoding {fmt!r} (choose json, xml)")
     text = make_outputter(bom, formats[fmt], schema_version(spec)).output_as_string(indent=2)
+    text = json_safe(text) if fmt == "json" else xml_safe(text)  # no raw bidi, C1, \r...
     return text if text.endswith("\n") else f"{text}\n"
 
 

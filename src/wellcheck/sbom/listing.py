@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from wellcheck import __version__
+from wellcheck.escape import json_safe, visible
 from wellcheck.models import Component
 from wellcheck.sbom.graph import sort_key
 
@@ -40,7 +41,7 @@ def inventory_dict(inventories: Sequence[Inventory]) -> dict[str, Any]:
 
 
 def render_inventory_json(inventories: Sequence[Inventory]) -> str:
-    return json.dumps(inventory_dict(inventories), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(inventory_dict(inventories), indent=2, ensure_ascii=False)) + "\n"
 
 
 def component_dict(c: Component) -> dict[str, Any]:
@@ -73,14 +74,24 @@ def component_dict(c: Component) -> dict[str, Any]:
 
 
 def render_inventory_table(inventories: Sequence[Inventory]) -> str:
-    """One block per artifact: a header line, then name, version, kind, location."""
+    """One block per artifact: a header line, then name, version, kind, location.
+
+    Every cell is :func:`~wellcheck.escape.visible`: names, versions and locations come
+    from the artifact and may hold terminal controls or bidi overrides.
+    """
     blocks: list[str] = []
     for inv in inventories:
         info = inv.artifact
         count = len(inv.components)
-        lines = [f"{info.path} ({info.kind}): {count} component{'s' if count != 1 else ''}"]
+        plural = "s" if count != 1 else ""
+        lines = [f"{visible(info.path)} ({visible(info.kind)}): {count} component{plural}"]
         rows = [
-            (c.display_name or c.name, c.version or "-", c.kind.value, _where(c))
+            (
+                visible(c.display_name or c.name),
+                visible(c.version or "-"),
+                c.kind.value,
+                visible(_where(c)),
+            )
             for c in sorted(inv.components, key=sort_key)
         ]
         if rows:
@@ -89,8 +100,8 @@ def render_inventory_table(inventories: Sequence[Inventory]) -> str:
             for row in (header, *rows):
                 cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:3])]
                 lines.append("  ".join([*cells, row[3]]).rstrip())
-        lines += [f"not scanned: {item}" for item in inv.not_scanned]
-        lines += [f"warning: {w}" for w in info.warnings]
+        lines += [f"not scanned: {visible(item)}" for item in inv.not_scanned]
+        lines += [f"warning: {visible(w)}" for w in info.warnings]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 

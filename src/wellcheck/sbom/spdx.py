@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from wellcheck import __version__
+from wellcheck.escape import json_safe
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Person
 from wellcheck.sbom.graph import Graph, build_graph
 from wellcheck.sbom.licenses import declared_licenses
@@ -65,7 +66,7 @@ _HOMEPAGE_LABELS = frozenset({"homepage", "home", "website", "url"})
 def render_spdx(inventories: Sequence[Inventory], *, reproducible: bool = False) -> str:
     """An SPDX 2.3 JSON document describing every artifact in ``inventories``."""
     doc = build_spdx(inventories, reproducible=reproducible)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def build_spdx(inventories: Sequence[Inventory], *, reproducible: bool = False) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from wellcheck.artifact.base import OpenedArtifact
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.checks import Check
 from wellcheck.models import ArtifactResult, SkippedCheck
-from wellcheck.policy import FailOn
+from wellcheck.policy import FailOn, Listing
 from wellcheck.scan.shard import Shard
 
 #: below this many bytes of artifacts, scanning them in one process is faster
@@ -24,6 +24,8 @@ class ScanOptions:
     artifacts: tuple[str, ...]
     limits: Limits = DEFAULT_LIMITS
     fail_on: FailOn = FailOn.HIGH
+    # --severity, --ignore-unfixed: what is listed (and may fail)
+    listing: Listing = field(default_factory=Listing)
     ignore_file: Path | None = None
     advisories: bool = True  # False: --no-advisories
     source: str = "osv-offline"  # one of scan.checks.ADVISORY_SOURCES

@@ -2,7 +2,8 @@
 
 ``scan_run`` reads the ignore file, builds the checks (``checks.build_checks``), scans
 each artifact (``target.scan_target``; many at once through ``workers``; ``lambda:``
-targets through ``remote``), applies the ignores and decides the verdict.
+targets through ``remote``), applies the ignores, then the listing filters
+(``--severity``, ``--ignore-unfixed``), and decides the verdict.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from wellcheck.checks import Check
 from wellcheck.cpus import usable_cpus
 from wellcheck.models import ArtifactResult, ScanOutcome
-from wellcheck.policy import Verdict, apply_ignores, decide, load_ignore_file
+from wellcheck.policy import Verdict, apply_ignores, apply_listing, decide, load_ignore_file
 from wellcheck.scan.checks import build_checks, close_sources, source_notes
 from wellcheck.scan.options import ResultCallback, ScanOptions, ScanTarget
 from wellcheck.scan.target import scan_target
@@ -61,7 +62,8 @@ def scan_run(
 
     def emit(origin: int, result: ArtifactResult) -> None:
         if on_result is not None:
-            on_result(origin, apply_ignores(ScanOutcome((result,)), rules).results[0])
+            shown = apply_listing(apply_ignores(ScanOutcome((result,)), rules), options.listing)
+            on_result(origin, shown.results[0])
 
     try:
         with tempfile.TemporaryDirectory(prefix="wellcheck-") as workdir:
@@ -71,6 +73,7 @@ def scan_run(
             close_sources(checks)
     notes = tuple(source_notes(checks))
     outcome = apply_ignores(ScanOutcome(tuple(r for _, r in pairs), notes), rules)
+    outcome = apply_listing(outcome, options.listing)
     return ScanRun(outcome, decide(outcome, options.fail_on), tuple(o for o, _ in pairs))
 
 
