@@ -1,0 +1,340 @@
+"""Tar source distributions (plain, gzip, bzip2, xz), read the way pip unpacks them.
+
+Members are catalogued with the tar reader's own header parser
+(:func:`wellcheck.artifact.tarsafe.iter_members`, which refuses '..', NUL bytes and
+overlong names) and read in place.  A compressed sdist is inflated once into a
+private temporary directory, removed when the tree is closed; every byte produced
+counts against the limits (total size, ratio, one member's size at its header).
+
+pip 24-25 (``pip._internal.utils.unpacking.untar_file``) extracts an sdist with
+CPython's ``tarfile`` and the PEP 706 ``data`` filter, after stripping the leading
+directory every member shares (``has_leading_dir``).  Where that extraction could
+put other bytes at a path than this catalogue does, the sdist is refused as hostile:
+
+* a backslash in a name (``backslash-path``): pip's ``split_leading_dir`` splits on
+  it, a POSIX reading does not, so the two could disagree about the top directory;
+* a symlink with an absolute target, or one leading out of the directory pip builds
+  from (``link-escape``): the data filter refuses both (AbsoluteLinkError,
+  LinkOutsideDestinationError);
+* a symlink whose target goes through another symlink (``link-through-symlink``):
+  the OS resolves ``link/..`` physically, a lexical reading would not;
+* a member below a symlink (``through-symlink``): extraction writes where the link leads;
+* a regular file, link or hardlink whose name an earlier member already used
+  (``duplicate-member``): ``tarfile`` opens an existing path for writing without
+  unlinking it, so the later member is written through an earlier link or hardlink;
+* a hardlink to anything but an earlier regular file (``hardlink-target``): ``tarfile``
+  looks the target up among the earlier members only.
+
+A leading '/' is stripped (the data filter strips it too).  Devices, FIFOs and sparse
+members are skipped with a warning: the data filter refuses them, so pip installs
+nothing from such an sdist.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from wellcheck.artifact.base import Entry, EntryKind, Tree
+from wellcheck.artifact.common import ChildIndex, Warnings, follow_links
+from wellcheck.artifact.inflate import decompress_to_file
+from wellcheck.artifact.limits import Limits
+from wellcheck.artifact.tarheader import SizeWatch
+from wellcheck.artifact.tarsafe import (
+    Budget,
+    Compression,
+    MemberKind,
+    TarMember,
+    is_tar_header,
+    iter_members,
+    open_slice,
+)
+from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
+
+BZIP2_MAGIC = b"BZh"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+_CHUNK = 1024 * 1024
+_RATIO_FLOOR = 1024 * 1024  # as the gzip inflater: the ratio limit applies above this output
+
+
+class Packing(StrEnum):
+    TAR = "tar"
+    GZIP = "gzip"
+    BZIP2 = "bzip2"
+    XZ = "xz"
+
+
+def packing(head: bytes) -> Packing | None:
+    """How a tar sdist is packed, by its magic bytes; None when it is no tar."""
+    if head.startswith(b"\x1f\x8b"):
+        return Packing.GZIP
+    if head.startswith(BZIP2_MAGIC) and head[3:4].isdigit():
+        return Packing.BZIP2
+    if head.startswith(XZ_MAGIC):
+        return Packing.XZ
+    if is_tar_header(head[:512]):
+        return Packing.TAR
+    return None
+
+
+def leading_dir(paths: Iterator[str] | list[str]) -> str:
+    """The first path component every path shares, or '' (pip's ``has_leading_dir``)."""
+    common: str | None = None
+    for path in paths:
+        head = path.partition("/")[0]
+        if common is None:
+            common = head
+        elif head != common:
+            return ""
+    return common or ""
+
+
+class SdistTarTree(Tree):
+    """A tar sdist's members, catalogued once, read in place from one tar file."""
+
+    concurrent_open = True  # every open() is an independent file handle
+
+    def __init__(
+        self,
+        entries: Mapping[str, Entry],
+        locations: Mapping[str, int],
+        tar_file: str,
+        *,
+        limits: Limits,
+        chain: tuple[str, ...],
+        warnings: Warnings,
+        workdir: str | None,
+    ) -> None:
+        self.chain = chain
+        self._entries = entries
+        self._locations = locations
+        self._file = tar_file
+        self._limits = limits
+        self._warnings = warnings
+        self._children: ChildIndex | None = None
+        self._cleanup = weakref.finalize(self, _remove_dir, workdir) if workdir else None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self._warnings.as_tuple()
+
+    def entries(self) -> Mapping[str, Entry]:
+        return self._entries
+
+    def iter_dir(self, directory: str) -> Iterator[Entry]:
+        if self._children is None:
+            self._children = ChildIndex(self._entries)
+        return self._children.iter_dir(directory)
+
+    def open(self, path: str) -> BinaryIO:
+        target = follow_links(self._entries, path, self._limits)
+        size = self._entries[target].size
+        if size == 0:
+            return io.BytesIO(b"")
+        return open_slice(self._file, self._locations[target], size, path)
+
+    def close(self) -> None:
+        if self._cleanup is not None:
+            self._cleanup()
+
+
+def open_tar_sdist(
+    path: str, kind: Packing, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str
+) -> SdistTarTree:
+    """Catalogue the tar sdist at ``path`` (the caller closes the tree).
+
+    ``budget`` counts the bytes inflated (or, for a plain tar, its size once) and the
+    members catalogued.  Raises ArtifactError, HostileArtifactError, LimitExceededError.
+    """
+    workdir = tempfile.mkdtemp(prefix="wellcheck-sdist-") if kind is not Packing.TAR else None
+    try:
+        tar_file = path if workdir is None else _inflate(path, kind, workdir, budget, label)
+        size = Path(tar_file).stat().st_size
+        if workdir is None:
+            budget.add_bytes(size, label)
+        members = list(iter_members(tar_file, 0, size, limits, budget, label))
+        warnings = Warnings()
+        entries, locations = _catalogue(members, warnings, label)
+        return SdistTarTree(
+            entries,
+            locations,
+            tar_file,
+            limits=limits,
+            chain=chain,
+            warnings=warnings,
+            workdir=workdir,
+        )
+    except BaseException:
+        if workdir is not None:
+            _remove_dir(workdir)
+        raise
+
+
+def _catalogue(
+    members: list[TarMember], warnings: Warnings, label: str
+) -> tuple[dict[str, Entry], dict[str, int]]:
+    entries: dict[str, Entry] = {}
+    locations: dict[str, int] = {}
+    for member in members:
+        name = member.name
+        if not name:
+            continue  # the root directory itself
+        if "\\" in name:
+            raise HostileArtifactError(name, "backslash-path")
+        if member.kind is MemberKind.SPECIAL:
+            warnings.add(f"{label}: skipped {name} ({member.detail}): pip refuses such members")
+            continue
+        previous = entries.get(name)
+        if previous is not None and not (
+            previous.kind is EntryKind.DIR and member.kind is MemberKind.DIR
+        ):
+            raise HostileArtifactError(name, "duplicate-member", "an earlier member has this name")
+        if member.kind is MemberKind.HARDLINK:
+            target = entries.get(member.linkname)
+            if target is None or target.kind is not EntryKind.FILE:
+                why = f"{member.linkname!r} is not an earlier regular file"
+                raise HostileArtifactError(name, "hardlink-target", why)
+            entries[name] = Entry(name, EntryKind.FILE, target.size)
+            locations[name] = locations[member.linkname]
+        elif member.kind is MemberKind.FILE:
+            entries[name] = Entry(name, EntryKind.FILE, member.size)
+            locations[name] = member.offset
+        elif member.kind is MemberKind.SYMLINK:
+            entries[name] = Entry(name, EntryKind.SYMLINK, 0, member.linkname)
+        else:
+            entries[name] = Entry(name, EntryKind.DIR)
+    _check_links(entries, leading_dir(list(entries)))
+    return dict(sorted(entries.items())), locations
+
+
+def _check_links(entries: Mapping[str, Entry], root: str) -> None:
+    """Refuse what pip's extraction would place or resolve differently (module doc)."""
+    links = {path for path, entry in entries.items() if entry.kind is EntryKind.SYMLINK}
+    if not links:
+        return
+    for path in entries:
+        parent = path.rpartition("/")[0]
+        while parent:
+            if parent in links:
+                raise HostileArtifactError(path, "through-symlink", f"{parent!r} is a symlink")
+            parent = parent.rpartition("/")[0]
+    floor = root.count("/") + 1 if root else 0
+    for path in sorted(links):
+        target = entries[path].link_target or ""
+        if target.startswith("/") or "\x00" in target:
+            raise HostileArtifactError(path, "link-escape", f"absolute target {target!r}")
+        parts = path.split("/")[:-1]
+        steps = [p for p in target.split("/") if p not in ("", ".")]
+        for index, part in enumerate(steps):
+            if part == "..":
+                if len(parts) <= floor:
+                    raise HostileArtifactError(path, "link-escape", f"{target!r} leads out")
+                parts.pop()
+                continue
+            parts.append(part)
+            if index < len(steps) - 1 and "/".join(parts) in links:
+                raise HostileArtifactError(path, "link-through-symlink", f"target {target!r}")
+
+
+def _inflate(path: str, kind: Packing, workdir: str, budget: Budget, label: str) -> str:
+    """The sdist's tar, inflated into ``workdir``; refuses a stream that holds no tar."""
+    dest = str(Path(workdir) / "sdist.tar")
+    size = Path(path).stat().st_size
+    with open_slice(path, 0, size, label, 64 * 1024) as src, Path(dest).open("xb") as out:
+        if kind is Packing.GZIP:
+            decompress_to_file(src, Compression.GZIP, out, budget, label, tar_inside=True)
+        elif kind is Packing.BZIP2:
+            _decompress(src, bz2.BZ2Decompressor, BZIP2_MAGIC, out, budget, label)
+        else:
+            _decompress(src, lzma.LZMADecompressor, XZ_MAGIC, out, budget, label)
+    with Path(dest).open("rb") as fh:
+        head = fh.read(512)
+    if head and packing(head) is not Packing.TAR and head.strip(b"\0"):
+        raise ArtifactError(f"{label}: the {kind} stream does not hold a tar archive")
+    return dest
+
+
+class _Decompressor(Protocol):
+    @property
+    def eof(self) -> bool: ...
+    @property
+    def needs_input(self) -> bool: ...
+    @property
+    def unused_data(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
+
+
+def _decompress(
+    src: BinaryIO,
+    make: Callable[[], _Decompressor],
+    magic: bytes,
+    out: BinaryIO,
+    budget: Budget,
+    label: str,
+) -> None:
+    """Inflate bzip2 or xz streams (several in a row, as ``tarfile`` reads them), counting
+    every byte against the limits; truncated, corrupt or trailing data is an error."""
+    sink = _Sink(out, budget, label)
+    decompressor = make()
+    pending = b""
+    while True:
+        chunk = pending or src.read(64 * 1024)
+        pending = b""
+        sink.consumed += len(chunk)
+        if not chunk:
+            if not decompressor.eof:
+                raise ArtifactError(f"{label}: truncated {magic!r} stream")
+            return
+        try:
+            sink.write(decompressor.decompress(chunk, _CHUNK))
+            while not decompressor.eof and not decompressor.needs_input:
+                sink.write(decompressor.decompress(b"", _CHUNK))
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise ArtifactError(f"{label}: corrupt compressed stream ({exc})") from exc
+        if decompressor.eof:
+            rest = decompressor.unused_data + src.read(len(magic))
+            if rest.startswith(magic):  # another stream follows
+                decompressor, pending = make(), rest
+                sink.consumed -= len(rest)
+                continue
+            if rest.strip(b"\0") or _rest_is_not_zero(src):
+                raise ArtifactError(f"{label}: trailing garbage after the compressed stream")
+            return
+
+
+class _Sink:
+    def __init__(self, out: BinaryIO, budget: Budget, label: str) -> None:
+        self.out, self.budget, self.label = out, budget, label
+        self.watch = SizeWatch(budget.limits, label)
+        self.written = self.consumed = 0
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        self.written += len(data)
+        self.budget.add_bytes(len(data), self.label)
+        limit = self.budget.limits.max_ratio
+        if self.written > _RATIO_FLOOR and self.written > limit * max(self.consumed, 1):
+            raise LimitExceededError(self.label, "max_ratio", f"expands more than {limit:g} times")
+        self.watch.feed(data)
+        self.out.write(data)
+
+
+def _rest_is_not_zero(src: BinaryIO) -> bool:
+    while chunk := src.read(64 * 1024):
+        if chunk.strip(b"\0"):
+            return True
+    return False
+
+
+def _remove_dir(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
