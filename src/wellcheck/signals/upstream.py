@@ -126,8 +126,10 @@ class UpstreamCheck(Check):
         for component in components:
             if component.kind in (ComponentKind.EGG_INFO, ComponentKind.EGG, ComponentKind.SDIST):
                 # nothing to compare file by file: say so rather than pass it
-                what = "source distribution" if component.kind is ComponentKind.SDIST else "install"
-                reason = f"{component.kind.value} {what}: no wheel layout to compare"
+                what = f"{component.kind.value} install"
+                if component.kind is ComponentKind.SDIST:
+                    what = "source distribution"
+                reason = f"{what}: no wheel layout to compare"
                 skipped.append(SkippedCheck(NAME, reason, component.name, component.version))
                 continue
             if component.kind is not ComponentKind.DIST_INFO:
