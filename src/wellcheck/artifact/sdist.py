@@ -78,6 +78,7 @@ _ZIP_LOCAL = b"PK\x03\x04"
 _ZIP_EMPTY = b"PK\x05\x06"
 # the top directory of an sdist as sdist builders write it: NAME-VERSION (a hint only)
 _TOP = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*-v?[0-9][^/]*")
+_NOT_TOP = (".dist-info", ".egg-info", ".data", ".egg", ".whl", ".zip")
 
 
 class SdistTree(Tree):
@@ -279,9 +280,12 @@ def _not_an_sdist(path: str, limits: Limits) -> OpenedArtifact:
 
 
 def _sdist_like(name: str | None) -> bool:
-    """Is a first member name that of an sdist (``NAME-VERSION/...`` or a marker)?"""
+    """Is a first member name that of an sdist (``NAME-VERSION/...`` or a marker)?  Not a
+    metadata directory (``NAME-VERSION.dist-info/`` starts many function zips)."""
     parts = [p for p in (name or "").split("/") if p not in ("", ".")]
-    return bool(parts) and (parts[0] in SDIST_MARKERS or _TOP.fullmatch(parts[0]) is not None)
+    if not parts or parts[0].endswith(_NOT_TOP):
+        return False
+    return parts[0] in SDIST_MARKERS or _TOP.fullmatch(parts[0]) is not None
 
 
 def _zip_first_name(head: bytes) -> str | None:
