@@ -210,3 +210,23 @@ def test_install_time_files_are_empty_for_other_kinds() -> None:
     tree = MemoryTree({"setup.py": b""})
     other = Component("x", "1", ComponentKind.DIST_INFO, "x-1.dist-info")
     assert install_time_files(tree, other) == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "scheme", "installed"),
+    [
+        ("attrs-23.2.0.data/purelib/attr/__init__.py", "purelib", "attr/__init__.py"),
+        ("attrs-23.2.0.data/platlib/_attr.so", "platlib", "_attr.so"),
+        ("attrs-23.2.0.data/scripts/attrs-cli", "scripts", "attrs-23.2.0.data/scripts/attrs-cli"),
+        ("x.data/headers/a.h", "headers", "x.data/headers/a.h"),
+        ("attr/__init__.py", None, "attr/__init__.py"),
+        ("attr/x.data/purelib/y.py", None, "attr/x.data/purelib/y.py"),  # not top-level
+        ("x.data/unknown/y.py", None, "x.data/unknown/y.py"),
+    ],
+)
+def test_wheel_members_are_placed_where_pip_installs_them(
+    path: str, scheme: str | None, installed: str
+) -> None:
+    from wellcheck.inventory.reading import wheel_install_path, wheel_scheme
+
+    assert (wheel_scheme(path), wheel_install_path(path)) == (scheme, installed)

@@ -16,6 +16,7 @@ _CSV_LIMIT = 128 * 1024  # csv.field_size_limit() default; longer fields are err
 MAX_VERSION_SCAN = 256 * 1024  # start of a module searched for __version__
 CODE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")  # importable module files
 _WHEEL_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.+)$")
+_WHEEL_DATA = re.compile(r"^[^/]+\.data/(purelib|platlib|scripts|headers|data)/.")
 
 _PY_VERSION = re.compile(r"(?:^|/)python(\d\.\d+)(?:/|$)")
 _DUNDER_VERSION = re.compile(
@@ -133,6 +134,14 @@ def module_name(filename: str) -> str | None:
         return None
     name = filename.split(".", 1)[0]
     return name if name.isidentifier() else None
+
+
+def wheel_scheme(path: str) -> str | None:
+    """The install scheme of a wheel member under ``ANY.data/``: ``purelib``, ``platlib``
+    (site-packages), ``scripts`` (``bin/``: run when the user runs the command, with its
+    shebang rewritten), ``headers`` or ``data``; None for any other path."""
+    match = _WHEEL_DATA.match(path)
+    return match.group(1) if match else None
 
 
 def wheel_install_path(path: str) -> str:
