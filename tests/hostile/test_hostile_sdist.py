@@ -78,10 +78,9 @@ def test_nothing_in_an_sdist_is_ever_run(sandbox: Sandbox) -> None:
 
     scan = sandbox.wellcheck("scan", house, "--no-advisories", "-f", "json")
     sbom = sandbox.wellcheck("sbom", house, "-o", sandbox.cwd / "bom.json")
-    single = sandbox.wellcheck("scan", house / "attrs-23.2.0.tar.gz", "--no-advisories")
 
     assert list(markers.iterdir()) == []
-    assert (scan.returncode, sbom.returncode, single.returncode) == (0, 0, 0), scan.stderr
+    assert (scan.returncode, sbom.returncode) == (0, 0), scan.stderr + sbom.stderr
     (result,) = json.loads(scan.stdout)["artifacts"]
     found = {(c["name"], c["version"], c["kind"]) for c in result["components"]}
     assert found == {

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+# the sdist builder lives beside the artifact tests; test folders are not packages
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "artifact"))
+
 from sdistkit import pkg_info, project, write_sdist
 
 from wellcheck.artifact import open_artifact

@@ -18,7 +18,8 @@
   ``optional-dependencies``, else ``*.egg-info/requires.txt``.
 
 :func:`install_time_files` ``(tree, component) -> tuple[str, ...]`` lists the tree
-paths of the code pip would run to build the sdist (for the behaviour check):
+paths of the code pip would run to build the sdist (for the behaviour check; ``tree`` is
+the one whose ``chain`` is the component's, the paths are keys of its ``entries()``):
 
 * ``setup.py``, unless ``pyproject.toml`` names a build backend known never to run it
   (hatchling, flit_core, pdm, poetry-core, maturin, meson-python, scikit-build-core,
