@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import Sandbox
 from sdistkit import marker_setup_py, pkg_info, project, write_sdist
@@ -81,7 +82,10 @@ def test_nothing_in_an_sdist_is_ever_run(sandbox: Sandbox) -> None:
 
     assert list(markers.iterdir()) == []
     assert (scan.returncode, sbom.returncode) == (0, 0), scan.stderr + sbom.stderr
-    (result,) = json.loads(scan.stdout)["artifacts"]
+    report = json.loads(scan.stdout)
+    schema = json.loads((ROOT / "schemas" / "wellcheck-report.schema.json").read_text())
+    jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
+    (result,) = report["artifacts"]
     found = {(c["name"], c["version"], c["kind"]) for c in result["components"]}
     assert found == {
         ("attrs", "23.2.0", "sdist"),
