@@ -3,6 +3,7 @@ and sdist in it opens as a nested tree with its chain."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ def test_every_distribution_in_a_wheelhouse_is_a_component_with_its_chain(
         ("pyyaml", "6.0.1", "sdist", "pyyaml-6.0.1.tar.bz2!PyYAML-6.0.1/PKG-INFO"),
     }
     assert inventory.not_scanned == ()
+    digests = {c.name: dict(c.hashes).get("sha256") for c in inventory.components}
+    for name, file in (("six", "six-1.16.0.tar.gz"), ("idna", "idna-3.7.zip")):
+        assert digests[name] == hashlib.sha256((wheelhouse / file).read_bytes()).hexdigest()
 
 
 def test_tar_sdists_are_opened_by_the_names_pip_would_consider(wheelhouse: Path) -> None:

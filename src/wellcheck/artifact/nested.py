@@ -103,8 +103,8 @@ def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree 
             local = None
             data = head + fh.read()
     if local is not None:
-        return as_sdist(open_zip_file(local, limits, budget, chain, label))
-    return as_sdist(open_zip_bytes(data, limits, budget, chain, label))
+        return as_sdist(open_zip_file(local, limits, budget, chain, label), source=local)
+    return as_sdist(open_zip_bytes(data, limits, budget, chain, label), source=data)
 
 
 def tree_warnings(trees: list[Tree]) -> list[str]:

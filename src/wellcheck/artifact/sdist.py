@@ -27,6 +27,7 @@ Three ways in:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zlib
@@ -84,10 +85,13 @@ _NOT_TOP = (".dist-info", ".egg-info", ".data", ".egg", ".whl", ".zip")
 class SdistTree(Tree):
     """An sdist: the archive's tree, and ``root``, the directory pip builds from."""
 
-    def __init__(self, inner: Tree, root: str, *, archive: str = "") -> None:
+    def __init__(
+        self, inner: Tree, root: str, *, archive: str = "", sha256: str | None = None
+    ) -> None:
         self.inner = inner
         self.root = root  # '' when the members do not share one top directory
         self.archive = archive  # the sdist's file name (identity of last resort)
+        self.sha256 = sha256  # of the archive file, when nested (the artifact's is known)
         self.chain = inner.chain
         self.concurrent_open = inner.concurrent_open
 
@@ -128,10 +132,11 @@ def is_sdist_name(path: str) -> bool:
     return "-" in name and lower.endswith(TAR_SUFFIXES)
 
 
-def as_sdist(tree: Tree, archive: str = "") -> Tree:
+def as_sdist(tree: Tree, archive: str = "", *, source: str | bytes | None = None) -> Tree:
     """``tree`` as a :class:`SdistTree` when its content is an sdist, else unchanged.
 
-    Closes the tree when it is refused (a zip sdist with a symlink member).
+    ``source`` (the archive's file, or its bytes) gives the sdist its sha256.  Closes the
+    tree when it is refused (a zip sdist with a symlink member).
     """
     entries = tree.entries()
     root = leading_dir(iter(entries))
@@ -145,7 +150,17 @@ def as_sdist(tree: Tree, archive: str = "") -> Tree:
             why = "pip writes a zip member as a regular file (unzip_file), the zip says symlink"
             raise HostileArtifactError(link, "zip-symlink", why)
     fallback = tree.chain[-1].rpartition("/")[2] if tree.chain else ""
-    return SdistTree(tree, root, archive=archive or fallback)
+    return SdistTree(tree, root, archive=archive or fallback, sha256=_sha256(source))
+
+
+def _sha256(source: str | bytes | None) -> str | None:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    if source is None:
+        return None
+    from wellcheck.artifact.digest import file_digest
+
+    return file_digest(source)[0]
 
 
 def packed_as_zip(tree: Tree) -> bool:
@@ -173,14 +188,15 @@ def open_sdist_file(
     except OSError as exc:
         raise ArtifactError(f"{label}: cannot read: {exc.strerror}") from exc
     archive = Path(label).name
+    source = local if chain else None  # a nested sdist's own digest, for its component
     if head.startswith((_ZIP_LOCAL, _ZIP_EMPTY)):
-        return as_sdist(open_zip_file(local, limits, budget, chain, label), archive)
+        return as_sdist(open_zip_file(local, limits, budget, chain, label), archive, source=source)
     kind = packing(head)
     if kind is None:
         return None
     tree = _open_tar(local, kind, limits, budget, chain, label)
     try:
-        sdist = as_sdist(tree, archive)
+        sdist = as_sdist(tree, archive, source=source)
         if isinstance(sdist, SdistTree):
             _refuse_zip_polyglot(local, size, label)
     except BaseException:

@@ -9,7 +9,9 @@
   used besides PKG-INFO is said in the component's warnings;
 * ``location`` ``NAME-VERSION/PKG-INFO`` (even when that file is missing: a warning
   says so), ``site_root`` the source directory, ``files`` every file in it (relative
-  to it);
+  to it), ``hashes`` the sha256 of the archive when it is nested (in a wheelhouse: the
+  digest PyPI and ``--require-hashes`` give; an sdist given as the artifact has its
+  sha256 on the artifact);
 * ``top_level``: what setuptools' automatic discovery would install (src-layout, else
   flat-layout packages, else modules other than setup.py and the like; see
   :mod:`.sdist_config`), plus the names in an ``*.egg-info/top_level.txt`` the sdist
@@ -110,6 +112,7 @@ def sdist_component(tree: SdistTree, artifact_python: str | None = None) -> Comp
         project_urls=md.project_urls or _urls(project),
         requires_dist=md.requires_dist or _requires(tree, project, egg_info, warnings),
         requires_python=md.requires_python or _text(project.get("requires-python")) or None,
+        hashes=(("sha256", tree.sha256),) if tree.sha256 else (),
         top_level=tuple(sorted(t for t in top_level if t)),
         files=tuple(sorted(files)),
         warnings=tuple(warnings),
