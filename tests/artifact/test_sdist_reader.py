@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from imagebuilder import DIR, Hardlink, Special, Symlink
 from sdistkit import PACKINGS, Packing, pkg_info, project, sdist_bytes, write_sdist
 from zipkit import RawMember, raw_zip, symlink
@@ -13,6 +15,7 @@ from zipkit import RawMember, raw_zip, symlink
 from wellcheck.artifact import open_artifact
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.sdist import SdistTree
+from wellcheck.artifact.sdisttar import leading_dir, split_leading_dir
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
 TOP = "attrs-23.2.0"
@@ -52,8 +55,11 @@ def test_an_sdist_without_a_top_directory_is_read_from_its_root(tmp_path: Path) 
 def test_a_look_alike_that_is_no_sdist_goes_to_the_other_readers(
     tmp_path: Path, packing: Packing
 ) -> None:
-    """``NAME-VERSION/`` first, but nothing pip could build: an ordinary tar or zip."""
-    members = {f"{TOP}/README": b"docs only\n", f"{TOP}/attr/__init__.py": b""}
+    """``NAME-VERSION/`` first, but nothing pip could build: an ordinary tar or zip, read
+    by its own reader's rules (a file system tar may repeat names and hold backslashes)."""
+    members = [(f"{TOP}/README", b"docs only\n"), (f"{TOP}/attr/__init__.py", b"")]
+    if packing != "zip":
+        members += [(f"{TOP}/README", b"again\n"), (f"{TOP}/unit\\x2d.service", b"")]
     path = write_sdist(tmp_path / "a", members, packing)
     with open_artifact(str(path)) as opened:
         assert opened.info.kind == ("tar" if packing != "zip" else "zip")
@@ -230,3 +236,18 @@ def test_the_inflated_tar_lives_in_a_private_dir_removed_on_close(
     with pytest.raises(HostileArtifactError):
         open_artifact(str(bad))
     assert list(private.iterdir()) == []
+
+
+names = st.lists(st.text(alphabet="ab/\\.", min_size=1, max_size=8), min_size=1, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(names)
+def test_the_source_directory_is_the_one_pip_strips(paths: list[str]) -> None:
+    """Checked against pip's own functions, from the pip installed with the tests (pip's
+    ``split_leading_dir`` and ``has_leading_dir`` are the same in pip 23 to 25)."""
+    unpacking = pytest.importorskip("pip._internal.utils.unpacking")
+    for path in paths:
+        assert split_leading_dir(path) == tuple(unpacking.split_leading_dir(path))
+    pip_root = unpacking.split_leading_dir(paths[0])[0] if unpacking.has_leading_dir(paths) else ""
+    assert leading_dir(paths) == pip_root

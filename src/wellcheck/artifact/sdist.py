@@ -45,7 +45,13 @@ from wellcheck.artifact.base import (
 )
 from wellcheck.artifact.common import Budget
 from wellcheck.artifact.limits import Limits
-from wellcheck.artifact.sdisttar import Packing, leading_dir, open_tar_sdist, packing
+from wellcheck.artifact.sdisttar import (
+    SDIST_MARKERS,
+    Packing,
+    open_tar_sdist,
+    packing,
+    source_root,
+)
 from wellcheck.artifact.tarheader import BLOCK, ZERO_BLOCK, padded, pax_records, plain_number, text
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import ArtifactInfo
@@ -59,8 +65,6 @@ __all__ = [
     "open_sdist_file",
 ]
 
-#: files of which one must sit in the source directory (pip needs setup.py or pyproject.toml)
-SDIST_MARKERS = ("PKG-INFO", "setup.py", "pyproject.toml")
 #: pip's tar sdist extensions (pip 24-25 ``utils/filetypes.py``: TAR, BZ2 and XZ_EXTENSIONS);
 #: ``.zip`` sdists are found with the other nested zips
 TAR_SUFFIXES = (
@@ -139,18 +143,25 @@ def as_sdist(tree: Tree, archive: str = "", *, source: str | bytes | None = None
     tree when it is refused (a zip sdist with a symlink member).
     """
     entries = tree.entries()
-    root = leading_dir(iter(entries))
-    prefix = f"{root}/" if root else ""
-    if not any(_is_file_like(entries.get(prefix + marker)) for marker in SDIST_MARKERS):
+    root = source_root(entries, lambda path: _is_file_like(entries.get(path)))
+    if root is None:
         return tree
-    if packed_as_zip(tree):
-        link = next((p for p, e in entries.items() if e.kind is EntryKind.SYMLINK), None)
-        if link is not None:
-            tree.close()
-            why = "pip writes a zip member as a regular file (unzip_file), the zip says symlink"
-            raise HostileArtifactError(link, "zip-symlink", why)
+    try:
+        if _packed_as_zip(tree):
+            _refuse_zip_links(entries)
+        sha256 = _sha256(source)
+    except BaseException:
+        tree.close()
+        raise
     fallback = tree.chain[-1].rpartition("/")[2] if tree.chain else ""
-    return SdistTree(tree, root, archive=archive or fallback, sha256=_sha256(source))
+    return SdistTree(tree, root, archive=archive or fallback, sha256=sha256)
+
+
+def _refuse_zip_links(entries: Mapping[str, Entry]) -> None:
+    link = next((p for p, e in entries.items() if e.kind is EntryKind.SYMLINK), None)
+    if link is not None:
+        why = "pip writes a zip member as a regular file (unzip_file), the zip says symlink"
+        raise HostileArtifactError(link, "zip-symlink", why)
 
 
 def _sha256(source: str | bytes | None) -> str | None:
@@ -163,7 +174,7 @@ def _sha256(source: str | bytes | None) -> str | None:
     return file_digest(source)[0]
 
 
-def packed_as_zip(tree: Tree) -> bool:
+def _packed_as_zip(tree: Tree) -> bool:
     from wellcheck.artifact.zipreader import ZipTree
 
     return isinstance(tree, ZipTree)
@@ -174,11 +185,18 @@ def _is_file_like(entry: Entry | None) -> bool:
 
 
 def open_sdist_file(
-    local: str, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str
+    local: str,
+    limits: Limits,
+    budget: Budget,
+    chain: tuple[str, ...],
+    label: str,
+    *,
+    only_sdist: bool = False,
 ) -> Tree | None:
     """Open the archive at ``local`` (on disk): an :class:`SdistTree` when it is an
-    sdist, the plain archive tree when it is another zip or tar, None when it is
-    neither.  ``budget`` is the artifact's: the bytes read here count against it."""
+    sdist, the plain archive tree when it is another zip or tar (None for a tar with
+    ``only_sdist``), None when it is neither.  ``budget`` is the artifact's: the bytes
+    read here count against it."""
     from wellcheck.artifact.zipreader import open_zip_file
 
     try:
@@ -194,7 +212,9 @@ def open_sdist_file(
     kind = packing(head)
     if kind is None:
         return None
-    tree = _open_tar(local, kind, limits, budget, chain, label)
+    tree = _open_tar(local, kind, limits, budget, chain, label, only_sdist)
+    if tree is None:
+        return None
     try:
         sdist = as_sdist(tree, archive, source=source)
         if isinstance(sdist, SdistTree):
@@ -206,13 +226,21 @@ def open_sdist_file(
 
 
 def _open_tar(
-    local: str, kind: Packing, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str
-) -> Tree:
+    local: str,
+    kind: Packing,
+    limits: Limits,
+    budget: Budget,
+    chain: tuple[str, ...],
+    label: str,
+    only_sdist: bool,
+) -> Tree | None:
     from wellcheck.artifact.tarsafe import Budget as TarBudget
 
     counted = TarBudget(limits)
     counted.total = budget.used  # what is left of the artifact's total-size limit
-    tree = open_tar_sdist(local, kind, limits, counted, chain, label)
+    tree = open_tar_sdist(local, kind, limits, counted, chain, label, only_sdist=only_sdist)
+    if tree is None:
+        return None
     try:
         budget.charge(label, counted.total - budget.used)
     except BaseException:
@@ -258,7 +286,7 @@ class SdistReader(ArtifactReader):
         budget = Budget(limits)
         digest = BackgroundDigest(path)
         try:
-            tree = open_sdist_file(path, limits, budget, (), path)
+            tree = open_sdist_file(path, limits, budget, (), path, only_sdist=True)
             if not isinstance(tree, SdistTree):
                 if tree is not None:
                     tree.close()

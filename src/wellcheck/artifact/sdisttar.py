@@ -38,7 +38,7 @@ import lzma
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -85,16 +85,50 @@ def packing(head: bytes) -> Packing | None:
     return None
 
 
-def leading_dir(paths: Iterator[str] | list[str]) -> str:
-    """The first path component every path shares, or '' (pip's ``has_leading_dir``)."""
+#: files of which one must sit in the source directory (pip needs setup.py or pyproject.toml)
+SDIST_MARKERS = ("PKG-INFO", "setup.py", "pyproject.toml")
+
+
+def split_leading_dir(path: str) -> tuple[str, str]:
+    """pip's ``split_leading_dir`` (pip 24-25, ``utils/unpacking.py``): the first
+    component and the rest, a backslash before the first '/' separating too."""
+    path = path.lstrip("/").lstrip("\\")
+    slash, backslash = path.find("/"), path.find("\\")
+    if slash >= 0 and (backslash < 0 or slash < backslash):
+        head, _, rest = path.partition("/")
+    elif backslash >= 0:
+        head, _, rest = path.partition("\\")
+    else:
+        head, rest = path, ""
+    return head, rest
+
+
+def leading_dir(paths: Iterable[str]) -> str:
+    """The first component every path shares, or '' (pip's ``has_leading_dir``)."""
     common: str | None = None
     for path in paths:
-        head = path.partition("/")[0]
+        head = split_leading_dir(path)[0]
+        if not head:
+            return ""
         if common is None:
             common = head
         elif head != common:
             return ""
     return common or ""
+
+
+def source_root(paths: Iterable[str], is_file: Callable[[str], bool]) -> str | None:
+    """The directory pip would build from (:func:`leading_dir`, stripped as pip strips
+    it), when one of :data:`SDIST_MARKERS` is a file there; None when it is no sdist.
+    A name with a backslash may make an sdist here that a POSIX reading would not: the
+    tar catalogue then refuses it (``backslash-path``), the zip reader always does."""
+    paths = list(paths)
+    root = leading_dir(paths)
+    for path in paths:
+        rest = split_leading_dir(path)[1] if root else path
+        if rest in SDIST_MARKERS and is_file(path):
+            return root
+    return None
 
 
 class SdistTarTree(Tree):
@@ -147,12 +181,21 @@ class SdistTarTree(Tree):
 
 
 def open_tar_sdist(
-    path: str, kind: Packing, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str
-) -> SdistTarTree:
+    path: str,
+    kind: Packing,
+    limits: Limits,
+    budget: Budget,
+    chain: tuple[str, ...],
+    label: str,
+    *,
+    only_sdist: bool = False,
+) -> SdistTarTree | None:
     """Catalogue the tar sdist at ``path`` (the caller closes the tree).
 
     ``budget`` counts the bytes inflated (or, for a plain tar, its size once) and the
-    members catalogued.  Raises ArtifactError, HostileArtifactError, LimitExceededError.
+    members catalogued.  With ``only_sdist``, a tar whose names make no sdist gives None
+    before the sdist rules are applied (another reader may take it).  Raises
+    ArtifactError, HostileArtifactError, LimitExceededError.
     """
     workdir = tempfile.mkdtemp(prefix="wellcheck-sdist-") if kind is not Packing.TAR else None
     try:
@@ -161,6 +204,10 @@ def open_tar_sdist(
         if workdir is None:
             budget.add_bytes(size, label)
         members = list(iter_members(tar_file, 0, size, limits, budget, label))
+        if only_sdist and not _names_an_sdist(members):
+            if workdir is not None:
+                _remove_dir(workdir)
+            return None
         warnings = Warnings()
         entries, locations = _catalogue(members, warnings, label)
         return SdistTarTree(
@@ -176,6 +223,12 @@ def open_tar_sdist(
         if workdir is not None:
             _remove_dir(workdir)
         raise
+
+
+def _names_an_sdist(members: list[TarMember]) -> bool:
+    kept = [m for m in members if m.name and m.kind is not MemberKind.SPECIAL]
+    files = {m.name for m in kept if m.kind is not MemberKind.DIR}
+    return source_root((m.name for m in kept), files.__contains__) is not None
 
 
 def _catalogue(
