@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -64,6 +65,28 @@ def test_a_look_alike_that_is_no_sdist_goes_to_the_other_readers(
     with open_artifact(str(path)) as opened:
         assert opened.info.kind == ("tar" if packing != "zip" else "zip")
         assert not any(isinstance(tree, SdistTree) for tree in opened.trees)
+        if packing != "zip":  # the image reader's rules: the last of a repeated name wins
+            assert opened.trees[0].read_bytes(f"{TOP}/README") == b"again\n"
+        assert (opened.info.path, opened.info.size) == (str(path), path.stat().st_size)
+        assert opened.info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_gzip_tar_that_is_no_sdist_is_inflated_once_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The image reader reads the tar this reader inflated; both temp dirs go on close."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    path = write_sdist(tmp_path / "rootfs.tar.gz", {"usr/lib/x.py": b"", "etc/os-release": b""})
+    with open_artifact(str(path)) as opened:
+        assert opened.info.kind == "tar"
+        assert sorted(p.name[:15] for p in private.iterdir()) == [
+            "wellcheck-image",
+            "wellcheck-sdist",
+        ]
+        assert opened.trees[0].read_bytes("usr/lib/x.py") == b""
+    assert list(private.iterdir()) == []
 
 
 @pytest.mark.parametrize("packing", ["bzip2", "xz"])
@@ -251,3 +274,11 @@ def test_the_source_directory_is_the_one_pip_strips(paths: list[str]) -> None:
         assert split_leading_dir(path) == tuple(unpacking.split_leading_dir(path))
     pip_root = unpacking.split_leading_dir(paths[0])[0] if unpacking.has_leading_dir(paths) else ""
     assert leading_dir(paths) == pip_root
+
+
+def test_a_flat_sdist_is_found_whatever_its_first_member(tmp_path: Path) -> None:
+    """pip builds from the archive root when the members share no top directory."""
+    members = [("aaa.txt", b""), ("setup.py", b"evil"), ("PKG-INFO", pkg_info("six", "1.16.0"))]
+    with open_artifact(str(write_sdist(tmp_path / "x", members))) as opened:
+        assert opened.info.kind == "sdist"
+        assert isinstance(opened.trees[0], SdistTree) and opened.trees[0].root == ""

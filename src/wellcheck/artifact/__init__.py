@@ -15,7 +15,7 @@ from wellcheck.artifact.base import ArtifactReader, OpenedArtifact
 from wellcheck.artifact.directory import DirectoryReader, is_oci_layout
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.artifact.sbomfile import SBOM_PREFIX, SbomReader, read_sbom_file
-from wellcheck.artifact.sdist import SdistReader
+from wellcheck.artifact.sdistreader import SdistReader
 from wellcheck.artifact.zipreader import SelfExtractingZipReader, ZipReader
 from wellcheck.errors import ArtifactError
 

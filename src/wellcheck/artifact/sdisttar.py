@@ -32,58 +32,27 @@ nothing from such an sdist.
 
 from __future__ import annotations
 
-import bz2
 import io
-import lzma
 import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from enum import StrEnum
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.artifact.common import ChildIndex, Warnings, follow_links
-from wellcheck.artifact.inflate import decompress_to_file
 from wellcheck.artifact.limits import Limits
-from wellcheck.artifact.tarheader import SizeWatch
+from wellcheck.artifact.sdistinflate import Packing, inflate_tar
 from wellcheck.artifact.tarsafe import (
     Budget,
-    Compression,
     MemberKind,
     TarMember,
-    is_tar_header,
     iter_members,
     open_slice,
 )
-from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
-
-BZIP2_MAGIC = b"BZh"
-XZ_MAGIC = b"\xfd7zXZ\x00"
-_CHUNK = 1024 * 1024
-_RATIO_FLOOR = 1024 * 1024  # as the gzip inflater: the ratio limit applies above this output
-
-
-class Packing(StrEnum):
-    TAR = "tar"
-    GZIP = "gzip"
-    BZIP2 = "bzip2"
-    XZ = "xz"
-
-
-def packing(head: bytes) -> Packing | None:
-    """How a tar sdist is packed, by its magic bytes; None when it is no tar."""
-    if head.startswith(b"\x1f\x8b"):
-        return Packing.GZIP
-    if head.startswith(BZIP2_MAGIC) and head[3:4].isdigit():
-        return Packing.BZIP2
-    if head.startswith(XZ_MAGIC):
-        return Packing.XZ
-    if is_tar_header(head[:512]):
-        return Packing.TAR
-    return None
-
+from wellcheck.errors import HostileArtifactError
 
 #: files of which one must sit in the source directory (pip needs setup.py or pyproject.toml)
 SDIST_MARKERS = ("PKG-INFO", "setup.py", "pyproject.toml")
@@ -180,49 +149,72 @@ class SdistTarTree(Tree):
             self._cleanup()
 
 
+@dataclass(frozen=True)
+class PlainTar:
+    """A tar whose names make no sdist, already unpacked: ``tar_file``, inside
+    ``workdir`` when it was inflated (None: the file itself).  Whoever receives it
+    removes ``workdir`` (:func:`remove_workdir`)."""
+
+    tar_file: str
+    workdir: str | None
+
+
 def open_tar_sdist(
-    path: str,
-    kind: Packing,
-    limits: Limits,
-    budget: Budget,
-    chain: tuple[str, ...],
-    label: str,
-    *,
-    only_sdist: bool = False,
-) -> SdistTarTree | None:
-    """Catalogue the tar sdist at ``path`` (the caller closes the tree).
+    path: str, kind: Packing, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str
+) -> SdistTarTree:
+    """Catalogue the tar at ``path`` with the sdist rules (the caller closes the tree).
 
     ``budget`` counts the bytes inflated (or, for a plain tar, its size once) and the
-    members catalogued.  With ``only_sdist``, a tar whose names make no sdist gives None
-    before the sdist rules are applied (another reader may take it).  Raises
-    ArtifactError, HostileArtifactError, LimitExceededError.
+    members catalogued.  Raises ArtifactError, HostileArtifactError, LimitExceededError.
     """
+    tar_file, workdir, members = _unpack(path, kind, limits, budget, label)
+    return _tree(tar_file, workdir, members, limits, chain, label)
+
+
+def open_tar_if_sdist(
+    path: str, kind: Packing, limits: Limits, budget: Budget, label: str
+) -> SdistTarTree | PlainTar:
+    """:func:`open_tar_sdist` for a tar whose names make an sdist; any other tar is
+    handed back as a :class:`PlainTar` before the sdist rules apply (for another reader)."""
+    tar_file, workdir, members = _unpack(path, kind, limits, budget, label)
+    if not _names_an_sdist(members):
+        return PlainTar(tar_file, workdir)
+    return _tree(tar_file, workdir, members, limits, (), label)
+
+
+def _unpack(
+    path: str, kind: Packing, limits: Limits, budget: Budget, label: str
+) -> tuple[str, str | None, list[TarMember]]:
+    """(the tar file, the work dir it was inflated into or None, its members)."""
     workdir = tempfile.mkdtemp(prefix="wellcheck-sdist-") if kind is not Packing.TAR else None
     try:
-        tar_file = path if workdir is None else _inflate(path, kind, workdir, budget, label)
+        tar_file = path if workdir is None else inflate_tar(path, kind, workdir, budget, label)
         size = Path(tar_file).stat().st_size
         if workdir is None:
             budget.add_bytes(size, label)
-        members = list(iter_members(tar_file, 0, size, limits, budget, label))
-        if only_sdist and not _names_an_sdist(members):
-            if workdir is not None:
-                _remove_dir(workdir)
-            return None
+        return tar_file, workdir, list(iter_members(tar_file, 0, size, limits, budget, label))
+    except BaseException:
+        remove_workdir(workdir)
+        raise
+
+
+def _tree(
+    tar_file: str,
+    workdir: str | None,
+    members: list[TarMember],
+    limits: Limits,
+    chain: tuple[str, ...],
+    label: str,
+) -> SdistTarTree:
+    try:
         warnings = Warnings()
         entries, locations = _catalogue(members, warnings, label)
-        return SdistTarTree(
-            entries,
-            locations,
-            tar_file,
-            limits=limits,
-            chain=chain,
-            warnings=warnings,
-            workdir=workdir,
-        )
     except BaseException:
-        if workdir is not None:
-            _remove_dir(workdir)
+        remove_workdir(workdir)
         raise
+    return SdistTarTree(
+        entries, locations, tar_file, limits=limits, chain=chain, warnings=warnings, workdir=workdir
+    )
 
 
 def _names_an_sdist(members: list[TarMember]) -> bool:
@@ -297,96 +289,9 @@ def _check_links(entries: Mapping[str, Entry], root: str) -> None:
                 raise HostileArtifactError(path, "link-through-symlink", f"target {target!r}")
 
 
-def _inflate(path: str, kind: Packing, workdir: str, budget: Budget, label: str) -> str:
-    """The sdist's tar, inflated into ``workdir``; refuses a stream that holds no tar."""
-    dest = str(Path(workdir) / "sdist.tar")
-    size = Path(path).stat().st_size
-    with open_slice(path, 0, size, label, 64 * 1024) as src, Path(dest).open("xb") as out:
-        if kind is Packing.GZIP:
-            decompress_to_file(src, Compression.GZIP, out, budget, label, tar_inside=True)
-        elif kind is Packing.BZIP2:
-            _decompress(src, bz2.BZ2Decompressor, BZIP2_MAGIC, out, budget, label)
-        else:
-            _decompress(src, lzma.LZMADecompressor, XZ_MAGIC, out, budget, label)
-    with Path(dest).open("rb") as fh:
-        head = fh.read(512)
-    if head and packing(head) is not Packing.TAR and head.strip(b"\0"):
-        raise ArtifactError(f"{label}: the {kind} stream does not hold a tar archive")
-    return dest
-
-
-class _Decompressor(Protocol):
-    @property
-    def eof(self) -> bool: ...
-    @property
-    def needs_input(self) -> bool: ...
-    @property
-    def unused_data(self) -> bytes: ...
-
-    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
-
-
-def _decompress(
-    src: BinaryIO,
-    make: Callable[[], _Decompressor],
-    magic: bytes,
-    out: BinaryIO,
-    budget: Budget,
-    label: str,
-) -> None:
-    """Inflate bzip2 or xz streams (several in a row, as ``tarfile`` reads them), counting
-    every byte against the limits; truncated, corrupt or trailing data is an error."""
-    sink = _Sink(out, budget, label)
-    decompressor = make()
-    pending = b""
-    while True:
-        chunk = pending or src.read(64 * 1024)
-        pending = b""
-        sink.consumed += len(chunk)
-        if not chunk:
-            if not decompressor.eof:
-                raise ArtifactError(f"{label}: truncated {magic!r} stream")
-            return
-        try:
-            sink.write(decompressor.decompress(chunk, _CHUNK))
-            while not decompressor.eof and not decompressor.needs_input:
-                sink.write(decompressor.decompress(b"", _CHUNK))
-        except (OSError, EOFError, lzma.LZMAError) as exc:
-            raise ArtifactError(f"{label}: corrupt compressed stream ({exc})") from exc
-        if decompressor.eof:
-            rest = decompressor.unused_data + src.read(len(magic))
-            if rest.startswith(magic):  # another stream follows
-                decompressor, pending = make(), rest
-                sink.consumed -= len(rest)
-                continue
-            if rest.strip(b"\0") or _rest_is_not_zero(src):
-                raise ArtifactError(f"{label}: trailing garbage after the compressed stream")
-            return
-
-
-class _Sink:
-    def __init__(self, out: BinaryIO, budget: Budget, label: str) -> None:
-        self.out, self.budget, self.label = out, budget, label
-        self.watch = SizeWatch(budget.limits, label)
-        self.written = self.consumed = 0
-
-    def write(self, data: bytes) -> None:
-        if not data:
-            return
-        self.written += len(data)
-        self.budget.add_bytes(len(data), self.label)
-        limit = self.budget.limits.max_ratio
-        if self.written > _RATIO_FLOOR and self.written > limit * max(self.consumed, 1):
-            raise LimitExceededError(self.label, "max_ratio", f"expands more than {limit:g} times")
-        self.watch.feed(data)
-        self.out.write(data)
-
-
-def _rest_is_not_zero(src: BinaryIO) -> bool:
-    while chunk := src.read(64 * 1024):
-        if chunk.strip(b"\0"):
-            return True
-    return False
+def remove_workdir(path: str | None) -> None:
+    if path is not None:
+        _remove_dir(path)
 
 
 def _remove_dir(path: str) -> None:
