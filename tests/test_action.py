@@ -327,7 +327,7 @@ def test_install_from_a_checkout_and_no_summary(runner: Runner) -> None:
 
 def test_every_docs_example_is_valid_yaml_and_uses_only_real_action_inputs() -> None:
     blocks = docs_blocks()
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     for block in blocks:
         for step in iter_steps(block):
             if str(step.get("uses", "")).startswith("wellcheck/wellcheck@"):
@@ -387,6 +387,48 @@ def test_docs_gitlab_example_keeps_reports_and_fails_on_findings(runner: Runner)
     bom = json.loads((runner.workspace / job["artifacts"]["reports"]["cyclonedx"]).read_text())
     assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.5")
     assert (runner.workspace / "wellcheck.md").read_text().startswith("## wellcheck :x:")
+
+
+@pytest.mark.parametrize("poisoned", [True, False])
+def test_docs_scan_before_install_stops_pip_on_a_poisoned_sdist(
+    runner: Runner, poisoned: bool
+) -> None:
+    """The wheelhouse is what ``pip download`` would have saved (the stand-in pip only
+    records the command): the scan must stop the job before ``pip install`` when an sdist
+    in it is known-malicious, and let it run when nothing is found."""
+    steps = docs_blocks()[4]["jobs"]["install"]["steps"]
+    house = runner.workspace / "wheelhouse"
+    house.mkdir()
+    (runner.workspace / "requirements.txt").write_text("attrs==23.2.0\nreqeusts==1.0\n")
+    sdists = {"attrs": "23.2.0", **({"reqeusts": "1.0"} if poisoned else {})}
+    for name, version in sdists.items():
+        sdist_tar(house / f"{name}-{version}.tar.gz", name, version)
+    assert runner.run_steps(steps, {}) == (1 if poisoned else 0)
+    assert runner.installs is not None
+    commands = runner.installs.read_text().splitlines()
+    assert any(c.startswith("download --no-deps --only-binary=:all:") for c in commands)
+    assert any("--no-index" in c for c in commands) is not poisoned
+    results = json.loads((runner.workspace / "wellcheck.sarif").read_text())["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= ({"MAL-0000-0001"} if poisoned else set())
+
+
+def sdist_tar(path: Path, name: str, version: str) -> None:
+    """A small sdist whose setup.py would leave a file behind if it were run."""
+    import tarfile
+
+    top = f"{name}-{version}"
+    files = {
+        f"{top}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n",
+        f"{top}/setup.py": f"open({str(path) + '.ran'!r}, 'w')\n",
+        f"{top}/{name}/__init__.py": "",
+    }
+    with tarfile.open(path, "w:gz") as tar:
+        for member, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    assert not Path(str(path) + ".ran").exists()
 
 
 def test_every_wellcheck_command_in_the_docs_is_run_by_these_tests() -> None:

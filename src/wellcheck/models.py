@@ -85,7 +85,7 @@ class ArtifactInfo:
     """What an opened artifact is, independent of what is inside."""
 
     path: str  # as the user gave it (or a pseudo-path such as lambda:NAME)
-    kind: str  # directory, lambda-zip, lambda-layer, wheel, zip, docker-archive, oci-layout
+    kind: str  # directory, lambda-zip, lambda-layer, wheel, zip, sdist, docker-archive, oci-layout
     sha256: str | None = None  # of the artifact file; None for directories
     size: int | None = None
     layers: tuple[str, ...] = ()  # image layer digests, bottom first

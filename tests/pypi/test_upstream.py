@@ -16,7 +16,9 @@ from packaging.tags import parse_tag
 from packaging.utils import parse_wheel_filename
 
 from wellcheck.artifact import open_artifact
+from wellcheck.artifact.base import Tree
 from wellcheck.artifact.memory import MemoryTree
+from wellcheck.artifact.sdist import SdistTree
 from wellcheck.checks import CheckContext, CheckResult
 from wellcheck.errors import SourceError
 from wellcheck.http import HttpClient, RetryPolicy
@@ -112,14 +114,14 @@ def publish(server: FakePyPI, name: str, version: str, *wheels: tuple[str, bytes
 def run(
     server: FakePyPI,
     tmp_path: Path,
-    files: Files,
+    files: Files | Tree,
     *,
     offline: bool = False,
     cache: Path | None = None,
     ttl: float = 0.0,
     **options: object,
 ) -> tuple[CheckResult, UpstreamCheck]:
-    tree = MemoryTree(files)
+    tree = files if isinstance(files, Tree) else MemoryTree(files)
     components = collect(tree, artifact_python="3.12")
     context = CheckContext(ArtifactInfo(path="layer.zip", kind="lambda-layer"), trees=(tree,))
     store = PyPIStore(tmp_path / "pypi.sqlite3")
@@ -520,6 +522,15 @@ def test_scan_verify_upstream_fails_a_tampered_layer_that_integrity_misses(
     modified = [f for f in result["findings"] if f["rule"] == "WC-UPSTREAM-MODIFIED"]
     assert [f["package"] for f in modified] == ["requests"]
     assert "requests/api.py" in modified[0]["evidence"]
+
+
+def test_an_sdist_is_reported_not_checked(fake_pypi: FakePyPI, tmp_path: Path) -> None:
+    files = {"six-1.16.0/PKG-INFO": b"Name: six\nVersion: 1.16.0\n", "six-1.16.0/six.py": b""}
+    result, _ = run(fake_pypi, tmp_path, SdistTree(MemoryTree(files), "six-1.16.0"))
+    assert result.findings == ()
+    assert [(s.source, s.package, s.reason) for s in result.skipped] == [
+        ("upstream", "six", "source distribution: no wheel layout to compare")
+    ]
 
 
 def test_an_egg_info_install_is_reported_not_checked(fake_pypi: FakePyPI, tmp_path: Path) -> None:

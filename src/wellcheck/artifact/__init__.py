@@ -15,6 +15,7 @@ from wellcheck.artifact.base import ArtifactReader, OpenedArtifact
 from wellcheck.artifact.directory import DirectoryReader, is_oci_layout
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.artifact.sbomfile import SBOM_PREFIX, SbomReader, read_sbom_file
+from wellcheck.artifact.sdistreader import SdistReader
 from wellcheck.artifact.zipreader import SelfExtractingZipReader, ZipReader
 from wellcheck.errors import ArtifactError
 
@@ -61,6 +62,7 @@ def _image_reader() -> ArtifactReader | None:
 
 _READERS: tuple[ArtifactReader, ...] = (
     DirectoryReader(),
+    SdistReader(),  # before zips and images: a zip or tar whose source directory has setup.py...
     ZipReader(),
     _ImageReaderProxy(),
     SelfExtractingZipReader(),
@@ -69,7 +71,7 @@ _READERS: tuple[ArtifactReader, ...] = (
 
 
 def open_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> OpenedArtifact:
-    """Open a directory, zip (function, layer, wheel), image tarball or SBOM by its content;
+    """Open a directory, zip (function, layer, wheel), sdist, image tarball or SBOM by its content;
     ``sbom:PATH`` insists on an SBOM."""
     if path.startswith(SBOM_PREFIX):
         return read_sbom_file(path, limits)
@@ -88,5 +90,6 @@ def open_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> OpenedArtifact:
     if not head:
         raise ArtifactError(f"{path}: empty file, not an artifact")
     raise ArtifactError(
-        f"{path}: unknown artifact format (not a directory, zip, wheel, image tarball or SBOM)"
+        f"{path}: unknown artifact format "
+        "(not a directory, zip, wheel, sdist, image tarball or SBOM)"
     )

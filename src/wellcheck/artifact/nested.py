@@ -1,6 +1,9 @@
 """Archives inside artifacts: a ``.whl``, ``.egg`` or ``.zip`` becomes another Tree.
 
-Candidates are chosen by name and confirmed by content (zip magic).  Each
+Candidates are chosen by name and confirmed by content (zip magic).  In a directory
+(a ``pip download`` wheelhouse), tar sdists named as pip would consider them are
+opened too, and a zip or tar whose content is an sdist becomes a
+:class:`~wellcheck.artifact.sdist.SdistTree` (see :mod:`wellcheck.artifact.sdist`).  Each
 nested tree's ``chain`` lists the archive paths leading to it, outermost
 first.  Archives deeper than ``limits.max_depth`` are listed in
 ``not_scanned`` with the reason, never dropped silently.  The image reader
@@ -48,6 +51,8 @@ def find_nested(
 
 
 def _walk(tree: Tree, limits: Limits, depth: int, budget: Budget, found: NestedArchives) -> None:
+    from wellcheck.artifact.directory import DirectoryTree
+    from wellcheck.artifact.sdist import is_sdist_name
     from wellcheck.artifact.zipreader import ZipTree
 
     entries = tree.entries()
@@ -55,6 +60,8 @@ def _walk(tree: Tree, limits: Limits, depth: int, budget: Budget, found: NestedA
         candidates = tree.nested_candidates(NESTED_SUFFIXES)
     else:
         candidates = [p for p in entries if p[-4:].lower() in NESTED_SUFFIXES]
+    if isinstance(tree, DirectoryTree):  # a wheelhouse: tar sdists too (artifact/sdist.py)
+        candidates += [p for p in entries if is_sdist_name(p)]
     for path in sorted(candidates):
         if entries[path].kind is not EntryKind.FILE:
             continue
@@ -70,7 +77,8 @@ def _walk(tree: Tree, limits: Limits, depth: int, budget: Budget, found: NestedA
             found.not_scanned.append(f"{display}: {exc}")
             continue
         if nested is None:
-            found.not_scanned.append(f"{display}: not a zip archive (no zip signature)")
+            what = "a zip or tar archive" if is_sdist_name(path) else "a zip archive"
+            found.not_scanned.append(f"{display}: not {what} (no zip signature)")
             continue
         found.trees.append(nested)
         _walk(nested, limits, depth + 1, budget, found)
@@ -78,10 +86,13 @@ def _walk(tree: Tree, limits: Limits, depth: int, budget: Budget, found: NestedA
 
 def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree | None:
     from wellcheck.artifact.directory import DirectoryTree
+    from wellcheck.artifact.sdist import as_sdist, is_sdist_name, open_sdist_file
     from wellcheck.artifact.zipreader import ZIP_MAGIC, open_zip_bytes, open_zip_file
 
     chain = (*tree.chain, path)
     label = "!".join(chain)
+    if isinstance(tree, DirectoryTree) and is_sdist_name(path):
+        return open_sdist_file(tree.local_path(path), limits, budget, chain, label)
     with tree.open(path) as fh:
         head = fh.read(4)
         if head not in ZIP_MAGIC:
@@ -92,8 +103,8 @@ def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree 
             local = None
             data = head + fh.read()
     if local is not None:
-        return open_zip_file(local, limits, budget, chain, label)
-    return open_zip_bytes(data, limits, budget, chain, label)
+        return as_sdist(open_zip_file(local, limits, budget, chain, label), source=local)
+    return as_sdist(open_zip_bytes(data, limits, budget, chain, label), source=data)
 
 
 def tree_warnings(trees: list[Tree]) -> list[str]:

@@ -47,8 +47,8 @@ ArtifactsArg = Annotated[
     list[str],
     typer.Argument(
         metavar="ARTIFACT",
-        help="Function or layer zips, wheels, image tarballs, OCI layouts, directories, "
-        "SBOMs (CycloneDX, SPDX; sbom:PATH).",
+        help="Function or layer zips, wheels, sdists, image tarballs, OCI layouts, "
+        "directories, SBOMs (CycloneDX, SPDX; sbom:PATH).",
     ),
 ]
 

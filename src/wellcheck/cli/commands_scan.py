@@ -60,7 +60,8 @@ def scan_command(
         list[str],
         typer.Argument(
             metavar="ARTIFACT",
-            help="Function/layer zips, image tarballs, directories, SBOMs (CycloneDX, SPDX; "
+            help="Function/layer zips, image tarballs, directories (a wheelhouse), sdists, "
+            "SBOMs (CycloneDX, SPDX; "
             "sbom:PATH); lambda:NAME[:QUALIFIER], lambda:* or layer:ARN for deployed code "
             "(wellcheck[aws]).",
         ),

@@ -1,5 +1,8 @@
 """Inventory: every installed Python distribution inside a Tree.
 
+A source distribution's tree (:class:`~wellcheck.artifact.sdist.SdistTree`) gives one
+``SDIST`` component instead (:mod:`.sdist`).
+
 ``collect`` walks the entry names once (:mod:`.layout`), reads only the
 metadata files it needs (:mod:`.distributions`, :mod:`.vendored`), and lists
 importable code at each site root that no distribution claims.
@@ -12,6 +15,7 @@ from dataclasses import replace
 from packaging.utils import canonicalize_name
 
 from wellcheck.artifact.base import Tree
+from wellcheck.artifact.sdist import SdistTree
 from wellcheck.inventory import reading
 from wellcheck.inventory.distributions import Found, read_distribution
 from wellcheck.inventory.layout import (
@@ -22,6 +26,7 @@ from wellcheck.inventory.layout import (
     find_layout,
     site_children,
 )
+from wellcheck.inventory.sdist import sdist_component
 from wellcheck.inventory.vendored import vendored_components
 from wellcheck.models import Component, ComponentKind
 
@@ -37,6 +42,8 @@ def collect(tree: Tree, *, artifact_python: str | None = None) -> list[Component
     Sorted by location; a metadata directory is reported once however many of
     its files the tree lists.  Broken metadata gives a component with warnings.
     """
+    if isinstance(tree, SdistTree):  # one component: what pip would build (inventory/sdist.py)
+        return [sdist_component(tree, artifact_python)]
     entries = tree.entries()
     layout = find_layout(entries)
     found = [read_distribution(tree, meta, artifact_python) for meta in layout.metadirs.values()]

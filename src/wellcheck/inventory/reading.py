@@ -7,7 +7,7 @@ import json
 import re
 from typing import TypedDict, cast
 
-from wellcheck.artifact.base import Tree
+from wellcheck.artifact.base import EntryKind, Tree
 from wellcheck.errors import HostileArtifactError, WellcheckError
 
 MAX_SMALL = 4 * 1024 * 1024  # RECORD, top_level.txt, installed-files.txt, direct_url.json
@@ -15,6 +15,8 @@ MAX_HEAD = 1024 * 1024  # start of METADATA / PKG-INFO (headers come first)
 _CSV_LIMIT = 128 * 1024  # csv.field_size_limit() default; longer fields are errors
 MAX_VERSION_SCAN = 256 * 1024  # start of a module searched for __version__
 CODE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")  # importable module files
+_WHEEL_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.+)$")
+_WHEEL_DATA = re.compile(r"^[^/]+\.data/(purelib|platlib|scripts|headers|data)/.")
 
 _PY_VERSION = re.compile(r"(?:^|/)python(\d\.\d+)(?:/|$)")
 _DUNDER_VERSION = re.compile(
@@ -134,12 +136,42 @@ def module_name(filename: str) -> str | None:
     return name if name.isidentifier() else None
 
 
+def wheel_scheme(path: str) -> str | None:
+    """The install scheme of a wheel member under ``ANY.data/``: ``purelib``, ``platlib``
+    (site-packages), ``scripts`` (``bin/``: run when the user runs the command, with its
+    shebang rewritten), ``headers`` or ``data``; None for any other path."""
+    match = _WHEEL_DATA.match(path)
+    return match.group(1) if match else None
+
+
+def wheel_install_path(path: str) -> str:
+    """Where pip installs a wheel member, relative to the site root: a file under
+    ``ANY.data/purelib/`` or ``ANY.data/platlib/`` goes to the site root itself (pip
+    24-25 ``operations/install/wheel.py`` takes every top-level ``*.data`` directory as
+    data).  Other schemes (``scripts``, to ``bin/``; ``headers``; ``data``) and every
+    other path are returned unchanged."""
+    match = _WHEEL_LIB.match(path)
+    return match.group(1) if match else path
+
+
+def wheel_data_sites(tree: Tree, site_root: str) -> list[str]:
+    """The ``*.data/purelib`` and ``*.data/platlib`` directories at ``site_root``: pip
+    installs their content into the site directory, start-up files included."""
+    found: list[str] = []
+    for entry in tree.iter_dir(site_root):
+        if entry.path.endswith(".data") and entry.kind is EntryKind.DIR:
+            found += [f"{entry.path}/purelib", f"{entry.path}/platlib"]
+    return found
+
+
 def top_level_of(paths: list[str]) -> set[str]:
-    """Importable top-level names a list of site-root-relative paths provides.
+    """Importable top-level names a list of site-root-relative paths provides (a
+    wheel's ``*.data/purelib`` and ``platlib`` files where pip installs them).
 
     ``../`` and absolute paths name nothing: their first segment ('..', '') is
     not an identifier.
     """
+    paths = [wheel_install_path(path) for path in paths]
     heads = {path.partition("/")[0] for path in paths if "/" in path}
     names = {h for h in heads if h.isidentifier() and h not in ("__pycache__", "bin")}
     for path in paths:

@@ -51,7 +51,9 @@ _PURPOSES = {
     "oci-layout": "CONTAINER",
     "lambda-zip": "APPLICATION",
     "directory": "APPLICATION",
+    "sdist": "SOURCE",
 }
+_COMPONENT_PURPOSES = {ComponentKind.SDIST: "SOURCE"}  # a source distribution, not installed
 _PACKAGE_KEYS = frozenset(
     {
         *("SPDXID", "name", "versionInfo", "downloadLocation", "filesAnalyzed", "comment"),
@@ -161,7 +163,9 @@ def _package(c: Component, spdx_id: str) -> dict[str, Any]:
         "name": c.display_name or c.name,
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": False,
-        "primaryPackagePurpose": "FILE" if unclaimed else "LIBRARY",
+        "primaryPackagePurpose": "FILE"
+        if unclaimed
+        else _COMPONENT_PURPOSES.get(c.kind, "LIBRARY"),
         "licenseConcluded": "NOASSERTION",
         "licenseDeclared": licenses.spdx_declared(),
         "copyrightText": "NOASSERTION",

@@ -37,6 +37,7 @@ from wellcheck.artifact.common import follow_to_file
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ArtifactError, HostileArtifactError
+from wellcheck.inventory.reading import wheel_data_sites, wheel_install_path
 from wellcheck.inventory.syspath import TreeRole, tree_role
 from wellcheck.models import Component, ComponentKind, Finding, SkippedCheck
 from wellcheck.signals.integrity_findings import FindingBuilder
@@ -153,8 +154,11 @@ def check_tree(
         build.outside(component, plan.outside)
     for component, files in _unrecorded(entries, plans, claims, unverifiable):
         build.unrecorded(component, files)
-    sites = sorted({c.site_root for c in components})
-    hooks, unread = scan_startup(tree, role, sites, claims, opened, python_path)
+    site_set = {c.site_root for c in components}
+    for component in components:  # a wheel (no INSTALLER): its .data/purelib is site content
+        if component.kind is ComponentKind.DIST_INFO and component.installer is None:
+            site_set.update(wheel_data_sites(tree, component.site_root))
+    hooks, unread = scan_startup(tree, role, sorted(site_set), claims, opened, python_path)
     build.findings.extend(hooks)
     return build.findings, [*skipped, *unread]
 
@@ -293,7 +297,8 @@ def _unrecorded(
 def _could_be_added(path: str) -> bool:
     if path.endswith((".pyc", ".pyo")) or "/__pycache__/" in f"/{path}":
         return False
-    return not any(part.endswith(_METADATA_DIRS) for part in path.split("/")[:-1])
+    installed = wheel_install_path(path)  # a wheel's .data/purelib files are site content
+    return not any(part.endswith(_METADATA_DIRS) for part in installed.split("/")[:-1])
 
 
 def _deepest_owner(

@@ -20,9 +20,10 @@ WC-UPSTREAM-MISSING     low       wheel files absent from the install (one per d
 Not compared: ``.pyc`` files and ``__pycache__``; the installer's files in the
 ``.dist-info`` (RECORD and its signatures, INSTALLER, REQUESTED, direct_url.json); the
 wheel's ``.data/scripts`` (shebangs are rewritten, they land in ``bin/``), ``.data/headers``
-and ``.data/data`` (outside the site).  Only ``.dist-info`` distributions are compared;
-one installed from a direct URL (``direct_url.json``: git, a local path, an editable
-install) only with the very wheel file that URL names.  Anything that prevents a
+and ``.data/data`` (outside the site).  Only ``.dist-info`` distributions are compared
+(eggs, egg-info installs and sdists are reported not checked); one installed from a
+direct URL (``direct_url.json``: git, a local path, an editable install) only with the
+very wheel file that URL names.  Anything that prevents a
 comparison (PyPI unreachable, version or fitting wheel absent, a download that does not
 match its digest, offline without a cached wheel) is a SkippedCheck, never a pass.
 """
@@ -123,9 +124,12 @@ class UpstreamCheck(Check):
         skipped: list[SkippedCheck] = []
         plans: list[tuple[Component, Tree, ReleaseFile]] = []
         for component in components:
-            if component.kind in (ComponentKind.EGG_INFO, ComponentKind.EGG):
+            if component.kind in (ComponentKind.EGG_INFO, ComponentKind.EGG, ComponentKind.SDIST):
                 # nothing to compare file by file: say so rather than pass it
-                reason = f"{component.kind.value} install: no wheel layout to compare"
+                what = f"{component.kind.value} install"
+                if component.kind is ComponentKind.SDIST:
+                    what = "source distribution"
+                reason = f"{what}: no wheel layout to compare"
                 skipped.append(SkippedCheck(NAME, reason, component.name, component.version))
                 continue
             if component.kind is not ComponentKind.DIST_INFO:

@@ -1,0 +1,188 @@
+"""Source distributions and wheelhouses through the real ``wellcheck`` program.
+
+An sdist's ``setup.py`` (or in-tree build backend, or build hook) is exactly the code
+an attacker wants run: wellcheck must read it and never run it.  Each test plants
+files that would create a marker if anything imported or executed them, and checks
+that no marker appears whatever wellcheck is asked to do.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import Sandbox
+from sdistkit import marker_setup_py, pkg_info, project, write_sdist
+from zipkit import dist_info, zip_bytes
+
+from wellcheck.artifact import open_artifact
+from wellcheck.artifact.sdist import SdistTree
+from wellcheck.inventory import collect
+from wellcheck.inventory.sdist import install_time_files
+
+ROOT = Path(__file__).parents[2]
+
+
+def marker_code(marker: Path) -> bytes:
+    return f"open({str(marker)!r}, 'w').write('imported')\n".encode()
+
+
+def planted_wheelhouse(house: Path, markers: Path) -> None:
+    """Four sdists whose install-time code would each leave a marker in ``markers``."""
+    house.mkdir()
+    write_sdist(
+        house / "attrs-23.2.0.tar.gz",
+        project("attrs", "23.2.0", setup_py=marker_setup_py(markers / "attrs")),
+    )
+    write_sdist(
+        house / "idna-3.7.zip",
+        project("idna", "3.7", setup_py=marker_setup_py(markers / "idna")),
+        "zip",
+    )
+    in_tree = b"""[build-system]
+requires = []
+build-backend = "backend"
+backend-path = ["_build"]
+[project]
+name = "six"
+version = "1.16.0"
+"""
+    six = {
+        "six-1.16.0/pyproject.toml": in_tree,
+        "six-1.16.0/_build/backend.py": marker_code(markers / "six"),
+        "six-1.16.0/six.py": marker_code(markers / "six-import"),
+    }
+    write_sdist(house / "six-1.16.0.tar.xz", six, "xz")
+    hatch = b"""[build-system]
+build-backend = "hatchling.build"
+[tool.hatch.build.hooks.custom]
+"""
+    write_sdist(
+        house / "packaging-24.0.tar.bz2",
+        project(
+            "packaging",
+            "24.0",
+            setup_py=None,
+            extra={"pyproject.toml": hatch, "hatch_build.py": marker_code(markers / "hatch")},
+        ),
+        "bzip2",
+    )
+
+
+def test_nothing_in_an_sdist_is_ever_run(sandbox: Sandbox) -> None:
+    markers = sandbox.root / "markers"
+    markers.mkdir()
+    house = sandbox.cwd / "wheelhouse"
+    planted_wheelhouse(house, markers)
+
+    scan = sandbox.wellcheck("scan", house, "--no-advisories", "-f", "json")
+    sbom = sandbox.wellcheck("sbom", house, "-o", sandbox.cwd / "bom.json")
+
+    assert list(markers.iterdir()) == []
+    assert (scan.returncode, sbom.returncode) == (0, 0), scan.stderr + sbom.stderr
+    report = json.loads(scan.stdout)
+    schema = json.loads((ROOT / "schemas" / "wellcheck-report.schema.json").read_text())
+    jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
+    (result,) = report["artifacts"]
+    found = {(c["name"], c["version"], c["kind"]) for c in result["components"]}
+    assert found == {
+        ("attrs", "23.2.0", "sdist"),
+        ("idna", "3.7", "sdist"),
+        ("six", "1.16.0", "sdist"),
+        ("packaging", "24.0", "sdist"),
+    }
+    assert list(sandbox.tmp.iterdir()) == []  # the inflated tars are gone
+
+
+def test_the_planted_code_is_what_install_time_files_lists(tmp_path: Path) -> None:
+    """What the behaviour check will analyse as install-time code: the very files above."""
+    planted_wheelhouse(tmp_path / "house", tmp_path)
+    listed: dict[str, tuple[str, ...]] = {}
+    with open_artifact(str(tmp_path / "house")) as opened:
+        for tree in opened.trees:
+            if isinstance(tree, SdistTree):
+                (component,) = collect(tree)
+                listed[component.name] = install_time_files(tree, component)
+    assert listed == {
+        "attrs": ("attrs-23.2.0/setup.py",),
+        "idna": ("idna-3.7/setup.py",),
+        "six": ("six-1.16.0/_build/backend.py",),
+        "packaging": ("packaging-24.0/hatch_build.py",),
+    }
+
+
+@pytest.mark.parametrize("packing", ["gzip", "zip"])
+def test_a_hostile_sdist_exits_2_and_writes_nothing(sandbox: Sandbox, packing: str) -> None:
+    top = "attrs-23.2.0"
+    if packing == "zip":
+        from zipkit import RawMember, raw_zip, symlink
+
+        members = [RawMember(f"{top}/PKG-INFO", b""), symlink(f"{top}/setup.py", "import os")]
+        path = sandbox.cwd / "attrs-23.2.0.zip"
+        path.write_bytes(raw_zip(members))
+        rule = "zip-symlink"
+    else:
+        members_tar = [(f"{top}/setup.py", b"benign"), (f"{top}/setup.py", b"evil")]
+        path = write_sdist(sandbox.cwd / "attrs-23.2.0.tar.gz", members_tar)
+        rule = "duplicate-member"
+    before = sandbox.snapshot()
+    sbom = sandbox.wellcheck("sbom", path, "-o", sandbox.cwd / "bom.json")
+    assert sbom.returncode == 2
+    [line] = sbom.stderr.strip().splitlines()
+    assert line.startswith("wellcheck: error: hostile artifact: member ") and rule in line
+    assert sandbox.snapshot() == before
+    assert list(sandbox.tmp.iterdir()) == []
+
+
+def test_a_wheelhouse_scan_runs_every_check_on_sdists_and_wheels(sandbox: Sandbox) -> None:
+    """An advisory and a typosquat match the sdist by name and version; integrity has
+    nothing to say about an sdist (no RECORD is expected); a wheel's .data/purelib
+    start-up hook is found where pip would install it."""
+    from wellcheck.advisories.index import build_index
+
+    record = json.loads((ROOT / "fixtures" / "osv" / "MAL-0000-0001.json").read_text())
+    build_index([record], sandbox.cache / "osv.sqlite3", source="test")
+    house = sandbox.cwd / "wheelhouse"
+    house.mkdir()
+    write_sdist(house / "reqeusts-2.31.0.tar.gz", project("reqeusts", "2.31.0"))
+    write_sdist(house / "attrs-23.2.0.tar.gz", project("attrs", "23.2.0"))
+    hook = "attrs_hook-1.0.data/purelib/attrs_hook.pth"
+    added = "attrs_hook-1.0.data/purelib/extra.py"  # not in RECORD: pip installs it anyway
+    files = {"attrs_hook/__init__.py": b"", hook: b"import os; os.system('id')\n", added: b""}
+    files.update(dist_info("attrs-hook", "1.0", installer=False))
+    files["attrs_hook-1.0.dist-info/RECORD"] = f"attrs_hook/__init__.py,,\n{hook},,\n".encode()
+    (house / "attrs_hook-1.0-py3-none-any.whl").write_bytes(zip_bytes(files))
+
+    scan = sandbox.wellcheck(
+        "scan", house, "-f", "json", WELLCHECK_DB=str(sandbox.cache / "osv.sqlite3")
+    )
+
+    assert scan.returncode == 1, scan.stderr
+    (result,) = json.loads(scan.stdout)["artifacts"]
+    rules = {(f["package"], f["rule"]) for f in result["findings"]}
+    assert ("reqeusts", "MAL-0000-0001") in rules
+    assert ("reqeusts", "WC-TYPO-SWAP") in rules
+    assert {("attrs-hook", "WC-PTH-EXEC"), ("attrs-hook", "WC-INTEG-UNRECORDED")} <= rules
+    assert not any(r.startswith("WC-INTEG") for p, r in rules if p in ("reqeusts", "attrs"))
+    malicious = next(f for f in result["findings"] if f["rule"] == "MAL-0000-0001")
+    assert malicious["location"] == "reqeusts-2.31.0.tar.gz!reqeusts-2.31.0/PKG-INFO"
+
+
+def test_the_sbom_lists_an_sdist_with_its_purl_as_source(sandbox: Sandbox) -> None:
+    files = project("attrs", "23.2.0")
+    files["attrs-23.2.0/PKG-INFO"] = pkg_info("attrs", "23.2.0", "six>=1.0")
+    path = write_sdist(sandbox.cwd / "attrs-23.2.0.tar.gz", files)
+    cdx = sandbox.wellcheck("sbom", path, "-f", "cyclonedx-json")
+    spdx = sandbox.wellcheck("sbom", path, "-f", "spdx-json")
+    assert (cdx.returncode, spdx.returncode) == (0, 0), cdx.stderr + spdx.stderr
+    bom = json.loads(cdx.stdout)
+    (component,) = bom["components"]
+    assert component["purl"] == "pkg:pypi/attrs@23.2.0"
+    properties = {p["name"]: p["value"] for p in component["properties"]}
+    assert properties["wellcheck:kind"] == "sdist"
+    assert properties["wellcheck:location"] == "attrs-23.2.0/PKG-INFO"
+    assert bom["metadata"]["component"]["properties"][0]["value"] == "sdist"
+    packages = {p["name"]: p for p in json.loads(spdx.stdout)["packages"]}
+    assert packages["attrs"]["primaryPackagePurpose"] == "SOURCE"
