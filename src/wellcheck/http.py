@@ -19,12 +19,14 @@ new attempt starts, the wait between attempts is cut short, and a read in progre
 is abandoned within ``http_transfer.POLL`` seconds.
 
 Redirects are followed here (at most ``MAX_REDIRECTS``), not by requests, whose
-``resolve_redirects`` reads each redirect's whole body into memory; the method
+``resolve_redirects`` reads each redirect's whole body into memory (even with
+``allow_redirects=False``: exchanges go to the session's adapter directly); the method
 changes as requests 2.32 changes it (``Session.rebuild_method``: 303 and 302 become
 GET, 301 turns POST into GET; the body is kept only for 307 and 308).
 
-The limits come from the environment (``RetryPolicy.from_env``, documented in
-docs/security.md, "Bounded network").
+The limits and the retry policy are a ``RetryPolicy`` (``http_policy.py``); their
+defaults can be changed through the environment (``RetryPolicy.from_env``, documented
+in docs/security.md, "Bounded network").
 """
 
 from __future__ import annotations
@@ -32,17 +34,16 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import os
-import random
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from wellcheck import __version__
-from wellcheck.errors import SourceError, WellcheckError
+from wellcheck.errors import SourceError
+from wellcheck.http_policy import RetryPolicy, download_cap
 from wellcheck.http_transfer import (
     ACCEPT_ENCODING,
     Deadline,
@@ -58,90 +59,13 @@ from wellcheck.http_transfer import (
 if TYPE_CHECKING:
     import requests
 
+__all__ = ["Answer", "HttpClient", "RetryPolicy", "download_cap", "new_session"]
+
 log = logging.getLogger(__name__)
 USER_AGENT = f"wellcheck/{__version__}"
-MiB = 1024 * 1024
 MAX_REDIRECTS = 5  # as pip-audit's sessions; requests' default is 30
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_SIZE_UNITS = {
-    "": 1,
-    "k": 1024,
-    "kib": 1024,
-    "m": MiB,
-    "mib": MiB,
-    "g": 1024 * MiB,
-    "gib": 1024 * MiB,
-}
-ENV_DEADLINE = "WELLCHECK_NET_DEADLINE"
-ENV_MAX_BODY = "WELLCHECK_NET_MAX_BODY"
-ENV_DOWNLOAD_DEADLINE = "WELLCHECK_NET_DOWNLOAD_DEADLINE"
-ENV_MAX_DOWNLOAD = "WELLCHECK_NET_MAX_DOWNLOAD"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 4  # total tries, first included
-    backoff: float = 0.5  # base delay in seconds, doubled per retry
-    max_backoff: float = 8.0
-    max_retry_after: float = 30.0  # cap on a server's Retry-After
-    connect_timeout: float = 5.0  # per socket operation; never past the deadline
-    read_timeout: float = 30.0
-    deadline: float = 30.0  # seconds for one request: attempts, waits, redirects, whole body
-    max_body: int = 64 * MiB  # one answer held in memory, as received and as decoded
-    download_deadline: float = 1800.0  # seconds for one file download, all attempts
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value < 0 or (value == 0 and f.name in ("attempts", "deadline", "max_body")):
-                raise WellcheckError(f"network setting {f.name} must be positive, got {value}")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
-        """The defaults, with ``WELLCHECK_NET_DEADLINE``, ``WELLCHECK_NET_MAX_BODY`` and
-        ``WELLCHECK_NET_DOWNLOAD_DEADLINE`` applied."""
-        env = os.environ if environ is None else environ
-        policy = cls()
-        if ENV_DEADLINE in env:
-            policy = replace(policy, deadline=_seconds(ENV_DEADLINE, env[ENV_DEADLINE]))
-        if ENV_MAX_BODY in env:
-            policy = replace(policy, max_body=_size(ENV_MAX_BODY, env[ENV_MAX_BODY]))
-        if ENV_DOWNLOAD_DEADLINE in env:
-            seconds = _seconds(ENV_DOWNLOAD_DEADLINE, env[ENV_DOWNLOAD_DEADLINE])
-            policy = replace(policy, download_deadline=seconds)
-        return policy
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_retry_after)
-        ceiling = min(self.max_backoff, self.backoff * (2**attempt))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
-
-
-def download_cap(default: int, environ: Mapping[str, str] | None = None) -> int:
-    """``WELLCHECK_NET_MAX_DOWNLOAD`` if set (it replaces every download's own cap)."""
-    env = os.environ if environ is None else environ
-    return _size(ENV_MAX_DOWNLOAD, env[ENV_MAX_DOWNLOAD]) if ENV_MAX_DOWNLOAD in env else default
-
-
-def _seconds(name: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise WellcheckError(f"{name} must be a positive number of seconds, got {raw!r}")
-    return value
-
-
-def _size(name: str, raw: str) -> int:
-    text = raw.strip().lower().replace(" ", "")
-    digits = text.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = _SIZE_UNITS.get(text[len(digits) :])
-    if unit is None or not digits.isdigit() or int(digits) <= 0:
-        raise WellcheckError(f"{name} must be a positive size (bytes, KiB, MiB, GiB), got {raw!r}")
-    return int(digits) * unit
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -391,11 +315,27 @@ class HttpClient:
 def _opener(
     session: requests.Session, method: str, url: str, body: Any, headers: dict[str, str]
 ) -> Opener:
+    """One exchange through the session's adapter, without ``Session.send``: even with
+    ``allow_redirects=False`` it reads a redirect's whole body (requests 2.32 prepares
+    ``Response.next`` through ``resolve_redirects``, which consumes ``resp.content``)."""
+
     def open_(timeouts: tuple[float, float]) -> requests.Response:
-        return session.request(
-            method, url, json=body, headers=headers, stream=True, allow_redirects=False,
+        import requests
+
+        prepared = session.prepare_request(
+            requests.Request(method, url, json=body, headers=headers)
+        )
+        target = prepared.url or url
+        settings = session.merge_environment_settings(target, {}, True, None, None)
+        verify = settings["verify"]
+        return session.get_adapter(target).send(
+            prepared,
+            stream=True,
             timeout=timeouts,
-        )  # fmt: skip
+            verify=True if verify is None else verify,
+            cert=settings["cert"],
+            proxies=settings["proxies"],
+        )
 
     return open_
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from requests.adapters import HTTPAdapter
 
-from wellcheck.http import RetryPolicy
+from wellcheck.http_policy import RetryPolicy
 from wellcheck.http_transfer import ACCEPT_ENCODING, Deadline, Exchange, read_body
 
 if TYPE_CHECKING:
