@@ -15,6 +15,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hostile_http import (
@@ -31,6 +32,7 @@ from hostile_http import (
     trickle,
 )
 
+from wellcheck.advisories.pip_audit import PipAuditSource
 from wellcheck.errors import ExitStatus, SourceError, WellcheckError
 from wellcheck.http import HttpClient, RetryPolicy, download_cap
 from wellcheck.http_transfer import AnswerTooLarge, BadEncoding, DeadlineExceeded
@@ -251,3 +253,31 @@ def test_limits_come_from_the_environment() -> None:
         with pytest.raises(WellcheckError, match=name) as caught:
             RetryPolicy.from_env({name: value})
         assert caught.value.exit_status is ExitStatus.INPUT_ERROR
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "why"),
+    [
+        (trickle(every=0.1), "within the 1 s deadline"),
+        (endless(), "larger than the 1048576-byte limit"),
+        (gzip_bomb(), "above the 1048576-byte limit"),
+    ],
+    ids=["trickling", "endless", "gzip-bomb"],
+)
+def test_pip_audit_requests_are_bounded_too(
+    server: HostileServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    behaviour: object,
+    why: str,
+) -> None:
+    monkeypatch.setenv("WELLCHECK_NET_DEADLINE", "1")
+    monkeypatch.setenv("WELLCHECK_NET_MAX_BODY", "1MiB")
+    url = server.route("/v1/query", behaviour)  # type: ignore[arg-type]
+    source = PipAuditSource(osv_url=url, timeout=30, cache=tmp_path / "pip-audit")
+    started = time.monotonic()
+    result = source.query([("requests", "2.25.1"), ("six", "1.16.0")])
+    assert time.monotonic() - started < 5.0  # two queries of at most a second each
+    assert not result.advisories
+    assert [s.package for s in result.skipped] == ["requests", "six"]
+    assert all(why in s.reason for s in result.skipped)
