@@ -40,6 +40,7 @@ CHUNK = 64 * 1024
 QUEUE_CHUNKS = 16  # chunks read ahead of the caller: 1 MiB at most
 POLL = 0.2  # seconds between checks of the stop event while waiting
 ACCEPT_ENCODING = "gzip, deflate"  # what Inflater decodes (requests would also offer br, zstd)
+INFLATE_STEP = 1024 * 1024  # the most one zlib call may produce: no transient cap-sized buffers
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 Opener = Callable[[tuple[float, float]], "requests.Response"]  # (connect, read) timeouts
@@ -231,14 +232,15 @@ class Inflater:
         self._garbage = False  # gzip: undecodable bytes after the first member, ignored
         self._pending: bytes | None = b"" if encoding == "deflate" else None  # until output
 
-    def feed(self, data: bytes, room: int) -> list[bytes]:
-        """Decoded pieces of ``data``; AnswerTooLarge as soon as they pass ``room`` bytes."""
+    def feed(self, data: bytes, room: int) -> Iterator[bytes]:
+        """Decoded pieces of ``data``, one ``INFLATE_STEP`` at most at a time (take each
+        before the next is made); AnswerTooLarge as soon as they pass ``room`` bytes."""
         if self.encoding == "identity":
             if len(data) > room:
                 raise self._too_large()
-            return [data]
+            yield data
+            return
         self._fed = self._fed or bool(data)
-        out: list[bytes] = []
         produced = 0
         while data and not self._garbage:
             if self._obj.eof:
@@ -247,7 +249,7 @@ class Inflater:
                 self._obj = zlib.decompressobj(_GZIP_WBITS)
                 self._members += 1
             try:
-                piece = self._obj.decompress(data, room - produced + 1)
+                piece = self._obj.decompress(data, min(room - produced + 1, INFLATE_STEP))
             except zlib.error as exc:
                 data = self._recover(data, exc)
                 continue
@@ -256,9 +258,8 @@ class Inflater:
             produced += len(piece)
             if produced > room:
                 raise self._too_large()
-            out.append(piece)
+            yield piece
             data = self._obj.unconsumed_tail or (self._obj.unused_data if self._obj.eof else b"")
-        return out
 
     def finish(self) -> None:
         """BadEncoding when a compressed body ended before its compressed stream did."""
@@ -286,18 +287,24 @@ def read_body(exchange: Exchange, cap: int, what: str) -> bytes:
     if declared is not None and declared > cap:
         raise AnswerTooLarge(f"{what}: the answer is {declared} bytes, above the {cap}-byte limit")
     inflater = Inflater(content_encoding(response, what), what, cap)
-    parts: list[bytes] = []
-    received = decoded = 0
-    for chunk in exchange.chunks():
-        received += len(chunk)
-        if received > cap:
-            raise AnswerTooLarge(f"{what}: the answer is larger than the {cap}-byte limit")
-        for piece in inflater.feed(chunk, cap - decoded):
-            decoded += len(piece)
-            parts.append(piece)
-    _check_complete(received, declared)
-    inflater.finish()
-    return b"".join(parts)
+    # One buffer on this thread, not a list of the chunks the exchange's thread
+    # allocated: those are freed as soon as they are copied, so a refused answer
+    # leaves no cap-sized heap behind in that thread's malloc arena.
+    body = bytearray()
+    received = 0
+    try:
+        for chunk in exchange.chunks():
+            received += len(chunk)
+            if received > cap:
+                raise AnswerTooLarge(f"{what}: the answer is larger than the {cap}-byte limit")
+            for piece in inflater.feed(chunk, cap - len(body)):
+                body += piece
+        _check_complete(received, declared)
+        inflater.finish()
+    except BaseException:
+        del body[:]  # a caller keeping the exception keeps this frame, not the bytes
+        raise
+    return bytes(body)
 
 
 def save_body(
