@@ -8,7 +8,8 @@ every few seconds, in the head or the body) is cut off when it passes
 bytes as received and as decoded; a file download at its own cap, streamed to
 disk.  A request that passed its deadline, an answer over its cap, an encoding we
 do not decode: SourceError at once, never retried.  A host that let one request run
-out its deadline is not asked again by the same client.
+out its deadline is not asked again, by any client of the process, for
+``OVERDUE_SECONDS`` (``OVERDUE``).
 
 Retried (bounded, exponential backoff with full jitter): connection errors,
 timeouts, HTTP 429 (``Retry-After`` honoured, capped) and 5xx, as long as the retry
@@ -59,11 +60,12 @@ from wellcheck.http_transfer import (
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["Answer", "HttpClient", "RetryPolicy", "download_cap", "new_session"]
+__all__ = ["OVERDUE", "Answer", "HttpClient", "RetryPolicy", "download_cap", "new_session"]
 
 log = logging.getLogger(__name__)
 USER_AGENT = f"wellcheck/{__version__}"
 MAX_REDIRECTS = 5  # as pip-audit's sessions; requests' default is 30
+OVERDUE_SECONDS = 600.0  # a host that ran out a deadline is not asked again for this long
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 T = TypeVar("T")
 
@@ -109,6 +111,41 @@ class _Request:
     accept_encoding: str = ACCEPT_ENCODING
 
 
+class OverdueHosts:
+    """Hosts that let a request run out its whole deadline, left alone for a while.
+
+    Shared by every client of the process: in a scan, the OSV, PyPI and upstream
+    checks all stop asking a host that trickles, so the run takes about one
+    deadline per slow host, not one per request.
+    """
+
+    def __init__(self, seconds: float = OVERDUE_SECONDS) -> None:
+        self.seconds = seconds
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def mark(self, url: str) -> None:
+        with self._lock:
+            self._until[_host(url)] = time.monotonic() + self.seconds
+
+    def check(self, url: str, what: str) -> None:
+        """SourceError, without a request, when ``url``'s host is overdue."""
+        host = _host(url)
+        with self._lock:
+            until = self._until.get(host, 0.0)
+        if until > time.monotonic():
+            raise SourceError(
+                f"{what}: {host} ran out the deadline of an earlier request; not asked again"
+            )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._until.clear()
+
+
+OVERDUE = OverdueHosts()
+
+
 class _Transient(Exception):
     """An attempt failed in a way worth retrying (the text says how)."""
 
@@ -127,7 +164,6 @@ class HttpClient:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._idle: list[requests.Session] = []
-        self._overdue: set[str] = set()  # hosts that let a request run out its deadline
         self._closed = False
 
     def fetch(
@@ -229,7 +265,7 @@ class HttpClient:
                 if attempt + 1 < self.policy.attempts:
                     self._wait(self.policy.delay(attempt, retry_after), deadline, problem)
         except DeadlineExceeded:
-            self._overdue.add(_host(request.url))
+            OVERDUE.mark(request.url)
             raise
         finally:
             if done:
@@ -243,12 +279,7 @@ class HttpClient:
         method, url, body = request.method, request.url, request.json
         headers = {"Accept-Encoding": request.accept_encoding}
         for _hop in range(MAX_REDIRECTS + 1):
-            host = _host(url)
-            if host in self._overdue:
-                raise SourceError(
-                    f"{request.what}: {host} ran out the deadline of an earlier request; "
-                    "not asked again"
-                )
+            OVERDUE.check(url, request.what)
             opener = _opener(session, method, url, body, headers)
             timeouts = deadline.timeouts(self.policy.connect_timeout, self.policy.read_timeout)
             try:

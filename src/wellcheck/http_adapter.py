@@ -8,7 +8,8 @@ whose body is already decoded, so whatever it does next (read it, cache it,
 consume a redirect's body) stays within the cap.  It makes one attempt per send:
 retries and redirects remain the session owner's business.  Socket errors keep the
 requests exception types the owner expects; the deadline and the caps raise
-SourceError.
+SourceError.  Hosts that ran out a deadline are shared with ``HttpClient``
+(``http.OVERDUE``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from requests.adapters import HTTPAdapter
 
+from wellcheck.http import OVERDUE
 from wellcheck.http_policy import RetryPolicy
-from wellcheck.http_transfer import ACCEPT_ENCODING, Deadline, Exchange, read_body
+from wellcheck.http_transfer import (
+    ACCEPT_ENCODING,
+    Deadline,
+    DeadlineExceeded,
+    Exchange,
+    read_body,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -48,6 +56,8 @@ class BoundedAdapter(HTTPAdapter):
         import urllib3
 
         what = f"{request.method} {request.url}"
+        url = request.url or ""
+        OVERDUE.check(url, what)
         deadline = Deadline(self.policy.deadline, what)
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING
 
@@ -62,6 +72,9 @@ class BoundedAdapter(HTTPAdapter):
                 wire = exchange.response
         except (urllib3.exceptions.HTTPError, OSError) as exc:  # mid-body, as requests says it
             raise requests.ConnectionError(exc, request=request) from exc
+        except DeadlineExceeded:
+            OVERDUE.mark(url)
+            raise
         headers = {k: v for k, v in wire.headers.items() if k.lower() not in _DROPPED}
         headers["Content-Length"] = str(len(body))
         raw = urllib3.HTTPResponse(

@@ -34,7 +34,7 @@ from hostile_http import (
 
 from wellcheck.advisories.pip_audit import PipAuditSource
 from wellcheck.errors import ExitStatus, SourceError, WellcheckError
-from wellcheck.http import HttpClient, RetryPolicy, download_cap
+from wellcheck.http import OVERDUE, HttpClient, RetryPolicy, download_cap
 from wellcheck.http_transfer import AnswerTooLarge, BadEncoding, DeadlineExceeded
 
 QUICK = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, deadline=1.0, max_body=MiB)
@@ -45,6 +45,7 @@ DOC = json.dumps({"info": {"name": "requests"}, "pad": "x" * 5000}).encode()
 def server() -> Iterator[HostileServer]:
     with HostileServer() as hostile:
         yield hostile
+    OVERDUE.clear()  # the hosts these tests made overdue are gone with their servers
 
 
 def client(policy: RetryPolicy = QUICK) -> HttpClient:
@@ -92,17 +93,19 @@ def test_an_abandoned_body_read_ends_its_thread(server: HostileServer) -> None:
     assert http_threads() == before  # the socket was shut down under it
 
 
-def test_a_host_that_ran_out_a_deadline_is_not_asked_again(server: HostileServer) -> None:
+def test_a_host_that_ran_out_a_deadline_is_not_asked_again_in_this_run(
+    server: HostileServer,
+) -> None:
     slow = server.route("/slow", trickle(every=0.1))
     fine = server.route("/fine", answer(DOC))
-    http = client()
     with pytest.raises(DeadlineExceeded):
-        http.fetch("GET", slow)
+        client().fetch("GET", slow)
     started = time.monotonic()
     with pytest.raises(SourceError, match="not asked again"):
-        http.fetch("GET", fine)
+        client().fetch("GET", fine)  # another client of the same process: another check
     assert time.monotonic() - started < 0.1 and server.count("/fine") == 0
-    assert client().fetch("GET", fine).body == DOC  # another client (another run) asks
+    OVERDUE.clear()  # as in the next run
+    assert client().fetch("GET", fine).body == DOC
 
 
 def test_no_retry_starts_that_would_end_after_the_deadline(server: HostileServer) -> None:
@@ -280,4 +283,6 @@ def test_pip_audit_requests_are_bounded_too(
     assert time.monotonic() - started < 5.0  # two queries of at most a second each
     assert not result.advisories
     assert [s.package for s in result.skipped] == ["requests", "six"]
-    assert all(why in s.reason for s in result.skipped)
+    first, second = (s.reason for s in result.skipped)
+    assert why in first
+    assert why in second or "not asked again" in second  # after a deadline: not asked
