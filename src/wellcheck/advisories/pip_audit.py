@@ -21,6 +21,7 @@ from packaging.version import InvalidVersion, Version
 from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
 from wellcheck.advisories.locations import cache_dir
 from wellcheck.advisories.records import OSV_URL, is_malicious
+from wellcheck.http_policy import RetryPolicy
 from wellcheck.models import Severity, SkippedCheck
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class PipAuditSource(AdvisorySource):
         self.osv_url = osv_url
         self.timeout = timeout
         self.cache = cache or cache_dir() / "pip-audit"
+        self.policy = RetryPolicy.from_env()  # a malformed limit is an input error, now
         self._service: Any = None
 
     def _make_service(self) -> Any:
@@ -55,7 +57,7 @@ class PipAuditSource(AdvisorySource):
             service = OsvService(cache_dir=self.cache, timeout=self.timeout, osv_url=self.osv_url)
         else:
             service = OsvService(cache_dir=self.cache, timeout=self.timeout)
-        bound(service.session)
+        bound(service.session, self.policy)
         return service
 
     def query(self, packages: Sequence[Pair]) -> SourceResult:
@@ -92,7 +94,7 @@ class PipAuditSource(AdvisorySource):
         return SourceResult(found, tuple(skipped))
 
 
-def bound(session: Any) -> None:
+def bound(session: Any, policy: RetryPolicy) -> None:
     """Carry ``session``'s exchanges through ``BoundedAdapter``, keeping its HTTP cache."""
     from cachecontrol.adapter import CacheControlAdapter
 
@@ -108,9 +110,10 @@ def bound(session: Any) -> None:
             cache=current.cache,
             heuristic=current.heuristic,
             cacheable_methods=current.cacheable_methods,
+            policy=policy,
         )
     else:
-        adapter = BoundedAdapter()
+        adapter = BoundedAdapter(policy=policy)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
 
