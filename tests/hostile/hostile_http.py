@@ -20,6 +20,7 @@ import contextlib
 import functools
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -41,6 +42,7 @@ class HostileServer:
         self.sent: dict[str, int] = {}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()  # connections still being answered
         self._httpd = _Server(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
 
@@ -63,6 +65,11 @@ class HostileServer:
     def __exit__(self, *exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+        with self._lock:
+            still = list(self._open)
+        for connection in still:  # stop the behaviours that would drip on for minutes
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def _count_sent(self, path: str, size: int) -> None:
         with self._lock:
@@ -95,8 +102,14 @@ class _Handler(BaseHTTPRequestHandler):
         if behaviour is None:
             answer(b'{"message": "Not Found"}', status=404)(self)
             return
-        with contextlib.suppress(OSError):
-            behaviour(self)
+        with self.hostile._lock:
+            self.hostile._open.add(self.connection)
+        try:
+            with contextlib.suppress(OSError):
+                behaviour(self)
+        finally:
+            with self.hostile._lock:
+                self.hostile._open.discard(self.connection)
 
     def head(self, status: int, headers: Mapping[str, str]) -> None:
         self.send_response(status)
