@@ -11,17 +11,17 @@ body bytes the server managed to write before the client stopped reading;
 ``requests`` lists (method, path, headers, body) of every request.
 
 ``measured`` runs a command as a child process and returns its exit status, output,
-elapsed time and peak memory (``os.wait4``'s rusage of that child alone).
+elapsed time and peak memory (``os.wait4``'s rusage of that child alone, started from a
+small launcher so that it does not inherit the test session's size).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
-import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -262,6 +262,20 @@ class Run:
     peak_bytes: int  # the child's maximum resident set size
 
 
+# Runs the command as its child and writes that child's peak RSS to a file.  A small
+# process in between, because a child's ru_maxrss counts the memory of the process it was
+# forked from (Linux carries the old image's high-water mark over exec): forked from
+# pytest itself, every child would "peak" at the size of the test session.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss * 1024))  # KiB on Linux
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measured(
     argv: Sequence[str],
     *,
@@ -271,25 +285,23 @@ def measured(
     preexec_fn: Callable[[], None] | None = None,
 ) -> Run:
     """Run ``argv``; its exit status, output, wall time and peak memory (``os.wait4``)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryDirectory() as scratch:
+        peak = Path(scratch) / "peak"
         started = time.monotonic()
-        child = subprocess.Popen(
-            list(argv), stdout=out, stderr=err, env=dict(env), cwd=cwd, preexec_fn=preexec_fn
+        done = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(peak), *argv],
+            capture_output=True,
+            env=dict(env),
+            cwd=cwd,
+            preexec_fn=preexec_fn,
+            timeout=timeout,
+            check=False,
         )
-        timer = threading.Timer(timeout, lambda: os.kill(child.pid, signal.SIGKILL))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
         seconds = time.monotonic() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
         return Run(
-            child.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
+            done.returncode,
+            done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss * 1024,  # KiB on Linux
+            int(peak.read_text(encoding="utf-8")),
         )
