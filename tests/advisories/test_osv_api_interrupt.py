@@ -17,7 +17,7 @@ import pytest
 from osv_server import OsvServer
 
 from wellcheck.errors import SourceError
-from wellcheck.http import RetryPolicy, new_session, send
+from wellcheck.http import HttpClient, RetryPolicy
 
 HERE = Path(__file__).resolve().parent
 
@@ -104,21 +104,25 @@ def test_send_starts_no_retry_once_stopped(osv_server: OsvServer) -> None:
     stop = threading.Event()
     threading.Timer(0.1, stop.set).start()
     started = time.monotonic()
-    with new_session() as session, pytest.raises(SourceError, match="interrupted"):
-        send(session, "GET", f"{osv_server.url}/v1/vulns/PYSEC-2099-001", policy, stop=stop)
-    assert time.monotonic() - started < 1.0  # one read timeout, not three
+    client = HttpClient(policy)
+    with pytest.raises(SourceError, match="interrupted"):
+        client.fetch("GET", f"{osv_server.url}/v1/vulns/PYSEC-2099-001", stop=stop)
+    client.close()
+    assert time.monotonic() - started < 1.0  # not even one read timeout, let alone three
     assert osv_server.count("vulns") == 1
 
 
 def test_stop_cuts_a_retry_after_wait_short(osv_server: OsvServer) -> None:
     osv_server.add({"id": "PYSEC-2099-001"})
-    osv_server.inject("vulns/PYSEC-2099-001", "429:30")
+    osv_server.inject("vulns/PYSEC-2099-001", "429:20")
     policy = RetryPolicy(attempts=2, max_retry_after=30.0)
     stop = threading.Event()
     threading.Timer(0.3, stop.set).start()
     started = time.monotonic()
-    with new_session() as session, pytest.raises(SourceError, match="HTTP 429; interrupted"):
-        send(session, "GET", f"{osv_server.url}/v1/vulns/PYSEC-2099-001", policy, stop=stop)
+    client = HttpClient(policy)
+    with pytest.raises(SourceError, match="HTTP 429; interrupted"):
+        client.fetch("GET", f"{osv_server.url}/v1/vulns/PYSEC-2099-001", stop=stop)
+    client.close()
     assert time.monotonic() - started < 2.0
     assert osv_server.count("vulns") == 1
 
@@ -127,8 +131,9 @@ def test_an_unset_stop_changes_nothing(osv_server: OsvServer) -> None:
     osv_server.add({"id": "PYSEC-2099-001"})
     osv_server.inject("vulns/PYSEC-2099-001", "503")
     policy = RetryPolicy(attempts=2, backoff=0.01, max_backoff=0.02)
-    with new_session() as session:
-        url = f"{osv_server.url}/v1/vulns/PYSEC-2099-001"
-        response = send(session, "GET", url, policy, stop=threading.Event())
-        assert response.json() == {"id": "PYSEC-2099-001"}
+    client = HttpClient(policy)
+    url = f"{osv_server.url}/v1/vulns/PYSEC-2099-001"
+    answer = client.fetch("GET", url, stop=threading.Event())
+    client.close()
+    assert json.loads(answer.body) == {"id": "PYSEC-2099-001"}
     assert osv_server.count("vulns") == 2

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -96,6 +97,7 @@ class LambdaServer:
     requests: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
     code_faults: list[int] = field(default_factory=list)  # statuses for the next downloads
+    code_drip: float = 0.0  # seconds between the bytes of a code download (0: all at once)
     deleted: set[str] = field(default_factory=set)  # listed, but GetFunction says not found
     signed_regions: list[str] = field(default_factory=list)  # from each SigV4 credential scope
 
@@ -268,6 +270,15 @@ def _handler(server: LambdaServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/zip")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if not server.code_drip:
+                self.wfile.write(data)
+                return
+            try:
+                for byte in data:  # a trickle: the client's deadline must cut it off
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(server.code_drip)
+            except OSError:
+                pass  # the client gave up, as it should
 
     return Handler

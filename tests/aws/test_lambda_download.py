@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -85,4 +86,21 @@ def test_served_body_larger_than_reported_and_over_the_limit_is_refused(
     [target] = resolve_targets(["lambda:big"], workdir=workdir, endpoint_url=aws_env, policy=policy)
     assert isinstance(target.error, LambdaCodeUnavailableError)
     assert "limit" in str(target.error)
+    assert list(workdir.iterdir()) == []
+
+
+def test_a_trickling_download_stops_at_its_deadline(
+    aws_env: str, workdir: Path, lambda_server: LambdaServer, function: FakeFunction
+) -> None:
+    lambda_server.code_drip = 0.05  # the whole zip would take minutes
+    policy = DownloadPolicy(attempts=3, backoff=0.0, read_timeout=30.0, deadline=1.0)
+    started = time.monotonic()
+    [target] = resolve_targets(
+        ["lambda:orders"], workdir=workdir, endpoint_url=aws_env, policy=policy
+    )
+    assert time.monotonic() - started < 5.0
+    assert isinstance(target.error, LambdaCodeUnavailableError)
+    assert target.error.exit_status == 3
+    assert "within the 1 s deadline" in str(target.error)
+    assert "X-Amz-Signature" not in str(target.error)  # the presigned query stays out
     assert list(workdir.iterdir()) == []

@@ -2,7 +2,9 @@
 
 Each write is one SQLite transaction (atomic; WAL journal, busy timeout, so
 concurrent scans sharing the cache dir do not corrupt it).  A cache that cannot
-be opened or read is bypassed with a warning: it only costs requests.
+be opened, read or written (a read-only cache dir, a file where the directory
+should be) is bypassed with a warning (once per run for the cache dir): it only
+costs requests.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+
+from wellcheck.cache import cache_unusable, probe_write
 
 log = logging.getLogger(__name__)
 CACHE_NAME = "osv-api.sqlite3"
@@ -26,14 +30,19 @@ class RecordCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS vulns (id TEXT PRIMARY KEY, modified TEXT, "
-                "json TEXT NOT NULL, fetched_at REAL NOT NULL)"
-            )
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS vulns (id TEXT PRIMARY KEY, modified TEXT, "
+                    "json TEXT NOT NULL, fetched_at REAL NOT NULL)"
+                )
+                probe_write(conn, "vulns", "('', NULL, '{}', 0)")
+            except BaseException:
+                conn.close()
+                raise
             self._conn = conn
         except (OSError, sqlite3.Error) as exc:
-            log.warning("OSV API cache %s unusable (%s); continuing without it", path, exc)
+            cache_unusable(path, exc)
 
     def get(self, record_id: str, modified: str | None) -> dict[str, Any] | None:
         if self._conn is None:
@@ -63,7 +72,7 @@ class RecordCache:
                     (str(record["id"]), modified, json.dumps(record), time.time()),
                 )
         except sqlite3.Error as exc:
-            log.warning("OSV API cache %s not written (%s)", self.path, exc)
+            cache_unusable(self.path, exc)
 
     def close(self) -> None:
         if self._conn is not None:

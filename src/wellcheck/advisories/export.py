@@ -8,7 +8,6 @@ are read only when PyYAML is importable, otherwise counted as skipped.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import logging
 import os
@@ -19,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from wellcheck.advisories.records import is_valid_record
-from wellcheck.errors import DatabaseError, SourceError
-from wellcheck.http import RetryPolicy, new_session, send
+from wellcheck.errors import DatabaseError, OutputError
+from wellcheck.http import HttpClient, RetryPolicy, download_cap
 
 log = logging.getLogger(__name__)
 EXPORT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 EXPORT_URL_ENV = "WELLCHECK_OSV_EXPORT_URL"
 MAX_RECORD_BYTES = 16 * 1024 * 1024
+MAX_EXPORT_BYTES = 512 * 1024 * 1024  # the PyPI all.zip is a few tens of MB
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 
@@ -145,41 +145,37 @@ def download_export(
     sha256: str | None = None,
     progress: Progress | None = None,
     policy: RetryPolicy | None = None,
+    max_bytes: int | None = None,
 ) -> str:
     """Stream ``url`` into the file ``part``; return its sha256 hex digest.
 
-    SourceError when the download fails; DatabaseError when ``sha256`` is given
-    and does not match.  On failure no file is left; on success the caller
+    The download is capped at ``max_bytes`` (default: ``WELLCHECK_NET_MAX_DOWNLOAD``,
+    else ``MAX_EXPORT_BYTES``) and bounded by the policy's ``download_deadline``.
+    SourceError when the download fails, passes its deadline or its cap (nothing is
+    read past the cap); DatabaseError when ``part`` cannot be written or ``sha256``
+    is given and does not match.  On failure no file is left; on success the caller
     deletes ``part`` once it is imported.
     """
-    import requests
-
-    part.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    done = 0
+    cap = max_bytes or download_cap(MAX_EXPORT_BYTES)
     try:
-        with new_session() as session:
-            response = send(session, "GET", url, policy or RetryPolicy(), stream=True)
-            total = response.headers.get("Content-Length")
-            size = int(total) if total and total.isdigit() else None
-            with response, part.open("wb") as out:
-                for chunk in response.iter_content(chunk_size=1 << 16):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, size)
-                out.flush()
-                os.fsync(out.fileno())
-            if size is not None and done != size:
-                raise SourceError(f"GET {url}: got {done} of {size} bytes")
-    except requests.RequestException as exc:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        out = part.open("wb")
+    except OSError as exc:
+        raise DatabaseError(f"cannot write {part}: {exc.strerror or exc}") from exc
+    client = HttpClient(policy)
+    try:
+        with out:
+            _size, digest = client.download(url, out, max_bytes=cap, progress=progress)
+            os.fsync(out.fileno())
+    except (OutputError, OSError) as exc:  # the download's file, not the network
         part.unlink(missing_ok=True)
-        raise SourceError(f"GET {url}: download interrupted ({type(exc).__name__})") from exc
+        raise DatabaseError(f"cannot write {part}: {exc}") from exc
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    hexdigest = digest.hexdigest()
+    finally:
+        client.close()
+    hexdigest = digest.hex()
     if sha256 and hexdigest != sha256.strip().lower():
         part.unlink(missing_ok=True)
         raise DatabaseError(

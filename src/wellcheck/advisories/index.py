@@ -114,8 +114,14 @@ def _fill(conn: sqlite3.Connection, records: Iterable[Mapping[str, Any]]) -> tup
 
 @contextlib.contextmanager
 def writer_lock(dest: Path) -> Iterator[None]:
-    """Hold ``<index>.lock`` and remove what killed writers left beside the index."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    """Hold ``<index>.lock`` and remove what killed writers left beside the index.
+
+    DatabaseError (exit 2) when the index's directory cannot be written: read-only,
+    or a file where the directory should be."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot write the advisory index {dest}: {exc}") from exc
     with file_lock(dest.with_name(f"{dest.name}.lock")):
         for pattern in (f"{dest.name}.tmp-*", f"{dest.name}.download-*"):
             for leftover in dest.parent.glob(pattern):
@@ -139,8 +145,14 @@ def build_index(
     with contextlib.nullcontext() if locked else writer_lock(dest):
         tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
         try:
-            count, withdrawn = _build(records, tmp, source, source_sha256)
-            tmp.replace(dest)
+            try:
+                count, withdrawn = _build(records, tmp, source, source_sha256)
+            except sqlite3.Error as exc:  # the new file cannot be written (read-only, full)
+                raise DatabaseError(f"cannot write the advisory index {dest}: {exc}") from exc
+            try:
+                tmp.replace(dest)
+            except OSError as exc:
+                raise DatabaseError(f"cannot replace the advisory index {dest}: {exc}") from exc
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()

@@ -76,6 +76,8 @@ def file_lock(path: Path, wait: float = 30.0, stale_after: float = 3600.0) -> It
                 ) from None
             time.sleep(0.1)
             continue
+        except OSError as exc:  # a read-only directory, a file in the way
+            raise DatabaseError(f"cannot create the lock file {path}: {exc}") from exc
         break
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -12,27 +12,29 @@ hit whose ``modified`` is not a string is kept, its ``modified`` ignored.
 Concurrent fetches.  The ids the cache does not hold are fetched by at most
 ``FETCH_WORKERS`` daemon threads of our own (not a ThreadPoolExecutor: its
 threads are joined at interpreter exit, so one GET stuck in a 30 s read timeout
-would hold up a Ctrl-C).  Workers take ids from a queue, each with its own
-requests.Session and the same retry policy, and hand each outcome back through
+would hold up a Ctrl-C).  Workers take ids from a queue, share the source's
+``HttpClient`` (its deadline, caps and retry policy), and hand each outcome back through
 a second queue; the calling thread polls that queue with a short timeout (so a
 Ctrl-C is noticed within ``_POLL`` seconds even where lock waits are not
 interruptible) and writes each record to the cache as it arrives: the cache is
 only touched on the calling thread, one SQLite transaction per record, so an
 interrupted scan keeps the records it fetched and nothing half-written.
 Whatever ends the fetch (Ctrl-C included) sets a stop event: workers take no
-new id, ``send`` starts no retry, and a GET still in flight is abandoned to its
-daemon thread, which ends on its own timeout or with the process.  Results do
-not depend on the order in which the fetches finish.
+new id, the client starts no retry, and a GET still in flight is abandoned
+within ``http_transfer.POLL`` seconds.  Results do not depend on the order in
+which the fetches finish.  Every answer is bounded by the client: a deadline per
+request, ``max_body`` bytes as received and as decoded.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wellcheck.advisories.apicache import CACHE_NAME, RecordCache
 from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
@@ -40,11 +42,8 @@ from wellcheck.advisories.locations import cache_dir
 from wellcheck.advisories.matching import ECOSYSTEM, fixes_above, match_record
 from wellcheck.advisories.records import is_valid_record, to_advisory
 from wellcheck.errors import SourceError
-from wellcheck.http import RetryPolicy, new_session, send
+from wellcheck.http import HttpClient, RetryPolicy
 from wellcheck.models import SkippedCheck
-
-if TYPE_CHECKING:
-    import requests
 
 API_URL_ENV = "WELLCHECK_OSV_API_URL"
 DEFAULT_API_URL = "https://api.osv.dev"
@@ -76,7 +75,7 @@ class OsvApiSource(AdvisorySource):
         fetch_workers: int = FETCH_WORKERS,
     ) -> None:
         self.base_url = (base_url or os.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or RetryPolicy.from_env()
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
         self.max_pages = max_pages
         self.cache_path = cache_path or cache_dir() / CACHE_NAME
@@ -84,14 +83,17 @@ class OsvApiSource(AdvisorySource):
         self.fetch_workers = max(1, fetch_workers)
         self.malformed = 0  # malformed responses seen (counted across queries)
         self._count_lock = threading.Lock()
+        self.client = HttpClient(self.policy)
+
+    def close(self) -> None:
+        self.client.close()
 
     def query(self, packages: Sequence[Pair]) -> SourceResult:
         pairs = list(dict.fromkeys(packages))
         skipped: dict[Pair, str] = {}
-        with new_session() as session:
-            hits = self._find(session, pairs, skipped)
-            wanted = {hit for pair, found in hits.items() if pair not in skipped for hit in found}
-            records, failed = self._fetch(session, wanted)
+        hits = self._find(pairs, skipped)
+        wanted = {hit for pair, found in hits.items() if pair not in skipped for hit in found}
+        records, failed = self._fetch(wanted)
         advisories: dict[Pair, list[Advisory]] = {}
         for pair, found in hits.items():
             if pair in skipped:
@@ -115,9 +117,7 @@ class OsvApiSource(AdvisorySource):
         fixed = verdict.fixed if verdict.affected else fixes_above(record, name, version)
         return to_advisory(record, fixed)
 
-    def _find(
-        self, session: requests.Session, pairs: list[Pair], skipped: dict[Pair, str]
-    ) -> dict[Pair, list[Hit]]:
+    def _find(self, pairs: list[Pair], skipped: dict[Pair, str]) -> dict[Pair, list[Hit]]:
         hits: dict[Pair, list[Hit]] = {pair: [] for pair in pairs}
         pending: list[tuple[Pair, str | None]] = [(pair, None) for pair in pairs]
         for _page in range(self.max_pages):
@@ -127,7 +127,7 @@ class OsvApiSource(AdvisorySource):
             for start in range(0, len(pending), self.batch_size):
                 batch = pending[start : start + self.batch_size]
                 try:
-                    results = self._batch(session, batch)
+                    results = self._batch(batch)
                 except SourceError as exc:
                     skipped.update((pair, str(exc)) for pair, _ in batch)
                     continue
@@ -140,9 +140,7 @@ class OsvApiSource(AdvisorySource):
             skipped.setdefault(pair, f"more than {self.max_pages} result pages")
         return hits
 
-    def _batch(
-        self, session: requests.Session, batch: list[tuple[Pair, str | None]]
-    ) -> list[tuple[list[Hit], str | None]]:
+    def _batch(self, batch: list[tuple[Pair, str | None]]) -> list[tuple[list[Hit], str | None]]:
         queries: list[dict[str, Any]] = []
         for (name, version), token in batch:
             query: dict[str, Any] = {
@@ -153,7 +151,7 @@ class OsvApiSource(AdvisorySource):
                 query["page_token"] = token
             queries.append(query)
         url = f"{self.base_url}/v1/querybatch"
-        body = self._json(send(session, "POST", url, self.policy, json={"queries": queries}), url)
+        body = self._json(self.client.fetch("POST", url, json={"queries": queries}).body, url)
         results = body.get("results")
         if not isinstance(results, list) or len(results) != len(batch):
             raise self._malformed(url, "results do not match the queries")
@@ -169,9 +167,7 @@ class OsvApiSource(AdvisorySource):
             out.append((found, token if isinstance(token, str) and token else None))
         return out
 
-    def _fetch(
-        self, session: requests.Session, wanted: set[Hit]
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    def _fetch(self, wanted: set[Hit]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         records: dict[str, dict[str, Any]] = {}
         failed: dict[str, str] = {}
         first: dict[str, str | None] = {}  # the first (rid, modified) in sorted order decides
@@ -187,7 +183,7 @@ class OsvApiSource(AdvisorySource):
                     missing.append(rid)
                 else:
                     records[rid] = record
-            for rid, outcome in self._download(session, missing, stop):
+            for rid, outcome in self._download(missing, stop):
                 if isinstance(outcome, str):
                     failed[rid] = outcome
                 else:
@@ -198,13 +194,11 @@ class OsvApiSource(AdvisorySource):
             cache.close()
         return records, failed
 
-    def _download(
-        self, session: requests.Session, ids: list[str], stop: threading.Event
-    ) -> Iterator[tuple[str, Outcome]]:
+    def _download(self, ids: list[str], stop: threading.Event) -> Iterator[tuple[str, Outcome]]:
         """Each id with its record or why it could not be fetched, as the fetches finish."""
         if len(ids) < 2 or self.fetch_workers == 1:
             for rid in ids:  # on the calling thread: a Ctrl-C lands here directly
-                yield rid, self._record(session, rid)
+                yield rid, self._record(rid)
             return
         todo: queue.SimpleQueue[str] = queue.SimpleQueue()
         for rid in ids:
@@ -212,17 +206,16 @@ class OsvApiSource(AdvisorySource):
         done: queue.SimpleQueue[tuple[str, Outcome | BaseException]] = queue.SimpleQueue()
 
         def work() -> None:
-            with new_session() as own:  # requests.Session is not thread-safe: one per worker
-                while not stop.is_set():
-                    try:
-                        rid = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    try:
-                        done.put((rid, self._record(own, rid, stop)))
-                    except BaseException as exc:  # a bug: re-raised on the calling thread
-                        done.put((rid, exc))
-                        return
+            while not stop.is_set():
+                try:
+                    rid = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    done.put((rid, self._record(rid, stop)))
+                except BaseException as exc:  # a bug: re-raised on the calling thread
+                    done.put((rid, exc))
+                    return
 
         for n in range(min(self.fetch_workers, len(ids))):
             threading.Thread(target=work, name=f"wellcheck-osv-{n}", daemon=True).start()
@@ -237,24 +230,20 @@ class OsvApiSource(AdvisorySource):
                 raise outcome
             yield rid, outcome
 
-    def _record(
-        self, session: requests.Session, rid: str, stop: threading.Event | None = None
-    ) -> Outcome:
+    def _record(self, rid: str, stop: threading.Event | None = None) -> Outcome:
         url = f"{self.base_url}/v1/vulns/{rid}"
         try:
-            record = self._json(send(session, "GET", url, self.policy, stop=stop), url)
+            record = self._json(self.client.fetch("GET", url, stop=stop).body, url)
             if record.get("id") != rid:
                 raise self._malformed(url, "record id does not match")
         except SourceError as exc:
             return str(exc)
         return record
 
-    def _json(self, response: requests.Response, url: str) -> dict[str, Any]:
-        import requests
-
+    def _json(self, data: bytes, url: str) -> dict[str, Any]:
         try:
-            body = response.json()
-        except (ValueError, RecursionError, requests.RequestException) as exc:
+            body = json.loads(data)
+        except (ValueError, RecursionError) as exc:
             raise self._malformed(url, f"invalid JSON ({type(exc).__name__})") from exc
         if not isinstance(body, dict):
             raise self._malformed(url, "not a JSON object")

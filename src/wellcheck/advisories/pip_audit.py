@@ -1,8 +1,11 @@
 """pip-audit's vulnerability services (``OsvService``, ``PyPIService``) behind our interface.
 
 pip-audit has no severity data, so its advisories are Severity.UNKNOWN (MAL-
-ids are still CRITICAL).  Any failure of a query (pip-audit's ServiceError or
-ConnectionError, a requests error, a timeout escaping as a traceback upstream)
+ids are still CRITICAL).  pip-audit fetches itself, through a requests session of
+its own: ``BoundedAdapter`` is mounted on it (behind pip-audit's HTTP cache), so
+each of its exchanges has wellcheck's deadline and body caps.  Any failure of a
+query (pip-audit's ServiceError or ConnectionError, a requests error, a timeout
+escaping as a traceback upstream, an answer over its cap or past its deadline)
 becomes a SkippedCheck for that pair; pip-audit's own SkippedDependency too.
 """
 
@@ -18,6 +21,7 @@ from packaging.version import InvalidVersion, Version
 from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
 from wellcheck.advisories.locations import cache_dir
 from wellcheck.advisories.records import OSV_URL, is_malicious
+from wellcheck.http_policy import RetryPolicy
 from wellcheck.models import Severity, SkippedCheck
 
 log = logging.getLogger(__name__)
@@ -41,16 +45,20 @@ class PipAuditSource(AdvisorySource):
         self.osv_url = osv_url
         self.timeout = timeout
         self.cache = cache or cache_dir() / "pip-audit"
+        self.policy = RetryPolicy.from_env()  # a malformed limit is an input error, now
         self._service: Any = None
 
     def _make_service(self) -> Any:
         from pip_audit._service import OsvService, PyPIService
 
         if self.service_name == "pypi":
-            return PyPIService(cache_dir=self.cache, timeout=self.timeout)
-        if self.osv_url:
-            return OsvService(cache_dir=self.cache, timeout=self.timeout, osv_url=self.osv_url)
-        return OsvService(cache_dir=self.cache, timeout=self.timeout)
+            service = PyPIService(cache_dir=self.cache, timeout=self.timeout)
+        elif self.osv_url:
+            service = OsvService(cache_dir=self.cache, timeout=self.timeout, osv_url=self.osv_url)
+        else:
+            service = OsvService(cache_dir=self.cache, timeout=self.timeout)
+        bound(service.session, self.policy)
+        return service
 
     def query(self, packages: Sequence[Pair]) -> SourceResult:
         found: dict[Pair, list[Advisory]] = {}
@@ -84,6 +92,30 @@ class PipAuditSource(AdvisorySource):
             if advisories:
                 found[(name, version)] = advisories
         return SourceResult(found, tuple(skipped))
+
+
+def bound(session: Any, policy: RetryPolicy) -> None:
+    """Carry ``session``'s exchanges through ``BoundedAdapter``, keeping its HTTP cache."""
+    from cachecontrol.adapter import CacheControlAdapter
+
+    from wellcheck.http_adapter import BoundedAdapter
+
+    current = session.get_adapter("https://")
+    if isinstance(current, CacheControlAdapter):
+
+        class CachedBounded(CacheControlAdapter, BoundedAdapter):
+            """CacheControlAdapter.send calls super().send: BoundedAdapter on a cache miss."""
+
+        adapter: BoundedAdapter = CachedBounded(
+            cache=current.cache,
+            heuristic=current.heuristic,
+            cacheable_methods=current.cacheable_methods,
+            policy=policy,
+        )
+    else:
+        adapter = BoundedAdapter(policy=policy)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
 
 
 def _convert(result: Any, installed: Version) -> Advisory:

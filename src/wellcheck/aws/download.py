@@ -4,43 +4,54 @@ The URL Lambda returns (``Code.Location`` / ``Content.Location``) is a
 presigned S3 URL valid for about ten minutes.  Its query string is a credential:
 it never appears in messages or logs (only scheme, host and path do).
 
-The body is streamed into a file in the caller's workdir, bounded in size, and
-hashed on the way; the file is kept only when its SHA-256 (base64, as Lambda
-spells ``CodeSha256``) and its size match what the API reported.
+The body is streamed through ``HttpClient`` into a file in the caller's workdir,
+bounded in size (``DownloadPolicy.max_bytes``) and time (``deadline``, all attempts
+included), and hashed on the way; the file is kept only when its SHA-256 (base64, as
+Lambda spells ``CodeSha256``) and its size match what the API reported.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
-import logging
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from wellcheck import __version__
 from wellcheck.aws.targets import LambdaCodeIntegrityError, LambdaCodeUnavailableError
-
-if TYPE_CHECKING:
-    import requests
-
-log = logging.getLogger(__name__)
+from wellcheck.errors import OutputError, SourceError
+from wellcheck.http import HttpClient, RetryPolicy, download_cap
 
 #: A zip deployment package unzips to at most 250 MB, so the zip is smaller still.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-_CHUNK = 1024 * 1024
+
+
+def _max_bytes() -> int:
+    return download_cap(DEFAULT_MAX_BYTES)
+
+
+def _deadline() -> float:
+    return RetryPolicy.from_env().download_deadline
 
 
 @dataclass(frozen=True)
 class DownloadPolicy:
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = field(default_factory=_max_bytes)  # WELLCHECK_NET_MAX_DOWNLOAD overrides
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
-    attempts: int = 3  # connection errors and 5xx are retried
+    attempts: int = 3  # connection errors, 429 and 5xx are retried
     backoff: float = 0.5  # seconds, doubled each retry
+    deadline: float = field(default_factory=_deadline)  # the whole download, all attempts
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.attempts,
+            backoff=self.backoff,
+            max_backoff=max(self.backoff * 4, 0.0),
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            download_deadline=self.deadline,
+        )
 
 
 def redact(url: str) -> str:
@@ -61,15 +72,12 @@ def download_code(
     expected_sha256: str | None,
     expected_size: int | None,
     policy: DownloadPolicy | None = None,
-    session: requests.Session | None = None,
 ) -> Path:
     """Stream ``url`` into ``dest`` and verify it; the file is removed on any failure.
 
     Raises LambdaCodeUnavailableError (could not download: scan incomplete) or
     LambdaCodeIntegrityError (the bytes are not what Lambda reports).
     """
-    import requests
-
     policy = policy or DownloadPolicy()
     if dest.exists():
         raise FileExistsError(f"{dest}: refusing to overwrite")  # a caller bug, not input
@@ -77,78 +85,25 @@ def download_code(
         raise LambdaCodeUnavailableError(
             f"{label}: code is {expected_size} bytes, over the {policy.max_bytes}-byte limit"
         )
-    own_session = session is None
-    http = session or requests.Session()
-    http.headers["User-Agent"] = f"wellcheck/{__version__}"
+    client = HttpClient(policy.retry_policy())
     try:
-        digest, size = _fetch(http, url, dest, label, policy)
-    except BaseException:
+        with dest.open("xb") as out:
+            size, digest = client.download(url, out, max_bytes=policy.max_bytes, shown=redact(url))
+        _verify(label, digest, size, expected_sha256, expected_size)
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             dest.unlink()
+        if isinstance(exc, SourceError):
+            hint = " (presigned URL expired or denied?)" if "HTTP 403" in str(exc) else ""
+            raise LambdaCodeUnavailableError(
+                f"{label}: could not download the code: {exc}{hint}"
+            ) from exc
+        if isinstance(exc, OutputError | OSError):
+            raise LambdaCodeUnavailableError(f"{label}: cannot store the code: {exc}") from exc
         raise
     finally:
-        if own_session:
-            http.close()
-    try:
-        _verify(label, digest, size, expected_sha256, expected_size)
-    except LambdaCodeIntegrityError:
-        with contextlib.suppress(OSError):
-            dest.unlink()
-        raise
+        client.close()
     return dest
-
-
-def _fetch(
-    http: requests.Session, url: str, dest: Path, label: str, policy: DownloadPolicy
-) -> tuple[bytes, int]:
-    import requests
-
-    shown = redact(url)
-    last = ""
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            with http.get(
-                url, stream=True, timeout=(policy.connect_timeout, policy.read_timeout)
-            ) as resp:
-                if resp.status_code < 500:
-                    return _save(resp, dest, label, shown, policy)
-                last = f"HTTP {resp.status_code}"
-        except requests.RequestException as exc:
-            last = type(exc).__name__
-        if attempt < policy.attempts:
-            log.info("%s: GET %s failed (%s); retry %d", label, shown, last, attempt)
-            time.sleep(policy.backoff * 2 ** (attempt - 1))
-    raise LambdaCodeUnavailableError(
-        f"{label}: could not download the code from {shown}: {last} after "
-        f"{policy.attempts} attempts"
-    )
-
-
-def _save(
-    resp: requests.Response, dest: Path, label: str, shown: str, policy: DownloadPolicy
-) -> tuple[bytes, int]:
-    if resp.status_code != 200:
-        raise LambdaCodeUnavailableError(
-            f"{label}: code download from {shown} answered HTTP {resp.status_code} "
-            "(presigned URL expired or denied?)"
-        )
-    declared = resp.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > policy.max_bytes:
-        raise LambdaCodeUnavailableError(
-            f"{label}: code is {declared} bytes, over the {policy.max_bytes}-byte limit"
-        )
-    sha = hashlib.sha256()
-    size = 0
-    with dest.open("xb") as out:
-        for chunk in resp.iter_content(_CHUNK):
-            size += len(chunk)
-            if size > policy.max_bytes:
-                raise LambdaCodeUnavailableError(
-                    f"{label}: code download exceeds the {policy.max_bytes}-byte limit"
-                )
-            sha.update(chunk)
-            out.write(chunk)
-    return sha.digest(), size
 
 
 def _verify(

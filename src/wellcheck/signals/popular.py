@@ -22,13 +22,13 @@ from typing import Any, TypedDict
 from packaging.utils import canonicalize_name
 
 from wellcheck.errors import OutputError, SourceError, WellcheckError
+from wellcheck.http import HttpClient, RetryPolicy
 
 DEFAULT_URL = "https://hugovk.github.io/top-pypi-packages/top-pypi-packages.min.json"
 URL_ENV = "WELLCHECK_POPULAR_URL"
 CACHE_ENV = "WELLCHECK_CACHE_DIR"
 USER_FILE = "popular.json"
 MIN_NAMES = 100  # a "top packages" list shorter than this is not one
-MAX_DOWNLOAD = 64 * 1024 * 1024
 
 
 class PopularListError(SourceError):
@@ -146,20 +146,17 @@ def parse_top_pypi(raw: bytes, origin: str) -> PopularList:
     return PopularList(generated, origin, tuple(names), origin)
 
 
-def fetch(source: str, timeout: float = 30.0) -> bytes:
-    """Read ``source``: an http(s) URL or a local file path."""
+def fetch(source: str, policy: RetryPolicy | None = None) -> bytes:
+    """Read ``source``: an http(s) URL (through ``HttpClient``: its deadline, and at most
+    ``max_body`` bytes as received and as decoded) or a local file path."""
     if source.startswith(("http://", "https://")):
-        import requests
-
+        client = HttpClient(policy)
         try:
-            with requests.get(source, timeout=timeout, stream=True) as response:
-                response.raise_for_status()
-                body = response.raw.read(MAX_DOWNLOAD + 1, decode_content=True)
-        except requests.RequestException as exc:
+            return client.fetch("GET", source).body
+        except SourceError as exc:
             raise PopularListError(f"cannot download {source}: {exc}") from exc
-        if len(body) > MAX_DOWNLOAD:
-            raise InvalidPopularListError(f"{source} is larger than {MAX_DOWNLOAD} bytes")
-        return bytes(body)
+        finally:
+            client.close()
     try:
         return Path(source).read_bytes()
     except OSError as exc:

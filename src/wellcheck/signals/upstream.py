@@ -49,7 +49,6 @@ from wellcheck.pypi.interface import ProjectInfo, ProjectSource, ReleaseFile
 from wellcheck.signals.integrity_hashing import default_workers
 from wellcheck.signals.record import place
 from wellcheck.signals.upstream_fetch import (
-    DEFAULT_MAX_DOWNLOAD,
     Upstream,
     WheelFetcher,
     choose_wheel,
@@ -92,7 +91,7 @@ class UpstreamCheck(Check):
         client: HttpClient | None = None,
         platform_hint: str | None = None,
         offline: bool | None = None,
-        max_download: int = DEFAULT_MAX_DOWNLOAD,
+        max_download: int | None = None,  # WELLCHECK_NET_MAX_DOWNLOAD, else 200 MiB
         workers: int | None = None,
         fetch_workers: int = DEFAULT_FETCH_WORKERS,
     ) -> None:

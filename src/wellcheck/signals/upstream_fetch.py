@@ -6,11 +6,15 @@ the install is itself pure (or its WHEEL file gives no tags).  A platform build 
 wheel of the same tags on PyPI (built locally from the sdist) is not compared with
 anything: comparing compiled files across builds would only produce false alarms.
 
-``WheelFetcher`` downloads a wheel with the shared retry policy, bounded in size, and
-trusts it only when its sha256 is the one PyPI's project JSON gives; verified wheels are
-kept under ``<cache>/wheels/<sha256>.whl`` (written to a temporary file, then renamed)
-and re-verified whenever they are reused.  ``read_wheel`` hashes a wheel's files (read
-with the safe zip reader and its limits) by the path each one is installed at.
+``WheelFetcher`` downloads a wheel through ``HttpClient`` (retries; the download deadline;
+at most ``max_download`` bytes, ``WELLCHECK_NET_MAX_DOWNLOAD`` or 200 MiB, as sent: the
+bytes PyPI's sha256 is about), and trusts it only when its sha256 is the one PyPI's
+project JSON gives; verified wheels are kept under ``<cache>/wheels/<sha256>.whl``
+(written to a temporary file, then renamed) and re-verified whenever they are reused.
+When that directory cannot be written, wheels go to a private temporary directory
+removed by ``close`` (one warning; same results, only slower next time).
+``read_wheel`` hashes a wheel's files (read with the safe zip reader and its limits)
+by the path each one is installed at.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ import hashlib
 import logging
 import os
 import posixpath
+import shutil
 import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -34,12 +38,10 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from wellcheck.artifact.base import EntryKind, FileDigest
 from wellcheck.artifact.common import Budget
 from wellcheck.artifact.limits import Limits
-from wellcheck.errors import ArtifactError, SourceError
-from wellcheck.http import RetryPolicy, new_session, send
+from wellcheck.cache import cache_unusable
+from wellcheck.errors import ArtifactError, OutputError, SourceError
+from wellcheck.http import HttpClient, RetryPolicy, download_cap
 from wellcheck.pypi.interface import ReleaseFile
-
-if TYPE_CHECKING:
-    import requests
 
 log = logging.getLogger(__name__)
 
@@ -142,103 +144,95 @@ class WheelFetcher:
         cache: Path,
         *,
         offline: bool,
-        max_download: int = DEFAULT_MAX_DOWNLOAD,
+        max_download: int | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.directory = cache / "wheels"
         self.offline = offline
-        self.max_download = max_download
-        self.policy = policy or RetryPolicy()
+        self.max_download = max_download or download_cap(DEFAULT_MAX_DOWNLOAD)
+        self.client = HttpClient(policy)
         self.downloads = 0
-        self._local = threading.local()  # one session per thread: get() may run in several
-        self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
+        self._private: Path | None = None  # where wheels go when the cache cannot be written
 
     def get(self, wheel: ReleaseFile) -> Path:
         """A local, verified copy of ``wheel``; SourceError when there cannot be one."""
         expected = (wheel.sha256 or "").lower()
         if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
             raise SourceError(f"PyPI gives no sha256 for {wheel.filename}: it cannot be trusted")
-        cached = self.directory / f"{expected}.whl"
-        if cached.is_file():
-            try:
-                if file_sha256(cached) == expected:
-                    return cached
-            except OSError as exc:
-                log.warning("cannot read cached wheel %s: %s", cached, exc)
-            log.warning("cached wheel %s does not match its name; discarding it", cached)
-            with contextlib.suppress(OSError):
-                cached.unlink()
+        for directory in (self.directory, self._private):
+            cached = self._cached(directory / f"{expected}.whl", expected) if directory else None
+            if cached is not None:
+                return cached
         if self.offline:
             raise SourceError(f"{wheel.filename} is not in the wheel cache (offline)")
         if not wheel.url.startswith(("https://", "http://")):
             why = "no download URL in the cached PyPI document" if not wheel.url else "bad URL"
             raise SourceError(f"{wheel.filename}: {why}")
-        self._download(wheel.url, wheel.filename, expected, cached)
-        return cached
+        return self._download(wheel.url, wheel.filename, expected)
 
-    def _download(self, url: str, filename: str, expected: str, target: Path) -> None:
-        import requests
+    @staticmethod
+    def _cached(path: Path, expected: str) -> Path | None:
+        if not path.is_file():
+            return None
+        try:
+            if file_sha256(path) == expected:
+                return path
+        except OSError as exc:
+            log.warning("cannot read cached wheel %s: %s", path, exc)
+        log.warning("cached wheel %s does not match its name; discarding it", path)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
 
+    def _temp_file(self, expected: str) -> tuple[int, Path]:
+        """A new file for a download: in the wheel cache or, once that proved unwritable,
+        in a private temporary directory."""
+        prefix = f".{expected[:16]}-"
+        with self._lock:
+            if self._private is None:
+                try:
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    handle, name = tempfile.mkstemp(prefix=prefix, dir=self.directory)
+                    return handle, Path(name)
+                except OSError as exc:
+                    cache_unusable(self.directory, exc)
+                    self._private = Path(tempfile.mkdtemp(prefix="wellcheck-wheels-"))
+            handle, name = tempfile.mkstemp(prefix=prefix, dir=self._private)
+            return handle, Path(name)
+
+    def _download(self, url: str, filename: str, expected: str) -> Path:
+        """Download, verify and store a wheel; where it is stored."""
         with self._lock:
             self.downloads += 1
         log.info("downloading %s", url)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temp_name = tempfile.mkstemp(prefix=f".{expected[:16]}-", dir=self.directory)
+            handle, temp = self._temp_file(expected)
         except OSError as exc:
-            raise SourceError(f"cannot write the wheel cache {self.directory}: {exc}") from exc
-        temp = Path(temp_name)
+            raise SourceError(f"cannot store {filename}: {exc}") from exc
         try:
             with os.fdopen(handle, "wb") as out:
-                response = send(self._session(), "GET", url, self.policy, stream=True)
-                with response:
-                    actual = self._stream(response, out, filename)
+                _size, digest = self.client.download(url, out, max_bytes=self.max_download)
+            actual = digest.hex()
             if actual != expected:
                 raise UntrustedDownload(
                     f"{filename} from {url} is NOT the file PyPI describes (sha256 {actual}, "
                     f"expected {expected}): discarded, not trusted"
                 )
+            target = temp.parent / f"{expected}.whl"
             _install(temp, target, expected)
-        except requests.RequestException as exc:
-            raise SourceError(f"GET {url}: download failed ({type(exc).__name__})") from exc
-        except OSError as exc:
-            raise SourceError(f"cannot store {filename} in {self.directory}: {exc}") from exc
+        except (OutputError, OSError) as exc:
+            raise SourceError(f"cannot store {filename} in {temp.parent}: {exc}") from exc
         finally:
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
-
-    def _stream(self, response: requests.Response, out: BinaryIO, filename: str) -> str:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_download:
-            raise SourceError(
-                f"{filename} is {int(declared)} bytes, above the {self.max_download}-byte "
-                "download limit"
-            )
-        digest = hashlib.sha256()
-        size = 0
-        for chunk in response.iter_content(CHUNK):
-            size += len(chunk)
-            if size > self.max_download:
-                raise SourceError(f"{filename} exceeds the {self.max_download}-byte download limit")
-            digest.update(chunk)
-            out.write(chunk)
-        return digest.hexdigest()
-
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = new_session()
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+        return target
 
     def close(self) -> None:
-        with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
-            session.close()
+        self.client.close()
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
 
 
 def _install(temp: Path, target: Path, expected: str) -> None:
