@@ -8,6 +8,7 @@ command-line flags > ``WELLCHECK_*`` environment variables > the file > defaults
     internal-packages = ["acme-utils"]
     typosquat-allowlist = ["my-requests-fork"]
     cooldown-days = 7
+    db-max-age-days = 5              # warn when the newest advisory is older
     ignore-file = ".wellcheck-ignore.toml"
     [tool.wellcheck.limits]
     max-member-size = 2147483648
@@ -24,6 +25,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from wellcheck.advisories.locations import DEFAULT_MAX_AGE_DAYS, MAX_AGE_ENV
 from wellcheck.artifact.limits import Limits
 from wellcheck.errors import WellcheckError
 
@@ -40,6 +42,7 @@ class Config:
     internal_packages: frozenset[str] = frozenset()
     typosquat_allowlist: frozenset[str] = frozenset()
     cooldown_days: float = 7.0
+    db_max_age_days: float = DEFAULT_MAX_AGE_DAYS  # the advisory data's age before a warning
     ignore_file: Path | None = None
     limits: Limits = field(default_factory=Limits)
     source: Path | None = None  # the file the settings came from
@@ -84,7 +87,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _from_table(table: Mapping[str, Any], path: Path | None) -> Config:
     known = {
         "fail-on", "internal-packages", "typosquat-allowlist", "cooldown-days",
-        "ignore-file", "limits",
+        "db-max-age-days", "ignore-file", "limits",
     }  # fmt: skip
     unknown = sorted(set(table) - known)
     if unknown:
@@ -99,6 +102,9 @@ def _from_table(table: Mapping[str, Any], path: Path | None) -> Config:
         config = replace(config, typosquat_allowlist=_names(table["typosquat-allowlist"], path))
     if "cooldown-days" in table:
         config = replace(config, cooldown_days=_number(table["cooldown-days"], "cooldown-days"))
+    if "db-max-age-days" in table:
+        days = _number(table["db-max-age-days"], "db-max-age-days")
+        config = replace(config, db_max_age_days=days)
     if "ignore-file" in table:
         config = replace(config, ignore_file=base / str(table["ignore-file"]))
     if "limits" in table:
@@ -115,6 +121,8 @@ def _apply_env(config: Config, env: Mapping[str, str]) -> Config:
     if "WELLCHECK_COOLDOWN_DAYS" in env:
         days = _number(env["WELLCHECK_COOLDOWN_DAYS"], "WELLCHECK_COOLDOWN_DAYS")
         config = replace(config, cooldown_days=days)
+    if MAX_AGE_ENV in env:
+        config = replace(config, db_max_age_days=_number(env[MAX_AGE_ENV], MAX_AGE_ENV))
     if "WELLCHECK_IGNORE_FILE" in env:
         config = replace(config, ignore_file=Path(env["WELLCHECK_IGNORE_FILE"]))
     return config

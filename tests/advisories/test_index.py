@@ -44,7 +44,8 @@ def test_import_directory_and_match(tmp_path: Path) -> None:
     assert [a.id for a in result.advisories[("requests", "2.25.1")]] == ["PYSEC-2023-74"]
     assert result.advisories[("requests", "2.25.1")][0].fixed == "2.31.0"
     assert ("requests", "2.31.0") not in result.advisories  # withdrawn record never matches
-    assert source.status.record_count == 3 and not source.stale_warning
+    assert source.status.record_count == 3
+    assert source.status.data_date == "2024-01-01T00:00:00Z"  # the records', not the import's
     source.close()
 
 
@@ -116,13 +117,16 @@ def test_empty_source_keeps_the_old_index(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("db")) == ["db.sqlite3"]
 
 
-def test_stale_index_warns_but_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_index_warns_but_works(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
-    import_path(write_records(tmp_path / "a", REQ), db)
-    source = OfflineSource(db, max_age=-1)
+    import_path(write_records(tmp_path / "a", REQ), db)  # imported now, data from 2024-01-01
+    source = OfflineSource(db)
+    assert source.status.stale and source.status.age_days is not None
+    assert source.status.age_days > 300  # the data's age, not the import's (seconds)
     assert source.stale_warning and "wellcheck db update" in source.stale_warning
-    monkeypatch.setenv("WELLCHECK_DB_MAX_AGE_DAYS", "-1")
-    assert OfflineSource(db).status.stale
+    assert "data date 2024-01-01T00:00:00Z" in source.stale_warning
+    assert source.query([("requests", "2.25.1")]).advisories  # still used
+    source.close()
 
 
 def test_env_and_flag_choose_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,16 +80,23 @@ def test_import_then_status(db: Path) -> None:
     assert "imported 11 records" in done.stdout
     status = run("db", "status", "--db", str(db), "--format", "json")
     info = json.loads(status.stdout)
-    assert (info["record_count"], info["stale"], info["source"]) == (11, False, str(FIXTURES))
-    assert status.stderr == ""
-    text = run("db", "status", "--db", str(db), "--check")
+    assert (info["record_count"], info["source"]) == (11, str(FIXTURES))
+    assert info["data_date"] == "2026-11-01T00:00:00Z"  # the newest fixture record's modified
+    assert info["stale"] is (info["age_days"] > 5)
+    fresh = {"WELLCHECK_DB_MAX_AGE_DAYS": "36500"}
+    text = run("db", "status", "--db", str(db), "--check", env=fresh)
     assert "records:        11" in text.stdout and text.returncode == 0
+    assert "data date:      2026-11-01T00:00:00Z (" in text.stdout
+    assert text.stderr == ""
 
 
 def test_stale_index_warns_loudly_but_succeeds(db: Path) -> None:
     run("db", "import", str(FIXTURES), "--db", str(db))
-    done = run("db", "status", "--db", str(db), env={"WELLCHECK_DB_MAX_AGE_DAYS": "-1"})
+    done = run("db", "status", "--db", str(db), env={"WELLCHECK_DB_MAX_AGE_DAYS": "0"})
     assert done.returncode == 0 and "WARNING" in done.stderr and "db update" in done.stderr
+    assert "data date 2026-11-01T00:00:00Z" in done.stderr
+    flag = run("db", "status", "--db", str(db), "--max-age-days", "36500")
+    assert flag.returncode == 0 and flag.stderr == ""
 
 
 def test_missing_and_corrupt_index_are_input_errors(db: Path) -> None:

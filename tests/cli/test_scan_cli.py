@@ -188,10 +188,16 @@ def test_offline_with_an_online_source_is_incomplete(workdir: Path, wellcheck: R
     assert report["artifacts"][0]["not_checked"][0]["source"] == "osv-api"
 
 
-def test_no_index_says_how_to_get_one(workdir: Path, wellcheck: Runner) -> None:
-    proc = wellcheck(workdir, "function.zip", "--db", str(workdir / "absent.sqlite3"))
+@pytest.mark.parametrize("flag", ["--skip-db-update", "--offline"])
+def test_no_index_says_how_to_get_one(workdir: Path, wellcheck: Runner, flag: str) -> None:
+    absent = workdir / "absent.sqlite3"
+    proc = wellcheck(workdir, "function.zip", "--db", str(absent), flag)
     assert proc.returncode == 2
-    assert "wellcheck db" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"wellcheck: error: no advisory index at {absent}; "
+        "run `wellcheck db update` or `wellcheck db import FILE`"
+    )
+    assert not absent.exists()
 
 
 @pytest.mark.parametrize(

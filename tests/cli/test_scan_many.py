@@ -18,6 +18,9 @@ Runner = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).parents[2]
 REPORT_SCHEMA = json.loads((ROOT / "schemas" / "wellcheck-report.schema.json").read_text())
 FAST = ("--no-signals",)  # advisories from the fixture index; signals are covered in test_scan
+# the fixture records are weeks to years old: no staleness warning on stderr here (it is
+# tested in tests/advisories/test_data_date.py and tests/cli/test_first_run.py)
+OLD_DATA_OK = {"WELLCHECK_DB_MAX_AGE_DAYS": "36500"}
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +273,7 @@ def test_off_a_terminal_no_colour_no_progress_and_the_same_bytes_every_time(
             capture_output=True,
             text=True,
             cwd=workdir,
-            env={"WELLCHECK_DB": str(workdir / "osv.sqlite3"), "HOME": str(workdir)},
+            env={"WELLCHECK_DB": str(workdir / "osv.sqlite3"), "HOME": str(workdir), **OLD_DATA_OK},
             timeout=120,
             check=False,
         )
@@ -288,6 +291,7 @@ def test_on_a_terminal_a_progress_bar_goes_to_stderr_and_stdout_is_unchanged(
 ) -> None:
     pty = pytest.importorskip("pty", reason="POSIX terminals only")
     env = {"WELLCHECK_DB": str(workdir / "osv.sqlite3"), "HOME": str(workdir), "TERM": "xterm"}
+    env.update(OLD_DATA_OK)
     command = [sys.executable, "-m", "wellcheck", "scan", *FLEET[:2], *FAST, "-f", "json"]
     master, terminal = pty.openpty()
     with subprocess.Popen(

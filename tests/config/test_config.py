@@ -41,6 +41,18 @@ def test_environment_beats_the_file(tmp_path: Path) -> None:
     assert (config.fail_on, config.cooldown_days) == ("low", 10.0)
 
 
+def test_the_advisory_data_age_threshold_comes_from_file_then_environment(
+    tmp_path: Path,
+) -> None:
+    assert load_config(start=tmp_path, environ={}).db_max_age_days == 5.0  # grype's 120 h
+    (tmp_path / "wellcheck.toml").write_text("db-max-age-days = 14\n")
+    assert load_config(start=tmp_path, environ={}).db_max_age_days == 14.0
+    env = {"WELLCHECK_DB_MAX_AGE_DAYS": "1.5"}
+    assert load_config(start=tmp_path, environ=env).db_max_age_days == 1.5
+    with pytest.raises(ConfigError, match="WELLCHECK_DB_MAX_AGE_DAYS must be a number"):
+        load_config(start=tmp_path, environ={"WELLCHECK_DB_MAX_AGE_DAYS": "a week"})
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -48,6 +60,7 @@ def test_environment_beats_the_file(tmp_path: Path) -> None:
         'colour = "blue"\n',
         "[limits]\nmax-depth = -1\n",
         "[limits]\nmax-bananas = 3\n",
+        "db-max-age-days = -1\n",
         "not toml [",
     ],
 )

@@ -2,7 +2,8 @@
 
 Tables: ``records(id, json, modified, withdrawn)``, ``affected(name, record_id)``
 (canonical PyPI name -> record, the lookup key) and ``meta(key, value)``
-(source, imported_at, record_count, newest_modified, source_sha256, format).
+(source, imported_at, record_count, data_date, source_sha256, format; see
+``indexmeta`` for the data date and how older indexes without it are read).
 
 Writers hold ``<index>.lock``, build ``<index>.tmp-<pid>`` beside the old file,
 run ``PRAGMA integrity_check`` and a record-count check, fsync, then
@@ -18,7 +19,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,44 +26,29 @@ from pathlib import Path
 from typing import Any
 
 from wellcheck.advisories.export import ReadCounts, read_records
+from wellcheck.advisories.indexmeta import (
+    FORMAT,
+    NO_INDEX,
+    RECOVERY,
+    TIME_FORMAT,
+    DataDate,
+    IndexStatus,
+    connect_readonly,
+    status_of,
+)
 from wellcheck.advisories.lock import file_lock
 from wellcheck.advisories.matching import affected_names
 from wellcheck.errors import DatabaseError
 
-FORMAT = "1"
-NO_INDEX = "no advisory index at {}; run `wellcheck db update` or `wellcheck db import FILE`"
-RECOVERY = "rebuild it with `wellcheck db update` or `wellcheck db import FILE`"
+FIRST_RUN_IMPORT_SECONDS = 300.0  # a waiting first run also allows this long for the import
+
+__all__ = ["NO_INDEX", "RECOVERY", "AdvisoryIndex", "ImportReport", "IndexStatus"]
 _SCHEMA = """
 CREATE TABLE records (id TEXT PRIMARY KEY, json TEXT NOT NULL, modified TEXT, withdrawn TEXT);
 CREATE TABLE affected (name TEXT NOT NULL, record_id TEXT NOT NULL,
                        PRIMARY KEY (name, record_id)) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 """
-
-
-@dataclass(frozen=True)
-class IndexStatus:
-    path: str
-    source: str
-    imported_at: str  # ISO 8601 UTC
-    record_count: int
-    newest_modified: str | None
-    source_sha256: str | None
-    age_days: float
-    max_age_days: float
-
-    @property
-    def stale(self) -> bool:
-        return self.age_days > self.max_age_days
-
-    def stale_warning(self) -> str | None:
-        if not self.stale:
-            return None
-        return (
-            f"WARNING: the advisory index {self.path} is {self.age_days:.1f} days old "
-            f"(more than {self.max_age_days:g}); results may miss recent advisories. "
-            "Run `wellcheck db update`."
-        )
 
 
 @dataclass(frozen=True)
@@ -74,6 +59,7 @@ class ImportReport:
     invalid: int  # members that were not OSV records
     skipped: int  # .yaml without PyYAML, oversized members
     notes: tuple[str, ...] = ()
+    data_date: str | None = None  # the newest record's date (indexmeta.DataDate)
 
 
 def file_sha256(path: Path) -> str:
@@ -84,14 +70,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _fill(conn: sqlite3.Connection, records: Iterable[Mapping[str, Any]]) -> tuple[int, int, str]:
+def _fill(
+    conn: sqlite3.Connection, records: Iterable[Mapping[str, Any]], dated: DataDate
+) -> tuple[int, int]:
     ids: set[str] = set()
     withdrawn = 0
-    newest = ""
     for record in records:
         rid = str(record["id"])
         modified = record.get("modified") if isinstance(record.get("modified"), str) else None
@@ -100,7 +83,7 @@ def _fill(conn: sqlite3.Connection, records: Iterable[Mapping[str, Any]]) -> tup
             conn.execute("DELETE FROM affected WHERE record_id = ?", (rid,))
         ids.add(rid)
         withdrawn += gone is not None
-        newest = max(newest, modified or "")
+        dated.add(record)
         conn.execute(
             "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
             (rid, json.dumps(record, separators=(",", ":")), modified, gone),
@@ -109,25 +92,36 @@ def _fill(conn: sqlite3.Connection, records: Iterable[Mapping[str, Any]]) -> tup
             "INSERT OR IGNORE INTO affected VALUES (?, ?)",
             ((name, rid) for name in affected_names(record)),
         )
-    return len(ids), withdrawn, newest
+    return len(ids), withdrawn
 
 
 @contextlib.contextmanager
-def writer_lock(dest: Path) -> Iterator[None]:
+def writer_lock(dest: Path, wait: float = 30.0) -> Iterator[None]:
     """Hold ``<index>.lock`` and remove what killed writers left beside the index.
 
     DatabaseError (exit 2) when the index's directory cannot be written: read-only,
-    or a file where the directory should be."""
+    or a file where the directory should be; or when another live writer holds the
+    lock for more than ``wait`` seconds."""
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"cannot write the advisory index {dest}: {exc}") from exc
-    with file_lock(dest.with_name(f"{dest.name}.lock")):
+    with file_lock(dest.with_name(f"{dest.name}.lock"), wait=wait):
         for pattern in (f"{dest.name}.tmp-*", f"{dest.name}.download-*"):
             for leftover in dest.parent.glob(pattern):
                 with contextlib.suppress(OSError):
                     leftover.unlink()  # we hold the lock: nobody else is writing it
         yield
+
+
+@dataclass(frozen=True)
+class Built:
+    """What ``build_index`` stored."""
+
+    count: int
+    withdrawn: int
+    data_date: str | None  # the newest record's date (indexmeta.DataDate)
+    undated: int  # records not counted for it: no date, not a date, or later than the import
 
 
 def build_index(
@@ -137,8 +131,8 @@ def build_index(
     source: str,
     source_sha256: str | None = None,
     locked: bool = False,
-) -> tuple[int, int]:
-    """Build a new index from ``records`` and rename it over ``dest``: (count, withdrawn).
+) -> Built:
+    """Build a new index from ``records`` and rename it over ``dest``.
 
     ``locked``: the caller already holds ``writer_lock(dest)``.
     """
@@ -146,7 +140,7 @@ def build_index(
         tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
         try:
             try:
-                count, withdrawn = _build(records, tmp, source, source_sha256)
+                built = _build(records, tmp, source, source_sha256)
             except sqlite3.Error as exc:  # the new file cannot be written (read-only, full)
                 raise DatabaseError(f"cannot write the advisory index {dest}: {exc}") from exc
             try:
@@ -157,27 +151,27 @@ def build_index(
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-    return count, withdrawn
+    return built
 
 
-def _build(
-    records: Iterable[Mapping[str, Any]], tmp: Path, source: str, sha: str | None
-) -> tuple[int, int]:
+def _build(records: Iterable[Mapping[str, Any]], tmp: Path, source: str, sha: str | None) -> Built:
     conn = sqlite3.connect(tmp, isolation_level=None)
+    now = datetime.now(UTC)
+    dated = DataDate(now)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.executescript(_SCHEMA)
         conn.execute("BEGIN")
-        count, withdrawn, newest = _fill(conn, records)
+        count, withdrawn = _fill(conn, records, dated)
         if count == 0:
             raise DatabaseError(f"no OSV records found in {source}; the index was not changed")
         meta = {
             "format": FORMAT,
             "source": source,
-            "imported_at": _now(),
+            "imported_at": now.strftime(TIME_FORMAT),
             "record_count": str(count),
-            "newest_modified": newest or None,
+            "data_date": dated.text(),
             "source_sha256": sha,
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
@@ -190,7 +184,7 @@ def _build(
         conn.close()
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
-    return count, withdrawn
+    return Built(count, withdrawn, dated.text(), dated.ignored)
 
 
 def import_path(
@@ -204,20 +198,27 @@ def import_path(
     """Import an OSV all.zip or a directory of records into the index at ``dest``."""
     counts = ReadCounts()
     sha = source_sha256 or (file_sha256(path) if path.is_file() else None)
-    count, withdrawn = build_index(
+    built = build_index(
         read_records(path, counts),
         dest,
         source=source or str(path),
         source_sha256=sha,
         locked=locked,
     )
+    notes = list(counts.notes)
+    if built.undated:
+        notes.append(
+            f"{built.undated} records have no usable date (none, not a date, or later than "
+            "the import): not counted for the data date"
+        )
     return ImportReport(
         path=str(dest),
-        record_count=count,
-        withdrawn=withdrawn,
+        record_count=built.count,
+        withdrawn=built.withdrawn,
         invalid=counts.invalid,
         skipped=counts.skipped_yaml + counts.oversized,
-        notes=tuple(counts.notes),
+        notes=tuple(notes),
+        data_date=built.data_date,
     )
 
 
@@ -226,18 +227,7 @@ class AdvisoryIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        if not path.is_file():
-            raise DatabaseError(NO_INDEX.format(path))
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-        try:
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"advisory index {path} is unreadable ({exc}); {RECOVERY}") from exc
-        self._meta: dict[str, str | None] = dict(rows)
-        if self._meta.get("format") != FORMAT:
-            self._conn.close()
-            raise DatabaseError(f"{path} is not a wellcheck advisory index; {RECOVERY}")
+        self._conn, self._meta = connect_readonly(path)
 
     def close(self) -> None:
         self._conn.close()
@@ -272,22 +262,7 @@ class AdvisoryIndex:
         return bool(result == "ok")
 
     def status(self, max_age_days: float) -> IndexStatus:
-        imported = self._meta.get("imported_at") or ""
-        try:
-            when = datetime.strptime(imported, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            age = max(0.0, (time.time() - when.timestamp()) / 86400)
-        except ValueError:
-            age = float("inf")
-        return IndexStatus(
-            path=str(self.path),
-            source=self._meta.get("source") or "",
-            imported_at=imported,
-            record_count=int(self._meta.get("record_count") or 0),
-            newest_modified=self._meta.get("newest_modified"),
-            source_sha256=self._meta.get("source_sha256"),
-            age_days=age,
-            max_age_days=max_age_days,
-        )
+        return status_of(self.path, self._meta, max_age_days)
 
 
 def update_from_url(
@@ -303,12 +278,40 @@ def update_from_url(
     if the download fails, DatabaseError on a sha256 mismatch; in both cases
     (and if the process is killed) the existing index is left as it was.
     """
+    with writer_lock(dest):
+        return _download_and_import(url, dest, sha256, progress)
+
+
+def ensure_index(
+    url: str, dest: Path, *, progress: Callable[[int, int | None], None] | None = None
+) -> ImportReport | None:
+    """First run: download and import the index when there is none at ``dest``.
+
+    None when there is one, also when another process built it while this one
+    waited for the writer lock: two first runs at once download it once, and the
+    second waits for the first (for as long as a download may take) instead of
+    failing.  Errors as :func:`update_from_url`.
+    """
+    if dest.is_file():
+        return None
+    from wellcheck.http_policy import RetryPolicy
+
+    wait = RetryPolicy.from_env().download_deadline + FIRST_RUN_IMPORT_SECONDS
+    with writer_lock(dest, wait=wait):
+        if dest.is_file():
+            return None
+        return _download_and_import(url, dest, None, progress)
+
+
+def _download_and_import(
+    url: str, dest: Path, sha256: str | None, progress: Callable[[int, int | None], None] | None
+) -> ImportReport:
+    """The download and import behind both; the caller holds ``writer_lock(dest)``."""
     from wellcheck.advisories.export import download_export
 
-    with writer_lock(dest):
-        part = dest.with_name(f"{dest.name}.download-{os.getpid()}")
-        digest = download_export(url, part, sha256=sha256, progress=progress)
-        try:
-            return import_path(part, dest, source=url, source_sha256=digest, locked=True)
-        finally:
-            part.unlink(missing_ok=True)
+    part = dest.with_name(f"{dest.name}.download-{os.getpid()}")
+    digest = download_export(url, part, sha256=sha256, progress=progress)
+    try:
+        return import_path(part, dest, source=url, source_sha256=digest, locked=True)
+    finally:
+        part.unlink(missing_ok=True)

@@ -11,7 +11,12 @@ from pathlib import Path
 
 DB_ENV = "WELLCHECK_DB"
 MAX_AGE_ENV = "WELLCHECK_DB_MAX_AGE_DAYS"
-DEFAULT_MAX_AGE_DAYS = 7.0
+# Days the newest advisory record may be old before scans warn.  grype's default
+# (db.max-allowed-built-age: 120h): OSV rebuilds the PyPI export continuously and new
+# MAL- records arrive most days, so a data date 5 days old means the export or the
+# local copy stopped being updated.  Set by `db-max-age-days` in the config file,
+# WELLCHECK_DB_MAX_AGE_DAYS, or --db-max-age-days (config.py).
+DEFAULT_MAX_AGE_DAYS = 5.0
 INDEX_NAME = "osv.sqlite3"
 
 
@@ -30,18 +35,3 @@ def index_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if override:
         return Path(override).expanduser()
     return cache_dir() / INDEX_NAME
-
-
-def max_age_days(explicit: float | None = None) -> float:
-    """``--max-age-days`` if given, else ``WELLCHECK_DB_MAX_AGE_DAYS``, else 7."""
-    if explicit is not None:
-        return explicit
-    raw = os.environ.get(MAX_AGE_ENV)
-    if raw:
-        try:
-            return float(raw)
-        except ValueError:
-            from wellcheck.errors import WellcheckError
-
-            raise WellcheckError(f"{MAX_AGE_ENV}={raw!r} is not a number of days") from None
-    return DEFAULT_MAX_AGE_DAYS

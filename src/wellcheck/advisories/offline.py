@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
-from wellcheck.advisories.locations import index_path, max_age_days
+from wellcheck.advisories.locations import DEFAULT_MAX_AGE_DAYS, index_path
 from wellcheck.advisories.matching import CompiledRecord
 from wellcheck.advisories.records import to_advisory
 from wellcheck.models import SkippedCheck
-
-log = logging.getLogger(__name__)
 
 
 class OfflineSource(AdvisorySource):
     """Matches against ``--db PATH`` / ``WELLCHECK_DB`` / the cached index.
 
     Opening fails with DatabaseError (exit 2, with the recovery command) when the
-    index is missing or corrupt; a stale index logs a loud warning, and
-    ``stale_warning`` carries it for reports.
+    index is missing or corrupt.  When its newest record is more than ``max_age``
+    days old (or its data date is unknown), ``stale_warning`` says so, for reports
+    (``scan_run`` also logs it, once, however many processes open the index).
     """
 
     name = "osv-offline"
 
-    def __init__(self, db: str | Path | None = None, max_age: float | None = None) -> None:
+    def __init__(self, db: str | Path | None = None, max_age: float = DEFAULT_MAX_AGE_DAYS) -> None:
         from wellcheck.advisories.index import AdvisoryIndex
 
         self.path = index_path(db)
         self._index = AdvisoryIndex(self.path)
-        self.status = self._index.status(max_age_days(max_age))
+        self.status = self._index.status(max_age)
         self.stale_warning = self.status.stale_warning()
-        if self.stale_warning:
-            log.warning("%s", self.stale_warning)
 
     def close(self) -> None:
         self._index.close()

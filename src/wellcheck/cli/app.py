@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "commands_sbom": ("inventory", "sbom"),
     "commands_scan": ("scan",),
     "commands_signals": ("typosquat", "popular"),
+    "commands_version": ("version",),
 }
 _MODULE_OF = {name: module for module, names in COMMAND_MODULES.items() for name in names}
 _ROOT_FLAG = re.compile(r"^(?:--debug|--verbose|-v+)$")  # the root callback's options
@@ -82,10 +83,14 @@ class _OnDemandTyper(typer.Typer):
 
 
 def _command_name(argv: Sequence[str]) -> str | None:
-    """The command word of a command line, skipping the root options; None if there is none."""
+    """The command word of a command line, skipping the root options; None if there is none.
+
+    ``--version`` counts as the ``version`` command: it prints what that command does."""
     for arg in argv:
         if _ROOT_FLAG.match(arg):
             continue
+        if arg == "--version":
+            return "version"
         return None if arg.startswith("-") else arg
     return None
 
@@ -113,10 +118,25 @@ class State:
     verbose: int = 0
 
 
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        from wellcheck.cli.commands_version import print_version
+
+        print_version()
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging on stderr."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_show_version,
+        help="Show the version and the advisory data, then exit.",
+    ),
 ) -> None:
     import logging
 

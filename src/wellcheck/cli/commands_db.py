@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,35 +10,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wellcheck.cli.app import db_app
+from wellcheck.cli.output import download_progress
 
 if TYPE_CHECKING:
     from wellcheck.advisories.index import ImportReport
 
 DB_HELP = "Index file (default: $WELLCHECK_DB, else <cache dir>/osv.sqlite3)."
-Progress = Callable[[int, int | None], None]
-
-
-@contextmanager
-def _progress() -> Iterator[Progress | None]:
-    """A download progress bar on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
-
-    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("download", total=None)
-
-        def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _print_report(report: ImportReport) -> None:
     typer.echo(f"imported {report.record_count} records into {report.path}")
+    typer.echo(f"  data date (newest record): {report.data_date or 'unknown'}")
     if report.withdrawn:
         typer.echo(f"  {report.withdrawn} withdrawn records kept but never matched")
     if report.invalid:
@@ -63,7 +42,7 @@ def update(
     from wellcheck.advisories.index import update_from_url
     from wellcheck.advisories.locations import index_path
 
-    with _progress() as progress:
+    with download_progress() as progress:
         report = update_from_url(export_url(url), index_path(db), sha256=sha256, progress=progress)
     _print_report(report)
 
@@ -80,24 +59,31 @@ def import_(
     _print_report(import_path(path, index_path(db)))
 
 
+MAX_AGE_HELP = (
+    "Warn when the newest record is older (default: the config file's db-max-age-days, "
+    "$WELLCHECK_DB_MAX_AGE_DAYS, else 5)."
+)
+
+
 @db_app.command("status")
 def status(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    max_age: float | None = typer.Option(
-        None, "--max-age-days", help="Warn when older (default: $WELLCHECK_DB_MAX_AGE_DAYS or 7)."
-    ),
+    max_age: float | None = typer.Option(None, "--max-age-days", min=0, help=MAX_AGE_HELP),
     check: bool = typer.Option(False, "--check", help="Also run a full integrity check."),
 ) -> None:
-    """Show the index's source, record count, newest record and age."""
+    """Show the index's source, record count, data date (its newest record) and age."""
     from wellcheck.advisories.index import RECOVERY, AdvisoryIndex
-    from wellcheck.advisories.locations import index_path, max_age_days
+    from wellcheck.advisories.locations import index_path
+    from wellcheck.config import load_config
     from wellcheck.errors import DatabaseError
+    from wellcheck.escape import visible
 
     if fmt not in ("text", "json"):
         raise typer.BadParameter("expected text or json", param_hint="--format")
+    days = load_config().db_max_age_days if max_age is None else max_age
     with AdvisoryIndex(index_path(db)) as index:
-        info = index.status(max_age_days(max_age))
+        info = index.status(days)
         if check and not index.integrity_ok():
             raise DatabaseError(
                 f"advisory index {info.path} failed its integrity check; {RECOVERY}"
@@ -105,12 +91,13 @@ def status(
     if fmt == "json":
         typer.echo(json.dumps({**asdict(info), "stale": info.stale}, indent=2))
     else:
-        typer.echo(f"index:          {info.path}")
-        typer.echo(f"source:         {info.source}")
+        from wellcheck.advisories.indexmeta import describe_date
+
+        typer.echo(f"index:          {visible(info.path)}")
+        typer.echo(f"source:         {visible(info.source)}")
         typer.echo(f"records:        {info.record_count}")
-        typer.echo(f"newest record:  {info.newest_modified or 'unknown'}")
-        typer.echo(f"imported at:    {info.imported_at}")
-        typer.echo(f"age:            {info.age_days:.1f} days")
+        typer.echo(f"data date:      {describe_date(info.data_date, info.age_days)}")
+        typer.echo(f"imported at:    {visible(info.imported_at)}")
     warning = info.stale_warning()
     if warning:
-        typer.secho(warning, err=True, fg=typer.colors.YELLOW, bold=True)
+        typer.secho(visible(warning), err=True, fg=typer.colors.YELLOW, bold=True)

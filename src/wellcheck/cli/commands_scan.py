@@ -14,7 +14,13 @@ import typer
 
 from wellcheck.artifact.limits import with_overrides
 from wellcheck.cli.app import app
-from wellcheck.cli.output import OutputOption, quiet_logging, table_width, write_output
+from wellcheck.cli.output import (
+    OutputOption,
+    download_progress,
+    quiet_logging,
+    table_width,
+    write_output,
+)
 from wellcheck.errors import OutputError
 from wellcheck.policy import FailOn, Listing, parse_fail_on, parse_severities
 
@@ -125,8 +131,29 @@ def scan_command(
     ] = None,
     offline: Annotated[
         bool,
-        typer.Option("--offline", help="No network: online sources are reported as not checked."),
+        typer.Option(
+            "--offline",
+            help="No network: online sources are reported as not checked, and a missing "
+            "advisory index is an error.",
+        ),
     ] = False,
+    skip_db_update: Annotated[
+        bool,
+        typer.Option(
+            "--skip-db-update",
+            help="Never download the advisory index: a missing one is an error (by default "
+            "the first scan downloads it, as 'wellcheck db update' does).",
+        ),
+    ] = False,
+    db_max_age_days: Annotated[
+        float | None,
+        typer.Option(
+            "--db-max-age-days",
+            min=0,
+            help="Warn when the advisory index's newest record is older than this (default: "
+            "the config file's db-max-age-days, $WELLCHECK_DB_MAX_AGE_DAYS, else 5).",
+        ),
+    ] = None,
     no_advisories: Annotated[
         bool, typer.Option("--no-advisories", help="Skip advisory matching.")
     ] = False,
@@ -211,6 +238,7 @@ def scan_command(
     """
     from wellcheck.config import load_config
     from wellcheck.escape import visible
+    from wellcheck.scan.checks import prepare_index
     from wellcheck.scan.options import ScanOptions
     from wellcheck.scan.shard import Shard
 
@@ -228,6 +256,8 @@ def scan_command(
         advisories=not no_advisories,
         source=str(source),
         db=db,
+        db_max_age_days=settings.db_max_age_days if db_max_age_days is None else db_max_age_days,
+        skip_db_update=skip_db_update,
         offline=offline,
         signals=not no_signals,
         expect=expect,
@@ -239,6 +269,8 @@ def scan_command(
         shard=Shard.parse(shard) if shard else None,
     )
     with quiet_logging(quiet):
+        with download_progress(quiet) as progress:
+            options = prepare_index(options, progress)  # first run: no index yet
         if chosen is Format.JSONL:
             outcome, verdict = stream_jsonl(options, output, quiet)
         else:

@@ -1,11 +1,12 @@
-"""What the report-writing commands (``scan``, ``merge``) share: ``-o``, writing, width."""
+"""What the commands share: ``-o``, writing, width (``scan``, ``merge``); quiet logging;
+a download's progress bar (``db update``, a first ``scan``)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -51,3 +52,29 @@ def quiet_logging(quiet: bool) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
+
+
+@contextmanager
+def download_progress(quiet: bool = False) -> Iterator[Progress | None]:
+    """A download progress bar on stderr, only when stderr is a terminal (and not --quiet)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    try:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, TransferSpeedColumn
+        from rich.progress import Progress as Bar
+    except ImportError:  # rich comes with typer, but typer-slim has none: no bar
+        yield None
+        return
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("download", total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

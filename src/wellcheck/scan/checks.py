@@ -4,13 +4,20 @@
 for the chosen source, the offline signal checks, and the optional PyPI and
 upstream checks.  Each source of knowledge is opened here, lazily imported, and
 closed by ``close_sources`` when the scan ends.  A source that cannot run at
-all (``--offline`` with an online advisory source) is an ``UnavailableCheck``:
-everything it would have checked is "not checked".
+all (``--offline`` with an online advisory source, an offline index whose first
+download failed) is an ``UnavailableCheck``: everything it would have checked is
+"not checked".
+
+``prepare_index`` is the first run: with no offline index yet, a scan that may go
+online downloads it (through the same code as ``wellcheck db update``), once,
+before any check or worker process is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wellcheck.checks import Check, CheckContext, CheckResult
@@ -22,6 +29,8 @@ if TYPE_CHECKING:
     from wellcheck.scan.options import ScanOptions
 
 ADVISORY_SOURCES = ("osv-offline", "osv-api", "pip-audit")
+Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
+log = logging.getLogger(__name__)
 
 
 def source_notes(checks: Sequence[Check]) -> Iterator[str]:
@@ -37,6 +46,41 @@ def close_sources(checks: Sequence[Check]) -> None:
         close = getattr(getattr(check, "source", None), "close", None)
         if callable(close):
             close()
+
+
+def prepare_index(options: ScanOptions, progress: Progress | None = None) -> ScanOptions:
+    """First run: download the offline index when there is none and the scan may go online.
+
+    Not with ``--offline`` or ``--skip-db-update`` (a missing index stays the one-line
+    error naming ``wellcheck db update``), nor for other sources.  Done once: the
+    options that come back say so (``skip_db_update``), and when the download failed
+    they carry why (``index_unavailable``), so that the advisory check of every worker
+    is "not checked" (exit 3), never clean, and none of them tries again.
+    """
+    wanted = options.advisories and options.source == "osv-offline"
+    if not wanted or options.offline or options.skip_db_update:
+        return options
+    from wellcheck.advisories.export import export_url
+    from wellcheck.advisories.index import ensure_index
+    from wellcheck.advisories.locations import index_path
+
+    dest = index_path(options.db)
+    done = replace(options, skip_db_update=True)
+    if dest.is_file():
+        return done
+    url = export_url()
+    log.info("no advisory index at %s: downloading %s (first run)", dest, url)
+    try:
+        report = ensure_index(url, dest, progress=progress)
+    except WellcheckError as exc:  # download, cap, deadline, unusable export, unwritable dir
+        reason = (
+            f"no advisory index at {dest} and its first download failed: {exc}; "
+            "run `wellcheck db update`"
+        )
+        return replace(done, index_unavailable=reason)
+    if report is not None:
+        log.info("imported %d advisory records into %s", report.record_count, report.path)
+    return done
 
 
 def build_checks(options: ScanOptions) -> list[Check]:
@@ -72,6 +116,8 @@ def advisory_check(options: ScanOptions) -> Check:
         raise WellcheckError(f"--source must be one of {choices}, got {options.source!r}")
     if options.offline and options.source != "osv-offline":
         return UnavailableCheck(options.source, "--offline: online advisory source not consulted")
+    if options.index_unavailable and options.source == "osv-offline":
+        return UnavailableCheck(options.source, options.index_unavailable)
     from wellcheck.advisories.check import AdvisoryCheck
 
     return AdvisoryCheck(open_source(options))
@@ -89,7 +135,7 @@ def open_source(options: ScanOptions) -> AdvisorySource:
         return PipAuditSource()
     from wellcheck.advisories.offline import OfflineSource
 
-    return OfflineSource(options.db)
+    return OfflineSource(options.db, options.db_max_age_days)
 
 
 def signal_checks(options: ScanOptions) -> list[Check]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wellcheck.advisories.locations import DEFAULT_MAX_AGE_DAYS
 from wellcheck.artifact.base import OpenedArtifact
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.checks import Check
@@ -30,6 +31,9 @@ class ScanOptions:
     advisories: bool = True  # False: --no-advisories
     source: str = "osv-offline"  # one of scan.checks.ADVISORY_SOURCES
     db: Path | None = None  # the offline index (else WELLCHECK_DB / the cache dir)
+    db_max_age_days: float = DEFAULT_MAX_AGE_DAYS  # its newest record older: a report note
+    skip_db_update: bool = False  # a missing index is an error, not a first-run download
+    index_unavailable: str | None = None  # the first-run download failed: why (not checked)
     offline: bool = False  # no network: online sources and PyPI lookups are "not checked"
     signals: bool = True  # run the offline signal checks (typosquat, integrity)
     pypi: bool = False  # PyPI metadata signals (online; with offline=True, the cache only)

@@ -8,6 +8,7 @@ targets through ``remote``), applies the ignores, then the listing filters
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,10 +18,12 @@ from wellcheck.checks import Check
 from wellcheck.cpus import usable_cpus
 from wellcheck.models import ArtifactResult, ScanOutcome
 from wellcheck.policy import Verdict, apply_ignores, apply_listing, decide, load_ignore_file
-from wellcheck.scan.checks import build_checks, close_sources, source_notes
+from wellcheck.scan.checks import build_checks, close_sources, prepare_index, source_notes
 from wellcheck.scan.options import ResultCallback, ScanOptions, ScanTarget
 from wellcheck.scan.target import scan_target
 from wellcheck.scan.workers import picklable, scan_with_workers, worth_processes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,15 @@ def scan_run(
     ``options.jobs``; ``on_result`` sees each one as it finishes.
 
     ``checks`` defaults to :func:`build_checks` (the ignore file is read first, so a
-    bad ignore file is a usage error before any work is done).  Worker processes are
-    used only then: given check objects are run here, in this process.
+    bad ignore file is a usage error before any work is done), after the first-run
+    download of a missing offline index (:func:`prepare_index`; the CLI calls it first,
+    with a progress bar).  Worker processes are used only then: given check objects
+    are run here, in this process.
     """
     rules = load_ignore_file(options.ignore_file) if options.ignore_file else ()
     owned = checks is None  # sources opened here are closed here; callers close their own
     if checks is None:
+        options = prepare_index(options)
         checks = build_checks(options)
 
     def emit(origin: int, result: ArtifactResult) -> None:
@@ -72,6 +78,8 @@ def scan_run(
         if owned:
             close_sources(checks)
     notes = tuple(source_notes(checks))
+    for note in notes:  # once, here: worker processes open their own sources too
+        log.warning("%s", note.removeprefix("WARNING: "))
     outcome = apply_ignores(ScanOutcome(tuple(r for _, r in pairs), notes), rules)
     outcome = apply_listing(outcome, options.listing)
     return ScanRun(outcome, decide(outcome, options.fail_on), tuple(o for o, _ in pairs))
