@@ -56,6 +56,8 @@ class Sandbox:
             TEMP=str(self.tmp),
             TMP=str(self.tmp),
             WELLCHECK_CACHE_DIR=str(self.cache),
+            # a scan without an index would download one (first run): never from the internet
+            WELLCHECK_OSV_EXPORT_URL="http://127.0.0.1:9/no-network-in-tests/all.zip",
             NO_COLOR="1",
         )
         env.update(extra)

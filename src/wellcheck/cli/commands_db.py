@@ -42,7 +42,7 @@ def update(
     from wellcheck.advisories.index import update_from_url
     from wellcheck.advisories.locations import index_path
 
-    with download_progress() as progress:
+    with download_progress("OSV export") as progress:
         report = update_from_url(export_url(url), index_path(db), sha256=sha256, progress=progress)
     _print_report(report)
 

@@ -269,7 +269,7 @@ def scan_command(
         shard=Shard.parse(shard) if shard else None,
     )
     with quiet_logging(quiet):
-        with download_progress(quiet) as progress:
+        with download_progress("advisory index (first run)", quiet) as progress:
             options = prepare_index(options, progress)  # first run: no index yet
         if chosen is Format.JSONL:
             outcome, verdict = stream_jsonl(options, output, quiet)

@@ -58,21 +58,26 @@ Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 
 @contextmanager
-def download_progress(quiet: bool = False) -> Iterator[Progress | None]:
+def download_progress(label: str, quiet: bool = False) -> Iterator[Progress | None]:
     """A download progress bar on stderr, only when stderr is a terminal (and not --quiet)."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
     try:
         from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, TransferSpeedColumn
+        from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
         from rich.progress import Progress as Bar
     except ImportError:  # rich comes with typer, but typer-slim has none: no bar
         yield None
         return
-    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    )
     with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("download", total=None)
+        task = bar.add_task(label, total=None)
 
         def update(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
