@@ -44,6 +44,8 @@ def test_each_module_defines_the_commands_the_table_says() -> None:
         (["sbom", "a.zip"], "sbom"),
         (["-v", "--debug", "inventory", "a.zip"], "inventory"),
         (["-vv", "--verbose", "db", "status"], "db"),
+        (["--version"], "version"),
+        (["-v", "--version"], "version"),
         (["--help"], None),
         (["--no-such-flag", "sbom"], None),
         ([], None),

@@ -139,3 +139,30 @@ def test_hash_mismatch_and_failed_download_keep_the_old_index(export: Export, db
     assert done.returncode == 3 and "HTTP 404" in done.stderr
     assert db.read_bytes() == before
     assert sorted(p.name for p in db.parent.iterdir()) == ["osv.sqlite3"]
+
+
+def test_an_index_from_an_older_wellcheck_opens_and_says_its_data_date_is_unknown(
+    db: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    run("db", "import", str(FIXTURES), "--db", str(db))
+    with sqlite3.connect(db) as conn:  # the meta an older wellcheck wrote: no data date
+        conn.execute("DELETE FROM meta WHERE key = 'data_date'")
+        conn.execute("INSERT INTO meta VALUES ('newest_modified', '2026-11-01T00:00:00Z')")
+    conn.close()
+    status = run("db", "status", "--db", str(db))
+    assert status.returncode == 0
+    assert (
+        "data date:      unknown (built by an older wellcheck; run `wellcheck db update`)"
+        in status.stdout
+    )
+    assert "data date unknown, run `wellcheck db update`" in status.stderr
+    artifact = tmp_path / "function.zip"
+    with zipfile.ZipFile(artifact, "w") as zf:  # requests 2.25.1: a fixture advisory applies
+        zf.writestr("requests-2.25.1.dist-info/METADATA", "Name: requests\nVersion: 2.25.1\n\n")
+    scan = run("scan", str(artifact), "--db", str(db), "--no-signals", "-f", "json")
+    report = json.loads(scan.stdout)
+    assert report["artifacts"][0]["findings"]  # the old index still matches
+    (note,) = report["notes"]
+    assert "data date unknown, run `wellcheck db update`" in note
