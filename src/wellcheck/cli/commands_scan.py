@@ -275,6 +275,8 @@ def scan_command(
             outcome, verdict = stream_jsonl(options, output, quiet)
         else:
             outcome, verdict = render_report(options, chosen, output, reproducible, quiet)
+    if not quiet and (output is not None or chosen not in (Format.TABLE, Format.MARKDOWN)):
+        print_not_checked(outcome)  # the human formats on the screen list them already
     if output is not None and not quiet:
         print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
     for result in outcome.results:
@@ -283,6 +285,17 @@ def scan_command(
             text = result.error if path in result.error else f"{path}: {result.error}"
             print(f"wellcheck: error: {visible(text)}", file=sys.stderr)
     raise typer.Exit(int(verdict.status))
+
+
+def print_not_checked(outcome: ScanOutcome) -> None:
+    """One line on stderr per source and reason that left packages not checked, with the
+    count (a dead PyPI is one line, not one per package; the report lists each)."""
+    from wellcheck.escape import visible
+    from wellcheck.report.common import skipped_lines
+
+    skipped = [item for result in outcome.results for item in result.skipped]
+    for line in skipped_lines(skipped):
+        print(f"wellcheck: not checked: {visible(line)}", file=sys.stderr)
 
 
 def render_report(

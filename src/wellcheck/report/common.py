@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from wellcheck import __version__
@@ -114,6 +115,52 @@ def skipped_text(skipped: SkippedCheck) -> str:
         package = f"{skipped.package} {skipped.version}" if skipped.version else skipped.package
         text += f" ({package})"
     return text
+
+
+#: a URL's path (it names the package: /pypi/NAME/json, a wheel's file), up to a ":" ending it
+_URL_PATH = re.compile(r"(https?://[^/\s]+)/\S*?(?=:?(?:\s|$))")
+SHOWN_PACKAGES = 5  # packages a grouped line names before "and N more"
+
+
+def skipped_lines(skipped: Iterable[SkippedCheck], shown: int = SHOWN_PACKAGES) -> list[str]:
+    """What the human formats print for "not checked": one line per source and reason.
+
+    A dead OSV API or PyPI fails every package the same way: that is one line with the
+    count of packages (and the first few), not one line per package.  Reasons are
+    compared without what names the package (its name leading the reason, the path of
+    a URL), and printed whole when they are the same text; a reason only one package
+    has is printed as :func:`skipped_text` prints it.  The json formats keep one entry
+    per package.
+    """
+    groups: dict[tuple[str, str], list[SkippedCheck]] = {}
+    for item in skipped:
+        groups.setdefault((item.source, _shared_reason(item)), []).append(item)
+    lines: list[str] = []
+    for (source, reason), items in groups.items():
+        if len(items) == 1:
+            lines.append(skipped_text(items[0]))
+            continue
+        packages = list(dict.fromkeys(_package(item) for item in items if item.package))
+        same = len({item.reason for item in items}) == 1
+        text = f"{source}: {items[0].reason if same else reason}"
+        if packages:
+            more = f" and {len(packages) - shown} more" if len(packages) > shown else ""
+            noun = "package" if len(packages) == 1 else "packages"
+            text += f" ({len(packages)} {noun}: {', '.join(packages[:shown])}{more})"
+        lines.append(text)
+    return lines
+
+
+def _shared_reason(skipped: SkippedCheck) -> str:
+    reason = skipped.reason
+    if skipped.package:
+        reason = reason.removeprefix(f"{skipped.package}: ")
+    return _URL_PATH.sub("\\1/\u2026", reason)
+
+
+def _package(skipped: SkippedCheck) -> str:
+    name = skipped.package or ""
+    return f"{name} {skipped.version}" if skipped.version else name
 
 
 def component_for(result: ArtifactResult, finding: Finding) -> Component | None:

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from wellcheck.errors import ExitStatus
 from wellcheck.escape import md_code, md_link, md_text
-from wellcheck.models import ArtifactResult, ScanOutcome, SkippedCheck
+from wellcheck.models import ArtifactResult, ScanOutcome
 from wellcheck.policy import Verdict, count_by_severity
 from wellcheck.report.common import (
     all_findings,
-    all_skipped,
     finding_url,
+    skipped_lines,
     skipped_text,
     sorted_findings,
 )
@@ -91,10 +91,11 @@ class MarkdownReporter(Reporter):
 
     def _not_checked(self, outcome: ScanOutcome) -> list[str]:
         blurb = "The scan is incomplete: these were not evaluated."
-        return _skipped_section("Not checked", blurb, list(all_skipped(outcome)))
+        rows = [(r, text) for r in outcome.results for text in skipped_lines(r.skipped)]
+        return _skipped_section("Not checked", blurb, rows)
 
     def _not_applicable(self, outcome: ScanOutcome) -> list[str]:
-        rows = [(r, s) for r in outcome.results for s in r.not_applicable]
+        rows = [(r, skipped_text(s)) for r in outcome.results for s in r.not_applicable]
         blurb = "These checks cannot run on this kind of input."
         return _skipped_section("Not applicable", blurb, rows)
 
@@ -120,11 +121,11 @@ class MarkdownReporter(Reporter):
 
 
 def _skipped_section(
-    title: str, blurb: str, rows: Sequence[tuple[ArtifactResult, SkippedCheck]]
+    title: str, blurb: str, rows: Sequence[tuple[ArtifactResult, str]]
 ) -> list[str]:
     """A "### title" section listing skipped checks per artifact, or nothing."""
     if not rows:
         return []
     lines = [f"### {title}", "", blurb, ""]
-    lines += [f"- {md_code(r.artifact.path)}: {md_text(skipped_text(s))}" for r, s in rows]
+    lines += [f"- {md_code(r.artifact.path)}: {md_text(text)}" for r, text in rows]
     return [*lines, ""]

@@ -18,7 +18,7 @@ from wellcheck.escape import one_line, visible
 from wellcheck.models import ArtifactResult, Finding, ScanOutcome, Severity
 from wellcheck.policy import Verdict
 from wellcheck.report.columns import fit, pad, width, wrap
-from wellcheck.report.common import skipped_text, sorted_findings
+from wellcheck.report.common import skipped_lines, skipped_text, sorted_findings
 from wellcheck.report.interface import Reporter
 
 MIN_WIDTH = 40
@@ -78,7 +78,7 @@ class TableReporter(Reporter):
         lines += self._grouped(findings)
         if result.skipped:
             lines.append(f"  {self.paint('not checked (scan incomplete):', '1;33')}")
-            lines += self._items(one_line(skipped_text(s)) for s in result.skipped)
+            lines += self._items(one_line(text) for text in skipped_lines(result.skipped))
         if result.not_applicable:
             lines.append("  not applicable to this input:")
             lines += self._items(one_line(skipped_text(s)) for s in result.not_applicable)
