@@ -331,3 +331,20 @@ def test_data_after_one_end_of_archive_block_is_corrupt(tmp_path: Path) -> None:
     """Go reads a zero block then a header as ErrHeader (CPython stops at the zero block)."""
     layer = member(b"ok.py", b"x") + bytes(512) + tar(member(PTH, HOOK))
     _refused(tmp_path, layer, None)
+
+
+# ----------------------------------------------------------------------------- found by item 6
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        tar(member(b"a.py", b"a"), pax({"comment": "x"}, kind=b"g")),
+        tar(pax(raw=record("comment", "1") + record("hdrcharset", b"caf\xe9")) + member(PTH, HOOK)),
+    ],
+    ids=["global-header-last", "hdrcharset-not-utf8"],
+)
+def test_layers_found_by_the_differential_fuzzer_are_refused(tmp_path: Path, layer: bytes) -> None:
+    """tests/fuzz/tar_differential.py: a global header just before the end (Go ignores it,
+    CPython fails on it); a hdrcharset CPython 3.11-3.12 cannot decode (it crashes)."""
+    _refused(tmp_path, layer, AMBIGUOUS)

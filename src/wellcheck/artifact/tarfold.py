@@ -60,12 +60,14 @@ class Pending:
     pax: dict[bytes, bytes] | None = None
     long_name: bytes | None = None
     long_link: bytes | None = None
+    after_global: bool = False  # a global header came last (CPython then needs a member)
 
     def empty(self) -> bool:
         return self.pax is None and self.long_name is None and self.long_link is None
 
     def add(self, kind: bytes, payload: bytes) -> None:
         """Take one extended header (``x``, ``g``, ``L`` or ``K``) and its data."""
+        self.after_global = kind == b"g"
         if kind == b"g":
             self._global(pax_records(payload))
         elif kind == b"x":

@@ -285,7 +285,22 @@ def pax_records(payload: bytes) -> dict[bytes, bytes]:
             raise HeaderError("GNU sparse format 0.0 (readers disagree on it)", UNSUPPORTED)
         records[key] = value
         pos = end
+    if b"hdrcharset=" in payload:  # CPython < 3.12.6 searches the whole header for it
+        found = _HDRCHARSET.search(payload)
+        if found is not None and not _is_utf8(found.group(1)):
+            raise HeaderError("a hdrcharset CPython cannot decode", AMBIGUOUS)
     return records
+
+
+_HDRCHARSET = re.compile(rb"\d+ hdrcharset=([^\n]+)\n")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------- size watch

@@ -248,6 +248,8 @@ class _Scanner:
             if block == ZERO_BLOCK:
                 if not pending.empty():
                     raise self.fail("corrupt tar (extended header without a member)")
+                if pending.after_global:  # Go ignores it; CPython fails (SubsequentHeaderError)
+                    raise self.refuse(HeaderError("a global header at the end", AMBIGUOUS))
                 self._end()
                 return None
             try:
