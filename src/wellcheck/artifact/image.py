@@ -1,9 +1,11 @@
 """Container images: ``docker save`` tarballs and OCI image layouts (directory or tar).
 
 The image is opened into one merged Tree: layers applied bottom first with
-whiteouts (see :mod:`wellcheck.artifact.overlay`).  Uncompressed layers are
-read in place; gzip and zstd layers (detected by magic bytes) are inflated once
-into a private temporary directory that is removed when the Tree is closed.
+whiteouts (see :mod:`wellcheck.artifact.overlay`).  Wheels, eggs and zips inside
+it become more trees (:func:`wellcheck.artifact.nested.find_nested`), as in a zip.
+Uncompressed layers are read in place; gzip and zstd layers (detected by magic
+bytes) are inflated once into a private temporary directory that is removed when
+the Tree is closed.
 A tar that is not an image (e.g. ``docker export``) opens as one root filesystem.
 
 Every blob read by digest is verified: the index, manifest and config JSON as
@@ -42,6 +44,7 @@ from wellcheck.artifact.imagesource import (
 )
 from wellcheck.artifact.inflate import decompress_to_file
 from wellcheck.artifact.limits import Limits
+from wellcheck.artifact.nested import NestedArchives, find_nested, tree_warnings
 from wellcheck.artifact.overlay import OverlayBuilder
 from wellcheck.artifact.tarsafe import (
     Budget,
@@ -104,18 +107,18 @@ def open_image(path: str, limits: Limits) -> OpenedArtifact:
     workdir = tempfile.mkdtemp(prefix="wellcheck-image-")
     digest = None if Path(path).is_dir() else BackgroundDigest(path)
     try:
-        info, tree = _open(path, limits, workdir)
+        info, trees, not_scanned = _open(path, limits, workdir)
     except BaseException:
         if digest is not None:
             digest.cancel()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     if digest is None:
-        return OpenedArtifact(info, [tree], [])
-    return DigestingArtifact(info, [tree], [], digest)
+        return OpenedArtifact(info, trees, not_scanned)
+    return DigestingArtifact(info, trees, not_scanned, digest)
 
 
-def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
+def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, list[Tree], list[str]]:
     budget = Budget(limits)
     size: int | None = None
     source: ImageSource
@@ -148,15 +151,31 @@ def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
         if plan.verify and digest is not None:
             _verify_diff_id(where, digest, label)
     tree = builder.build(tuple(digests), sources, workdir)
+    nested = _nested(tree, limits, budget)
     info = ArtifactInfo(
         path=path,
         kind=plan.kind,
         size=size,
         layers=tuple(d for d in digests if d is not None),
         python_version=python_version(plan.config, tree.entries()),
-        warnings=(*plan.warnings, *builder.warnings),
+        warnings=(*plan.warnings, *builder.warnings, *tree_warnings(nested.trees)),
     )
-    return info, tree
+    return info, [tree, *nested.trees], nested.not_scanned
+
+
+def _nested(tree: Tree, limits: Limits, budget: Budget) -> NestedArchives:
+    """Wheels, eggs and zips in the image (a function's vendored wheel under ``var/task``,
+    an ``.egg`` in site-packages...): opened as more trees, as in a zip, or listed as not
+    scanned (the scan is then incomplete).  They are read in place from the layers."""
+    from wellcheck.artifact.common import Budget as ReadBudget
+
+    read = ReadBudget(limits)
+    read.used = budget.total  # one total for the artifact: the layers already read count
+    try:
+        return find_nested(tree, limits, 0, read)
+    except BaseException:
+        tree.close()
+        raise
 
 
 def _whole(path: str | None) -> Location:
