@@ -62,3 +62,26 @@ def test_a_corrupt_pax_number_is_one_artifact_error_and_the_others_are_reported(
     assert "internal error" not in first["error"]
     assert not second.get("error")
     assert {c["name"] for c in second["components"]} >= {"requests"}
+
+
+def test_a_tar_that_is_also_a_zip_is_scanned_both_ways(sandbox: Sandbox) -> None:
+    """Item 4: a docker-save tar whose first member's name begins with a zip signature
+    and whose last member holds a benign function zip was read as that zip alone (PASS);
+    docker loads the image and its start-up hook."""
+    import tarfile
+
+    from imagebuilder import write_tar
+    from zipkit import zip_bytes
+
+    plain = _image(sandbox, tar(member(PTH, HOOK)), "plain.tar")
+    with tarfile.open(plain) as archive:
+        members = [(m.name, archive.extractfile(m).read()) for m in archive]  # type: ignore[union-attr]
+    benign = zip_bytes({"app.py": b"def handler(e, c):\n    return 1\n"})
+    polyglot = write_tar(
+        sandbox.root / "function.zip", [("PK\x03\x04" + "\x14" * 20, b""), *members, ("z", benign)]
+    )
+    scan = sandbox.wellcheck("scan", polyglot, "--no-advisories", "-j", "1", "-f", "json")
+    assert scan.returncode == 1, scan.stderr
+    [artifact] = json.loads(scan.stdout)["artifacts"]
+    assert artifact["artifact"]["kind"] == "docker-archive"
+    assert [f["rule"] for f in artifact["findings"]] == ["WC-PTH-EXEC"]

@@ -61,8 +61,8 @@ def _image_reader() -> ArtifactReader | None:
 
 _READERS: tuple[ArtifactReader, ...] = (
     DirectoryReader(),
+    _ImageReaderProxy(),  # before zips: a tar that is also a zip is read both ways (imagezip)
     ZipReader(),
-    _ImageReaderProxy(),
     SelfExtractingZipReader(),
     SbomReader(),  # a JSON or XML document: CycloneDX or SPDX, else a clear error
 )

@@ -2,7 +2,8 @@
 
 The image is opened into one merged Tree: layers applied bottom first with
 whiteouts (see :mod:`wellcheck.artifact.overlay`).  Wheels, eggs and zips inside
-it become more trees (:func:`wellcheck.artifact.nested.find_nested`), as in a zip.
+it become more trees, as in a zip; a file that is also a zip archive is read as one
+too (see :mod:`wellcheck.artifact.imagezip`).
 Uncompressed layers are read in place; gzip and zstd layers (detected by magic
 bytes) are inflated once into a private temporary directory that is removed when
 the Tree is closed.
@@ -42,9 +43,9 @@ from wellcheck.artifact.imagesource import (
     digest_in_name,
     verify_location,
 )
+from wellcheck.artifact.imagezip import open_nested
 from wellcheck.artifact.inflate import decompress_to_file
 from wellcheck.artifact.limits import Limits
-from wellcheck.artifact.nested import NestedArchives, find_nested, tree_warnings
 from wellcheck.artifact.overlay import OverlayBuilder
 from wellcheck.artifact.tarsafe import (
     Budget,
@@ -151,31 +152,16 @@ def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, list[T
         if plan.verify and digest is not None:
             _verify_diff_id(where, digest, label)
     tree = builder.build(tuple(digests), sources, workdir)
-    nested = _nested(tree, limits, budget)
+    nested, notes = open_nested(path, tree, limits, budget.total, read_as_zip=size is not None)
     info = ArtifactInfo(
         path=path,
         kind=plan.kind,
         size=size,
         layers=tuple(d for d in digests if d is not None),
         python_version=python_version(plan.config, tree.entries()),
-        warnings=(*plan.warnings, *builder.warnings, *tree_warnings(nested.trees)),
+        warnings=(*plan.warnings, *builder.warnings, *notes),
     )
     return info, [tree, *nested.trees], nested.not_scanned
-
-
-def _nested(tree: Tree, limits: Limits, budget: Budget) -> NestedArchives:
-    """Wheels, eggs and zips in the image (a function's vendored wheel under ``var/task``,
-    an ``.egg`` in site-packages...): opened as more trees, as in a zip, or listed as not
-    scanned (the scan is then incomplete).  They are read in place from the layers."""
-    from wellcheck.artifact.common import Budget as ReadBudget
-
-    read = ReadBudget(limits)
-    read.used = budget.total  # one total for the artifact: the layers already read count
-    try:
-        return find_nested(tree, limits, 0, read)
-    except BaseException:
-        tree.close()
-        raise
 
 
 def _whole(path: str | None) -> Location:

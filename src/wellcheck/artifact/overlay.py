@@ -280,6 +280,14 @@ class OverlayTree(Tree):
             return open_sparse(self._sources[source], offset, sparse, entry.size, path)
         return open_slice(self._sources[source], offset, entry.size, path)
 
+    def extent(self, path: str) -> tuple[str, int, int] | None:
+        """Where a regular file's bytes are: (file on disk, offset, size); None for a
+        sparse file (its bytes are not in one piece) or a path that is no file."""
+        entry, location = self._entries.get(path), self._locations.get(path)
+        if entry is None or location is None or location[2] is not None:
+            return None
+        return self._sources[location[0]], location[1], entry.size
+
     def close(self) -> None:
         if self._cleanup is not None:
             self._cleanup()
