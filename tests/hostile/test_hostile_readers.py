@@ -19,7 +19,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from imagebuilder import build_docker_archive, build_oci_layout, layer_tar
+from imagebuilder import DIR, build_docker_archive, build_oci_layout, layer_tar
 from zipkit import RawMember, raw_zip
 
 from wellcheck.artifact import open_artifact
@@ -169,7 +169,7 @@ def test_non_utf8_tar_names_decode_the_same_way_every_time(
 
 def test_duplicate_names_in_one_layer_are_reported(tmp_path: Path, private_tmp: Path) -> None:
     """Item 18 for images: last wins, and a repeat within one layer is a warning."""
-    layer = [("app.py", b"first"), ("app.py", b"second"), ("cfg/", b""), ("cfg/a", b"a")]
+    layer = [("app.py", b"first"), ("app.py", b"second"), ("cfg", DIR), ("cfg/a", b"a")]
     path = build_docker_archive(tmp_path / "i.tar", [layer, {"app.py": b"upgrade"}], "gzip")
     with open_artifact(str(path)) as opened:
         assert opened.trees[0].read_bytes("app.py") == b"upgrade"
