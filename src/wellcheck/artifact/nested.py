@@ -91,9 +91,11 @@ def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree 
         else:
             local = None
             data = head + fh.read()
+    # pip installs a nested wheel and zipimport reads a zip or egg on sys.path: both
+    # read every member as a regular file, symlink modes included
     if local is not None:
-        return open_zip_file(local, limits, budget, chain, label)
-    return open_zip_bytes(data, limits, budget, chain, label)
+        return open_zip_file(local, limits, budget, chain, label, as_files=True)
+    return open_zip_bytes(data, limits, budget, chain, label, as_files=True)
 
 
 def tree_warnings(trees: list[Tree]) -> list[str]:
