@@ -193,6 +193,16 @@ def test_a_local_header_that_disagrees_is_refused_at_open(
     assert problem in error.detail
 
 
+def test_a_name_the_local_header_decodes_differently_is_refused(tmp_path: Path) -> None:
+    """Found by the differential fuzzer: the same bytes, flagged UTF-8 in one header only,
+    are two names (zipfile: "File name in directory ... and header ... differ")."""
+    member = RawMember("café.py".encode(), b"x", flags=0x800, local_flags=0)
+    with pytest.raises(zipfile.BadZipFile, match="differ"):
+        zipfile.ZipFile(io.BytesIO(raw_zip([member]))).read("café.py")
+    error = refused(tmp_path, raw_zip([member]))
+    assert error.rule == "local-header-mismatch" and "UTF-8" in error.detail
+
+
 def test_streamed_zips_with_data_descriptors_open(tmp_path: Path) -> None:
     """Writers that stream (zipfile to a pipe, Java, Go, Node's archiver) leave the local
     CRC and sizes at zero and set bit 3: not a mismatch."""

@@ -37,6 +37,7 @@ _NAMED_METHODS = {**READABLE_METHODS, 1: "shrink", 6: "implode", 9: "deflate64",
 _FLAG_ENCRYPTED = 0x1 | 0x40
 _FLAG_PATCHED = 0x20
 _FLAG_DESCRIPTOR = 0x8
+_FLAG_UTF8 = 0x800
 UNREADABLE_FLAGS = _FLAG_ENCRYPTED | _FLAG_PATCHED
 _MASK32 = 0xFFFFFFFF
 _BULK = 16 * 1024 * 1024  # archives whose data is this small are read in one go at open
@@ -92,6 +93,8 @@ def compare_header(header: bytes, fields: Fields) -> int:
         problem = f"the local header says method {local_method}, the central record {method}"
     elif (local_flags ^ flags) & UNREADABLE_FLAGS:
         problem = "local and central encryption flags differ"
+    elif (local_flags ^ flags) & _FLAG_UTF8 and not raw.isascii():
+        problem = "local and central headers decode the name differently (UTF-8 flag)"
     elif (
         not local_flags & _FLAG_DESCRIPTOR
         and _MASK32 not in (local_compressed, local_size)
