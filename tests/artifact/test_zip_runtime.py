@@ -193,6 +193,14 @@ def test_a_local_header_that_disagrees_is_refused_at_open(
     assert problem in error.detail
 
 
+def test_a_member_without_a_local_header_signature_is_refused_at_open(tmp_path: Path) -> None:
+    data = bytearray(raw_zip([RawMember("app.py", b"ok"), RawMember("README.txt", EVIL)]))
+    second = data.index(b"PK\x03\x04", 4)
+    data[second : second + 4] = b"PK\x00\x00"  # every other field still matches
+    with pytest.raises(ArtifactError, match=r"no local header for member 'README\.txt'"):
+        open_artifact(write(tmp_path, bytes(data))).close()
+
+
 def test_a_name_the_local_header_decodes_differently_is_refused(tmp_path: Path) -> None:
     """Found by the differential fuzzer: the same bytes, flagged UTF-8 in one header only,
     are two names (zipfile: "File name in directory ... and header ... differ")."""

@@ -32,6 +32,7 @@ from wellcheck.artifact.zipend import find_end_record
 from wellcheck.artifact.zipextra import extra_fields
 from wellcheck.artifact.ziplocal import (
     READABLE_METHODS,
+    SIG_LOCAL,
     UNREADABLE_FLAGS,
     LocalHeaders,
     can_decode,
@@ -199,7 +200,11 @@ def _parse_central(
         else:
             header = read_header(offset, 30 + name_len)
         # the local header repeats the record's version..name length, then the name
-        if header.startswith(cd[start - 40 : start - 16], 4) and header.endswith(raw):
+        if (
+            header.startswith(cd[start - 40 : start - 16], 4)
+            and header.endswith(raw)
+            and header.startswith(SIG_LOCAL)
+        ):
             extra_end = offset + 30 + name_len + (header[28] | header[29] << 8)
         else:
             try:
@@ -220,7 +225,7 @@ def _parse_central(
                 warnings.add(f"duplicate member {path!r}: the last one wins")
             result.shadowed.append(previous)
             result.unreadable.pop(path, None)
-        if method not in readable or flags & unreadable_flags:
+        if (method not in readable or flags & unreadable_flags) and kind != _DIR:
             result.unreadable[path] = why_unreadable(method, flags)
         members[path] = fields
     if total > limits.max_total_size:
@@ -240,14 +245,27 @@ def _parse_central(
         result.links[:] = [path for path, fields in members.items() if fields[0] == _SYMLINK]
     _report_case_collisions(joined, members, result.warnings)
     disordered = not ordered or (offsets and prev_end > result.cd_offset)
+    _check_spans(cd, result, headers, bool(disordered), problem, label)
+
+
+def _check_spans(
+    cd: bytes,
+    result: Catalogue,
+    headers: LocalHeaders,
+    disordered: bool,
+    problem: ArtifactError | None,
+    label: str,
+) -> None:
+    """After the pass: overlapping entries first (the better reason), then a local
+    header that disagreed; when the data is not in order, every member's data span."""
     if disordered:
         _check_overlaps(cd, result, label)
     if problem is not None:
         raise problem
     if disordered:  # data may run into a header that is not the next one: check each
-        for fields in (*members.values(), *result.shadowed):
+        for fields in (*result.members.values(), *result.shadowed):
             header = headers.at(fields[3], 30 + len(fields[2]))
-            check_header(header, fields, offsets, result.cd_offset)
+            check_header(header, fields, result.offsets, result.cd_offset)
 
 
 def _count_records(cd: bytes, limits: Limits, label: str) -> None:
