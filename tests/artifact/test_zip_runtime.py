@@ -193,6 +193,16 @@ def test_a_local_header_that_disagrees_is_refused_at_open(
     assert problem in error.detail
 
 
+def test_local_headers_past_the_bulk_read_size_are_checked_one_by_one(tmp_path: Path) -> None:
+    """Archives with more than 16 MiB of data have each local header read on its own."""
+    big = RawMember("data/big.bin", bytes(17 << 20), method=0)
+    honest = raw_zip([big, RawMember("app.py", b"ok")])
+    with open_artifact(write(tmp_path, honest)) as opened:
+        assert opened.trees[0].read_bytes("app.py") == b"ok"
+    lying = raw_zip([big, RawMember("README.txt", EVIL, local_name=b"evil.pth")])
+    assert refused(tmp_path, lying).rule == "local-header-mismatch"
+
+
 def test_a_member_without_a_local_header_signature_is_refused_at_open(tmp_path: Path) -> None:
     data = bytearray(raw_zip([RawMember("app.py", b"ok"), RawMember("README.txt", EVIL)]))
     second = data.index(b"PK\x03\x04", 4)

@@ -195,22 +195,23 @@ def _parse_central(
         if size > threshold:
             _check_declared_size(name, size, compressed, limits)
         fields = (kind, name, raw, offset, compressed, size, crc, method, flags)
-        if region is not None:
-            header = region[offset : offset + 30 + name_len]
-        else:
-            header = read_header(offset, 30 + name_len)
         # the local header repeats the record's version..name length, then the name
-        if (
-            header.startswith(cd[start - 40 : start - 16], 4)
-            and header.endswith(raw)
-            and header.startswith(SIG_LOCAL)
-        ):
-            extra_end = offset + 30 + name_len + (header[28] | header[29] << 8)
+        if region is not None:
+            at, header = offset, region
         else:
+            at, header = 0, read_header(offset, 30 + name_len)
+        if (
+            header.startswith(cd[start - 40 : start - 16], at + 4)
+            and header.startswith(raw, at + 30)
+            and header.startswith(SIG_LOCAL, at)
+        ):
+            extra_end = offset + 30 + name_len + (header[at + 28] | header[at + 29] << 8)
+        else:
+            local = header[at : at + 30 + name_len]
             try:
-                extra_end = offset + 30 + name_len + compare_header(header, fields)
+                extra_end = offset + 30 + name_len + compare_header(local, fields)
             except ArtifactError as exc:  # raised after the overlap check, the better reason
-                problem, extra_end = problem or exc, data_offset(header, offset, name_len)
+                problem, extra_end = problem or exc, data_offset(local, offset, name_len)
         if offset < prev_end:
             ordered = False
         prev_end = extra_end + compressed
