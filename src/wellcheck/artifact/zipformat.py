@@ -147,6 +147,7 @@ def _parse_central(
     unpack, append_offset = _CENTRAL_USED.unpack_from, offsets.append
     region, read_header = headers.region, headers.at
     readable, unreadable_flags = READABLE_METHODS, UNREADABLE_FLAGS
+    mask32, max_version, sig_local = _MASK32, _MAX_EXTRACT_VERSION, SIG_LOCAL  # locals: faster
     threshold = min(limits.max_member_size, _MiB)
     pos, end, total, prev_end, ordered, links = 0, len(cd), 0, 0, True, 0
     problem: ArtifactError | None = None
@@ -165,16 +166,14 @@ def _parse_central(
         pos = start + name_len + extra_len + comment_len
         raw = cd[start : start + name_len]
         name = raw.decode("ascii") if raw.isascii() else _decode_name(raw, flags, warnings)
-        if version > _MAX_EXTRACT_VERSION:
+        if version > max_version:
             raise ArtifactError(
                 f"{label}: member {name!r} needs zip version {version / 10:.1f}; "
                 "zipfile refuses archives above 6.3"
             )
         # the extra field matters for a zip64 value or a Unicode Path block (tag bytes "up")
         if extra_len and (
-            size == _MASK32
-            or compressed == _MASK32
-            or offset == _MASK32
+            (size | compressed | offset) == mask32  # one is (or the bits happen to add up)
             or (unicode and cd.find(b"up", start + name_len, start + name_len + extra_len) >= 0)
         ):
             size, compressed, offset = extra_fields(
@@ -203,7 +202,7 @@ def _parse_central(
         if (
             header.startswith(cd[start - 40 : start - 16], at + 4)
             and header.startswith(raw, at + 30)
-            and header.startswith(SIG_LOCAL, at)
+            and header.startswith(sig_local, at)
         ):
             extra_end = offset + 30 + name_len + (header[at + 28] | header[at + 29] << 8)
         else:
