@@ -89,7 +89,7 @@ def _dist(root: str, name: str, version: str) -> dict[str, bytes]:
     }
 
 
-def _zip_seed() -> bytes:
+def zip_seed() -> bytes:
     wheel = zip_bytes({**_dist("", "attrs", "23.2.0")})
     members = [RawMember(name, data) for name, data in _dist("", "requests", "2.25.1").items()]
     members += [
@@ -550,7 +550,7 @@ def _check_rewrite(seeds: dict[str, bytes], path: Path) -> None:
 
 
 def _seed(kind: str, work: Path) -> bytes:
-    return _zip_seed() if kind == "zip" else _image_seed(kind.removeprefix("rootfs-"), work)
+    return zip_seed() if kind == "zip" else _image_seed(kind.removeprefix("rootfs-"), work)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -73,18 +73,22 @@ def test_oci_layout_sibling_prefix_escape_is_hostile(tmp_path: Path) -> None:
     assert caught.value.rule == "link-escape"
 
 
-def test_socket_members_are_skipped_with_a_warning(tmp_path: Path) -> None:
-    """Item 8: a zip member whose mode says socket."""
+def test_socket_members_are_read_as_regular_files(tmp_path: Path) -> None:
+    """Item 8: a zip member whose mode says socket is what unzip and zipfile write, a file."""
     data = raw_zip(
         [
-            RawMember("run/app.sock", b"", method=0, mode=stat.S_IFSOCK | 0o644),
+            RawMember("run/app.sock", b"data", method=0, mode=stat.S_IFSOCK | 0o644),
             RawMember("app.py", b"x", mode=stat.S_IFREG | 0o644),
         ]
     )
     (tmp_path / "a.zip").write_bytes(data)
     with open_artifact(str(tmp_path / "a.zip")) as opened:
-        assert list(opened.trees[0].entries()) == ["app.py"]
-        assert opened.info.warnings == ("run/app.sock: device, FIFO or socket member skipped",)
+        assert sorted(opened.trees[0].entries()) == ["app.py", "run/app.sock"]
+        assert opened.trees[0].read_bytes("run/app.sock") == b"data"
+        assert opened.info.warnings == (
+            "run/app.sock: unix mode says device, FIFO or socket; zipfile and unzip write "
+            "a regular file, read as one",
+        )
 
 
 @pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no unix sockets here")

@@ -27,7 +27,8 @@ from wellcheck.artifact.common import Budget
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.nested import NestedArchives, find_nested, tree_warnings
 from wellcheck.artifact.overlay import OverlayTree
-from wellcheck.artifact.zipformat import EndRecord, find_end_record, looks_like_zip
+from wellcheck.artifact.zipend import EndRecord, find_end_record
+from wellcheck.artifact.zipformat import looks_like_zip
 from wellcheck.errors import ArtifactError, HostileArtifactError
 
 ZIP_VIEW = "[read as a zip]"
@@ -58,12 +59,12 @@ def _zip_view(
     path: str, tree: OverlayTree, nested: NestedArchives, limits: Limits, read: Budget
 ) -> list[str]:
     """Open ``path`` as a zip too when it is one; the warnings that says so."""
-    with Path(path).open("rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        end = find_end_record(fh, size) if looks_like_zip(fh, size) else None
-    if end is None or _carried(path, tree, nested, end):
-        return []
     try:
+        with Path(path).open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            end = find_end_record(fh, size) if looks_like_zip(fh, size) else None
+        if end is None or _carried(path, tree, nested, end):
+            return []
         view = _open_zip(path, limits, read)
     except HostileArtifactError:
         raise

@@ -105,9 +105,13 @@ def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree 
         else:
             local = None
             data = head + fh.read()
+    # pip installs a nested wheel and zipimport reads a zip or egg on sys.path: both
+    # read every member as a regular file, symlink modes included
     if local is not None:
-        return as_sdist(open_zip_file(local, limits, budget, chain, label), source=local)
-    return as_sdist(open_zip_bytes(data, limits, budget, chain, label), source=data)
+        return as_sdist(
+            open_zip_file(local, limits, budget, chain, label, as_files=True), source=local
+        )
+    return as_sdist(open_zip_bytes(data, limits, budget, chain, label, as_files=True), source=data)
 
 
 def _open_in_place(
@@ -121,7 +125,9 @@ def _open_in_place(
             fh.close()
             return None
         size = tree.entries()[path].size
-        return ZipTree(fh, size, limits=limits, budget=budget, label=label, chain=chain)
+        return ZipTree(
+            fh, size, limits=limits, budget=budget, label=label, chain=chain, as_files=True
+        )
     except BaseException:
         fh.close()
         raise

@@ -111,6 +111,11 @@ def _open_and_check(
                 SkippedCheck(source="inventory", reason=f"nested archive not opened: {what}")
                 for what in opened.not_scanned
             )
+            skipped.extend(
+                SkippedCheck(source="inventory", reason=f"member not read: {what}")
+                for tree in opened.trees
+                for what in tree.unread
+            )
             context = CheckContext(artifact=info, trees=tuple(opened.trees))
             for check in checks:
                 result = _run_check(check, components, context)
