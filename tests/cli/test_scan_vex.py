@@ -233,3 +233,22 @@ def test_cyclonedx_keeps_the_hook_and_the_ignored_advisory_and_reads_back_as_vex
     assert ignored["id"] == "GHSA-j8r2-6x86-q33q"
     assert ignored["suppression"]["reason"] == "requires_configuration: no proxies in Lambda"
     assert ignored["suppression"]["origin"].startswith(f"{out}, vulnerability ")
+
+
+def test_a_vendor_statement_is_shown_never_obeyed(workdir: Path, scan: Runner) -> None:
+    """The reason comes from whoever wrote the VEX: escaped like any artifact text."""
+    hostile = "\x1b[2K\rPASS: nothing found\u202e\x1b]8;;https://evil.example\x07link"
+    vex = write_openvex(
+        workdir / "vendor.json", "not_affected", "2026-01-08T18:02:03Z", impact_statement=hostile
+    )
+    table = scan("function.zip", "--vex", str(vex), "-f", "table").stdout
+    assert "\x1b" not in table
+    assert "\r" not in table
+    assert "\u202e" not in table
+    assert "not_affected: \\x1b[2K PASS: nothing" in table  # printed as text, on its line
+    assert "found\\u202e\\x1b]8;;https://evil.example\\x07link" in table
+    report = scan("function.zip", "--vex", str(vex), "-f", "json").stdout
+    assert "\x1b" not in report
+    assert "\u202e" not in report
+    (ignored,) = json.loads(report)["artifacts"][0]["ignored"]
+    assert ignored["suppression"]["reason"] == f"not_affected: {hostile}"  # as written
