@@ -19,25 +19,23 @@ from dataclasses import replace
 from wellcheck.models import ArtifactResult, Finding, ScanOutcome
 from wellcheck.vex.model import VexDocument, VexStatement
 
+Index = dict[str, list[tuple[int, VexStatement]]]  # casefolded id -> (order given, statement)
+
 
 def apply_vex(outcome: ScanOutcome, documents: Sequence[VexDocument]) -> ScanOutcome:
     """Move the findings the ``documents`` clear to ``ignored``; notes say what was not
     applied and which findings stayed because their statements disagree."""
     notes = [note for document in documents for note in document.notes]
-    index: dict[str, list[VexStatement]] = {}
-    for document in documents:
-        for statement in document.statements:
-            for ident in statement.ids:
-                bucket = index.setdefault(ident.casefold(), [])
-                if statement not in bucket:
-                    bucket.append(statement)
+    index: Index = {}
+    given = (statement for document in documents for statement in document.statements)
+    for order, statement in enumerate(given):
+        for ident in {i.casefold() for i in statement.ids}:
+            index.setdefault(ident, []).append((order, statement))
     results = tuple(_apply(result, index, notes) for result in outcome.results)
     return ScanOutcome(results, (*outcome.notes, *dict.fromkeys(notes)))
 
 
-def _apply(
-    result: ArtifactResult, index: dict[str, list[VexStatement]], notes: list[str]
-) -> ArtifactResult:
+def _apply(result: ArtifactResult, index: Index, notes: list[str]) -> ArtifactResult:
     if not index:
         return result
     kept: list[Finding] = []
@@ -58,14 +56,15 @@ def _apply(
     return replace(result, findings=tuple(kept), ignored=tuple(ignored))
 
 
-def _matching(finding: Finding, index: dict[str, list[VexStatement]]) -> list[VexStatement]:
+def _matching(finding: Finding, index: Index) -> list[VexStatement]:
+    """The statements about the finding (by id or alias) and its package, in the order given."""
     ids = (finding.rule, finding.id or "", *finding.aliases)
-    found: list[VexStatement] = []
-    for ident in dict.fromkeys(i.casefold() for i in ids if i):
-        for statement in index.get(ident, ()):
-            if statement not in found and statement.matches(finding):
-                found.append(statement)
-    return found
+    found: dict[int, VexStatement] = {}  # by the order given
+    for ident in {i.casefold() for i in ids if i}:
+        for order, statement in index.get(ident, ()):
+            if order not in found and statement.covers(finding):
+                found[order] = statement
+    return [found[order] for order in sorted(found)]
 
 
 def _deciding(statements: list[VexStatement]) -> VexStatement | None:

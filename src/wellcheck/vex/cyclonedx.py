@@ -31,6 +31,8 @@ from wellcheck.vex.model import (
     pypi_target,
 )
 
+_STATE_EXPECTED = f"a state ({', '.join(VEX_STATES)})"
+
 
 def is_cyclonedx(document: object) -> bool:
     return isinstance(document, dict) and document.get("bomFormat") == "CycloneDX"
@@ -67,7 +69,7 @@ def _statement(
     default_time: dt.datetime | None,
     counts: dict[str, int],
 ) -> VexStatement:
-    state = analysis.get("state").choice(VEX_STATES, f"a state ({', '.join(VEX_STATES)})")
+    state = analysis.get("state").choice(VEX_STATES, _STATE_EXPECTED)
     label = analysis.opt("justification")
     justification = None
     if label.value is not None:

@@ -65,6 +65,10 @@ class VexStatement:
         ids = (finding.rule, finding.id or "", *finding.aliases)
         if not any(candidate.casefold() in wanted for candidate in ids if candidate):
             return False
+        return self.covers(finding)
+
+    def covers(self, finding: Finding) -> bool:
+        """Is the finding's package (and version) one the statement is about?"""
         return any(target.matches(finding) for target in self.targets)
 
     def suppression(self) -> Suppression:
@@ -115,12 +119,25 @@ def parse_time(node: Node) -> dt.datetime | None:
 
 
 class Node:
-    """A JSON value with where it came from, for one-line error messages."""
+    """A JSON value with where it came from, for one-line error messages (the path is
+    spelled out only when an error names it: a vendor VEX can hold many statements)."""
 
-    def __init__(self, value: object, source: str, path: str) -> None:
+    def __init__(
+        self, value: object, source: str, path: str = "$", parent: Node | None = None
+    ) -> None:
         self.value = value
         self.source = source
-        self.path = path
+        self._step = path
+        self._parent = parent
+
+    @property
+    def path(self) -> str:
+        steps: list[str] = []
+        node: Node | None = self
+        while node is not None:
+            steps.append(node._step)
+            node = node._parent
+        return "".join(reversed(steps))
 
     def fail(self, expected: str) -> VexError:
         return VexError(f"{self.source}: {self.path}: expected {expected}, got {_kind(self.value)}")
@@ -137,15 +154,15 @@ class Node:
         mapping = self.obj()
         if key not in mapping:
             raise VexError(f"{self.source}: {self.path}: missing key {key!r}")
-        return Node(mapping[key], self.source, f"{self.path}.{key}")
+        return Node(mapping[key], self.source, f".{key}", self)
 
     def opt(self, key: str) -> Node:
         """``key``'s value, or a null node when the key is absent."""
-        return Node(self.obj().get(key), self.source, f"{self.path}.{key}")
+        return Node(self.obj().get(key), self.source, f".{key}", self)
 
     def items(self) -> list[Node]:
         values = self.typed(list, "an array")
-        return [Node(v, self.source, f"{self.path}[{n}]") for n, v in enumerate(values)]
+        return [Node(v, self.source, f"[{n}]", self) for n, v in enumerate(values)]
 
     def opt_items(self) -> list[Node]:
         return [] if self.value is None else self.items()

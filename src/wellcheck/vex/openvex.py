@@ -27,6 +27,7 @@ _STATES = {
     "affected": "exploitable",
     "under_investigation": "in_triage",
 }
+_STATUS_EXPECTED = f"a status ({', '.join(_STATES)})"
 # OpenVEX (CISA's status justifications) -> CycloneDX; the label itself stays in the reason
 _JUSTIFICATIONS = {
     "component_not_present": "code_not_present",
@@ -64,11 +65,11 @@ def parse_openvex(root: Node) -> VexDocument:
 
 def _statement(node: Node, origin: str, default_time: dt.datetime | None) -> VexStatement:
     ids = _vulnerability(node.get("vulnerability"))
-    status = node.get("status").choice(tuple(_STATES), f"a status ({', '.join(_STATES)})")
+    status = node.get("status").choice(_STATES, _STATUS_EXPECTED)
     label = node.opt("justification")
     justification = None
     if label.value is not None:
-        justification = label.choice(tuple(_JUSTIFICATIONS), "an OpenVEX justification label")
+        justification = label.choice(_JUSTIFICATIONS, "an OpenVEX justification label")
     impact = (node.opt("impact_statement").opt_text() or "").strip()
     if status == "not_affected" and not (justification or impact):
         raise node.fail("a not_affected statement with a justification or an impact_statement")
