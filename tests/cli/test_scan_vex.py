@@ -4,6 +4,7 @@ vexctl and Dependency-Track write them."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -78,8 +79,16 @@ def environment(workdir: Path) -> dict[str, str]:
 def scan(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Runner:
-    """``wellcheck scan ARGS`` through the console entry point, in this process (fast)."""
+    """``wellcheck scan ARGS`` through the console entry point, in this process (fast).
+
+    Every command module is imported first: ``main`` imports only the one its command line
+    names, once per process, and later in-process runs of other commands need theirs.
+    """
     from wellcheck.cli import main
+    from wellcheck.cli.app import COMMAND_MODULES
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"wellcheck.cli.{module}")
 
     for key, value in environment(workdir).items():
         monkeypatch.setenv(key, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import subprocess
@@ -80,8 +81,16 @@ def test_a_file_that_is_not_an_sbom_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def diff(*args: str) -> subprocess.CompletedProcess[str]:
-    """``wellcheck diff ARGS`` through the console entry point, in this process (fast)."""
+    """``wellcheck diff ARGS`` through the console entry point, in this process (fast).
+
+    Every command module is imported first: ``main`` imports only the one its command line
+    names, once per process, and later in-process runs of other commands need theirs.
+    """
     from wellcheck.cli import main
+    from wellcheck.cli.app import COMMAND_MODULES
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"wellcheck.cli.{module}")
 
     argv, stdout, stderr = sys.argv, sys.stdout, sys.stderr
     out, err = io.StringIO(), io.StringIO()
