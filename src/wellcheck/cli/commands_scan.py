@@ -110,7 +110,8 @@ def scan_command(
         Path | None,
         typer.Option(
             "--ignore-file",
-            help="TOML ignore file: entries with id, reason, optional package and expires.",
+            help="TOML ignore file: entries with id, reason, optional package, expires, state "
+            "and justification (the CycloneDX report's VEX analysis).",
         ),
     ] = None,
     vex: Annotated[
