@@ -13,6 +13,7 @@ from wellcheck.models import (
     ScanOutcome,
     Severity,
     SkippedCheck,
+    Suppression,
 )
 from wellcheck.policy import (
     FailOn,
@@ -156,6 +157,25 @@ def test_ignored_finding_no_longer_fails_the_scan(tmp_path: Path) -> None:
     assert verdict.ignored == 1
 
 
+def test_an_ignored_finding_keeps_the_reason_state_and_justification(tmp_path: Path) -> None:
+    """What the CycloneDX report writes as the finding's VEX analysis."""
+    text = (
+        '[[ignore]]\nid = "CVE-2023-32681"\nreason = "no proxies in Lambda"\n'
+        'state = "not_affected"\njustification = "requires_configuration"\n'
+        '[[ignore]]\nid = "GHSA-v845-jxx5-vc9f"\nreason = "accepted until the upgrade"\n'
+    )
+    both = outcome(finding(), finding(rule="GHSA-v845-jxx5-vc9f", package="urllib3", aliases=()))
+    result = apply_ignores(both, load_ignore_file(write(tmp_path, text)), TODAY)
+    why = {f.rule: f.suppression for f in result.results[0].ignored}
+    origin = str(tmp_path / "wellcheck-ignore.toml")
+    assert why == {
+        "GHSA-j8r2-6x86-q33q": Suppression(
+            "no proxies in Lambda", f"{origin}, entry 1", "not_affected", "requires_configuration"
+        ),
+        "GHSA-v845-jxx5-vc9f": Suppression("accepted until the upgrade", f"{origin}, entry 2"),
+    }
+
+
 EXPIRY_CASES = [
     ("2026-12-31", True),
     ("2026-11-30", True),  # applies through its last day
@@ -186,6 +206,16 @@ BAD_FILES = [
     ("ignore = 3\n", "array of tables"),
     ("[[ignore]\n", "not valid TOML"),
     ('[[ignores]]\nid = "x"\n', "unknown top-level key"),
+    ('[[ignore]]\nid = "GHSA-x"\nreason = "r"\nstate = "ignored"\n', "'state' must be one of"),
+    (
+        '[[ignore]]\nid = "GHSA-x"\nreason = "r"\nstate = "not_affected"\n'
+        'justification = "unused"\n',
+        "'justification' must be one of",
+    ),
+    (
+        '[[ignore]]\nid = "GHSA-x"\nreason = "r"\njustification = "code_not_reachable"\n',
+        "goes with state",
+    ),
 ]
 
 

@@ -136,6 +136,42 @@ def test_unreadable_artifact_is_an_input_error_and_others_are_still_scanned(
 S = Severity
 
 
+class Buggy(Check):
+    """A check with a bug that only one artifact triggers: it raises what no check may."""
+
+    name = "buggy"
+
+    def __init__(self, victim: str) -> None:
+        self.victim = victim
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        if context.artifact.path.endswith(self.victim):
+            raise KeyError("no such field")
+        return CheckResult()
+
+
+def test_an_unexpected_exception_fails_that_artifact_and_the_others_are_reported(
+    tmp_path: Path, function_zip: Path
+) -> None:
+    """Issue 11: a crash on one artifact used to lose the whole report.  Now it is that
+    artifact's internal error (exit 2) and every other artifact is scanned and reported."""
+    from wellcheck.report import get_reporter
+
+    other = lambda_zip(tmp_path / "other.zip", {"idna": "3.6"})
+    options = ScanOptions(
+        artifacts=(str(function_zip), str(other)), advisories=False, signals=False
+    )
+    bad = FakeAdvisories({("idna", "3.6"): S.HIGH})
+    outcome, verdict = run_scan(options, [Buggy("function.zip"), bad])
+    crashed, scanned = outcome.results
+    assert crashed.error == "internal error: KeyError: 'no such field'"
+    assert not scanned.error
+    assert [f.package for f in scanned.findings] == ["idna"]
+    assert verdict.status is ExitStatus.INPUT_ERROR
+    report = get_reporter("json").render(outcome, verdict)
+    assert "internal error: KeyError" in report and "idna" in report
+
+
 @pytest.mark.parametrize("raise_it", [False, True])
 def test_a_source_that_cannot_be_consulted_makes_the_scan_incomplete(
     function_zip: Path, raise_it: bool

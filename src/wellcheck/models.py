@@ -120,6 +120,39 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
+# CycloneDX 1.6 impact-analysis states and justifications (``vulnerabilities[].analysis``):
+# the vocabulary of an ignore entry's ``state``/``justification`` and of VEX input
+VEX_STATES = (
+    "resolved",
+    "resolved_with_pedigree",
+    "exploitable",
+    "in_triage",
+    "false_positive",
+    "not_affected",
+)
+VEX_JUSTIFICATIONS = (
+    "code_not_present",
+    "code_not_reachable",
+    "requires_configuration",
+    "requires_dependency",
+    "requires_environment",
+    "protected_by_compiler",
+    "protected_at_runtime",
+    "protected_at_perimeter",
+    "protected_by_mitigating_control",
+)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding was moved to ``ignored``: an ignore entry or a VEX statement."""
+
+    reason: str  # the ignore entry's reason; the statement's detail (or its justification)
+    origin: str  # "FILE, entry N" or "FILE, statement N"
+    state: str | None = None  # one of VEX_STATES, when the entry or statement gives one
+    justification: str | None = None  # one of VEX_JUSTIFICATIONS, likewise
+
+
 @dataclass(frozen=True)
 class Finding:
     """Something a check found about a component."""
@@ -144,6 +177,7 @@ class Finding:
     evidence: str = ""
     remediation: str = ""
     url: str | None = None
+    suppression: Suppression | None = None  # set on the findings in ArtifactResult.ignored
 
 
 @dataclass(frozen=True)
@@ -162,7 +196,7 @@ class ArtifactResult:
     components: tuple[Component, ...]
     findings: tuple[Finding, ...] = ()
     skipped: tuple[SkippedCheck, ...] = ()
-    ignored: tuple[Finding, ...] = ()  # suppressed by the ignore file
+    ignored: tuple[Finding, ...] = ()  # suppressed by the ignore file or a VEX statement
     error: str | None = None  # the artifact could not be opened or read (input error, exit 2)
     # checks that cannot apply to this kind of input (file checks on an SBOM): reported,
     # but the scan is not incomplete for them (the user chose the input)

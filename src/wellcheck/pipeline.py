@@ -25,7 +25,7 @@ class Inventory:
         self,
         artifact: ArtifactInfo | Callable[[], ArtifactInfo],
         components: tuple[Component, ...],
-        not_scanned: tuple[str, ...],  # nested archives that were not opened, with the reason
+        not_scanned: tuple[str, ...],  # nested archives not opened, members not read: why
         *,
         preview: ArtifactInfo | None = None,
     ) -> None:
@@ -82,7 +82,8 @@ def inventory_artifact(path: str, limits: Limits = DEFAULT_LIMITS) -> Inventory:
         components: list[Component] = list(listed_components(opened) or ())
         for tree in opened.trees:
             components.extend(collect(tree, artifact_python=known.python_version))
-        not_scanned = tuple(opened.not_scanned)
+        unread = (f"member not read: {what}" for tree in opened.trees for what in tree.unread)
+        not_scanned = (*opened.not_scanned, *unread)
     except BaseException:
         opened.close()
         raise

@@ -29,7 +29,15 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from wellcheck.errors import ExitStatus, WellcheckError
-from wellcheck.models import ArtifactResult, Finding, ScanOutcome, Severity
+from wellcheck.models import (
+    VEX_JUSTIFICATIONS,
+    VEX_STATES,
+    ArtifactResult,
+    Finding,
+    ScanOutcome,
+    Severity,
+    Suppression,
+)
 
 
 class PolicyError(WellcheckError):
@@ -79,7 +87,7 @@ def fails(finding: Finding, fail_on: FailOn) -> bool:
 
 # --- ignore entries ---------------------------------------------------------------------------
 
-_ENTRY_KEYS = frozenset({"id", "package", "reason", "expires"})
+_ENTRY_KEYS = frozenset({"id", "package", "reason", "expires", "state", "justification"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,12 @@ class IgnoreRule:
     package: str | None = None  # canonical name; None: every package
     expires: dt.date | None = None  # last day the entry applies; None: no expiry
     origin: str = ""  # "FILE, entry N" for messages
+    # what the CycloneDX report's VEX analysis says of the ignored finding (optional)
+    state: str | None = None  # one of VEX_STATES
+    justification: str | None = None  # one of VEX_JUSTIFICATIONS (with state not_affected)
+
+    def suppression(self) -> Suppression:
+        return Suppression(self.reason, self.origin, self.state, self.justification)
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and today > self.expires
@@ -125,13 +139,27 @@ def _parse_entry(raw: object, where: str) -> IgnoreRule:
     package = raw.get("package")
     if package is not None and (not isinstance(package, str) or not package.strip()):
         raise PolicyError(f"{where}: 'package' must be a package name")
+    state = _choice(raw.get("state"), VEX_STATES, "state", where)
+    justification = _choice(raw.get("justification"), VEX_JUSTIFICATIONS, "justification", where)
+    if justification and state != "not_affected":
+        raise PolicyError(f"{where}: a 'justification' goes with state = \"not_affected\"")
     return IgnoreRule(
         id=ident.strip(),
         reason=reason.strip(),
         package=canonicalize_name(package) if package else None,
         expires=_parse_date(raw.get("expires"), where),
         origin=where,
+        state=state,
+        justification=justification,
     )
+
+
+def _choice(value: object, choices: Sequence[str], key: str, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in choices:
+        raise PolicyError(f"{where}: '{key}' must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _parse_date(value: object, where: str) -> dt.date | None:
@@ -190,7 +218,10 @@ def _filter(result: ArtifactResult, live: Sequence[IgnoreRule], used: set[int]) 
     for finding in result.findings:
         hits = [n for n, rule in enumerate(live) if rule.matches(finding)]
         used.update(hits)
-        (ignored if hits else kept).append(finding)
+        if hits:  # the first matching entry says why
+            ignored.append(replace(finding, suppression=live[hits[0]].suppression()))
+        else:
+            kept.append(finding)
     return replace(result, findings=tuple(kept), ignored=tuple(ignored))
 
 

@@ -107,3 +107,54 @@ def test_find_nested_works_on_any_tree() -> None:
     finally:
         for nested in found.trees:
             nested.close()
+
+
+IMAGE_SITE = "usr/local/lib/python3.12/site-packages"
+
+
+def _image_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    from imagebuilder import build_docker_archive
+
+    return build_docker_archive(tmp_path / "image.tar", [files], "gzip")
+
+
+def test_archives_inside_an_image_are_opened_like_those_in_a_zip(tmp_path: Path) -> None:
+    """Issue 11: a wheel vendored under var/task or an egg in site-packages was neither
+    opened nor listed in an image, though it is in a zip.  Now both are trees, read in
+    place from the layer, and their distributions are in the inventory."""
+    from wellcheck.pipeline import inventory_artifact
+
+    egg = zip_bytes({"six.py": b"", **dist_info("six", "1.16.0", installer=False)})
+    files = {"var/task/app.py": b"import attr\n", f"var/task/{WHEEL_NAME}": wheel()}
+    path = _image_with(tmp_path, {**files, f"{IMAGE_SITE}/six-1.16.0-py3.12.egg": egg})
+    with open_artifact(str(path)) as opened:
+        assert [tree.chain for tree in opened.trees] == [
+            (),
+            (f"{IMAGE_SITE}/six-1.16.0-py3.12.egg",),
+            (f"var/task/{WHEEL_NAME}",),
+        ]
+        assert b"23.2.0" in opened.trees[2].read_bytes("attrs-23.2.0.dist-info/METADATA")
+        assert opened.not_scanned == []
+    found = {(c.name, c.version, c.chain) for c in inventory_artifact(str(path)).components}
+    assert ("attrs", "23.2.0", (f"var/task/{WHEEL_NAME}",)) in found
+    assert ("six", "1.16.0", (f"{IMAGE_SITE}/six-1.16.0-py3.12.egg",)) in found
+
+
+def test_an_archive_in_an_image_that_cannot_be_opened_makes_the_scan_incomplete(
+    tmp_path: Path,
+) -> None:
+    from wellcheck.scan.target import scan_artifacts
+
+    path = _image_with(tmp_path, {"var/task/vendor/broken.whl": wheel()[:-30]})
+    (result,) = scan_artifacts([str(path)], []).results
+    assert not result.error
+    [skipped] = result.skipped
+    assert skipped.reason.startswith("nested archive not opened: var/task/vendor/broken.whl: ")
+    assert not result.complete
+
+
+def test_a_hostile_archive_in_an_image_makes_the_image_hostile(tmp_path: Path) -> None:
+    evil = raw_zip([RawMember("../../../etc/cron.d/x", b"* * * * * root sh")])
+    with pytest.raises(HostileArtifactError) as caught:
+        open_artifact(str(_image_with(tmp_path, {"var/task/evil.zip": evil})))
+    assert caught.value.rule == "path-traversal"

@@ -193,7 +193,7 @@ def test_a_zip_sdist_with_a_symlink_member_is_hostile(tmp_path: Path) -> None:
         symlink(f"{TOP}/setup.py", "import os; os.system('id')"),
     ]
     (tmp_path / "a.zip").write_bytes(raw_zip(members))
-    with pytest.raises(HostileArtifactError, match="zip-symlink"):
+    with pytest.raises(HostileArtifactError, match=r"zip-symlink|ambiguous-symlink"):
         open_artifact(str(tmp_path / "a.zip"))
 
 

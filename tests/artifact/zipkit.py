@@ -30,6 +30,13 @@ class RawMember:
     offset: int | None = None  # declared local header offset (default: the true one)
     local_name: bytes | None = None  # name in the local header (default: the same)
     payload: bytes | None = field(default=None)  # raw compressed bytes, overriding data
+    extra: bytes = b""  # central directory extra field
+    local_extra: bytes = b""  # local header extra field
+    local_flags: int | None = None  # local header flags (default: the central ones)
+    local_method: int | None = None  # local header method (default: the central one)
+    local_sizes: tuple[int, int, int] | None = None  # local (crc, compressed, size)
+    system: int | None = None  # "made by" host (default: 3 with a mode, else 0)
+    version_needed: int = 20
 
     @property
     def raw_name(self) -> bytes:
@@ -41,8 +48,20 @@ def deflate(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def raw_zip(members: list[RawMember], *, prefix: bytes = b"", entries: int | None = None) -> bytes:
-    """A zip from raw records; ``entries`` overrides the count the end record declares."""
+def raw_zip(
+    members: list[RawMember],
+    *,
+    prefix: bytes = b"",
+    entries: int | None = None,
+    comment: bytes = b"",
+    comment_length: int | None = None,
+    zip64: bool = False,
+) -> bytes:
+    """A zip from raw records; ``entries`` overrides the count the end record declares.
+
+    ``comment_length`` overrides the end record's comment length (it may lie);
+    ``zip64`` writes zip64 end records (also written when ``entries`` needs them).
+    """
     out = io.BytesIO()
     out.write(prefix)
     central = io.BytesIO()
@@ -54,28 +73,31 @@ def raw_zip(members: list[RawMember], *, prefix: bytes = b"", entries: int | Non
         size = len(member.data) if member.size is None else member.size
         name = member.raw_name
         local_name = name if member.local_name is None else member.local_name
+        local_flags = member.flags if member.local_flags is None else member.local_flags
+        local_method = member.method if member.local_method is None else member.local_method
+        local_sizes = member.local_sizes or (crc, len(payload), size)
         true_offset = out.tell() - len(prefix)
         out.write(
             struct.pack(
                 "<4s2B4HL2L2H",
                 b"PK\x03\x04",
-                20,
+                member.version_needed,
                 0,
-                member.flags,
-                member.method,
+                local_flags,
+                local_method,
                 0,
                 0,
-                crc,
-                len(payload),
-                size,
+                *local_sizes,
                 len(local_name),
-                0,
+                len(member.local_extra),
             )
         )
-        out.write(local_name)
+        out.write(local_name + member.local_extra)
         out.write(payload)
         offset = true_offset if member.offset is None else member.offset
-        system = UNIX if member.mode is not None else 0
+        system = member.system
+        if system is None:
+            system = UNIX if member.mode is not None else 0
         external = (member.mode or 0) << 16
         central.write(
             struct.pack(
@@ -83,7 +105,7 @@ def raw_zip(members: list[RawMember], *, prefix: bytes = b"", entries: int | Non
                 b"PK\x01\x02",
                 20,
                 system,
-                20,
+                member.version_needed,
                 0,
                 member.flags,
                 member.method,
@@ -93,7 +115,7 @@ def raw_zip(members: list[RawMember], *, prefix: bytes = b"", entries: int | Non
                 len(payload),
                 size,
                 len(name),
-                0,
+                len(member.extra),
                 0,
                 0,
                 0,
@@ -101,12 +123,12 @@ def raw_zip(members: list[RawMember], *, prefix: bytes = b"", entries: int | Non
                 offset,
             )
         )
-        central.write(name)
+        central.write(name + member.extra)
     cd_offset = out.tell() - len(prefix)
     cd = central.getvalue()
     out.write(cd)
     count = len(members) if entries is None else entries
-    if count > 0xFFFF:  # the zip64 end record carries the real count
+    if count > 0xFFFF or zip64:  # the zip64 end record carries the real count
         zip64_at = out.tell() - len(prefix)
         out.write(
             struct.pack(
@@ -114,9 +136,23 @@ def raw_zip(members: list[RawMember], *, prefix: bytes = b"", entries: int | Non
             )
         )
         out.write(struct.pack("<4sLQL", b"PK\x06\x07", 0, zip64_at, 1))
-        count = 0xFFFF
-    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(cd), cd_offset, 0))
+        count = min(count, 0xFFFF)
+    length = len(comment) if comment_length is None else comment_length
+    out.write(
+        struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(cd), cd_offset, length)
+    )
+    out.write(comment)
     return out.getvalue()
+
+
+def extra_field(tag: int, body: bytes) -> bytes:
+    """One extra-field block: tag, length, body."""
+    return struct.pack("<2H", tag, len(body)) + body
+
+
+def unicode_path(name: str, *, header_name: bytes) -> bytes:
+    """An Info-ZIP Unicode Path extra field (0x7075) naming ``name`` for ``header_name``."""
+    return extra_field(0x7075, struct.pack("<BL", 1, zlib.crc32(header_name)) + name.encode())
 
 
 def symlink(name: str, target: str) -> RawMember:

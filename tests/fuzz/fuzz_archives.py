@@ -1,6 +1,7 @@
 """Random-mutation fuzzing of the archive readers (issue 5).
 
     python tests/fuzz/fuzz_archives.py --seconds 60 [--seed N] [--crashes DIR]
+    python tests/fuzz/fuzz_archives.py --tar-differential --seconds 600 [--seed N]
 
 Seeds are small valid artifacts generated here: a Lambda zip (stored, deflate,
 symlinks, a nested wheel), docker-save tars (plain and gzip layers, the outer
@@ -88,7 +89,7 @@ def _dist(root: str, name: str, version: str) -> dict[str, bytes]:
     }
 
 
-def _zip_seed() -> bytes:
+def zip_seed() -> bytes:
     wheel = zip_bytes({**_dist("", "attrs", "23.2.0")})
     members = [RawMember(name, data) for name, data in _dist("", "requests", "2.25.1").items()]
     members += [
@@ -549,7 +550,7 @@ def _check_rewrite(seeds: dict[str, bytes], path: Path) -> None:
 
 
 def _seed(kind: str, work: Path) -> bytes:
-    return _zip_seed() if kind == "zip" else _image_seed(kind.removeprefix("rootfs-"), work)
+    return zip_seed() if kind == "zip" else _image_seed(kind.removeprefix("rootfs-"), work)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -558,8 +559,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed (runs are repeatable)")
     parser.add_argument("--crashes", type=Path, default=Path("fuzz-crashes"), help="crash dir")
     parser.add_argument("--slow", type=float, default=10.0, help="seconds that count as a hang")
+    parser.add_argument(
+        "--tar-differential",
+        action="store_true",
+        help="instead: compare the tar reader with CPython's tarfile on mutated layers "
+        "(tests/fuzz/tar_differential.py); disagreeing mutants go to --crashes",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
+    if args.tar_differential:
+        from tar_differential import run as differential
+
+        outcome = differential(args.seconds, args.seed, save=args.crashes)
+        print(outcome.summary())
+        print(f"elapsed: {time.monotonic() - started:.0f}s")
+        return 1 if outcome.disagreements else 0
     result = run(args.seconds, args.seed, args.crashes, args.slow)
     print(result.summary())
     print(f"elapsed: {time.monotonic() - started:.0f}s, {result.iterations / args.seconds:.0f}/s")

@@ -19,7 +19,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from imagebuilder import build_docker_archive, build_oci_layout, layer_tar
+from imagebuilder import DIR, build_docker_archive, build_oci_layout, layer_tar
 from zipkit import RawMember, raw_zip
 
 from wellcheck.artifact import open_artifact
@@ -73,18 +73,22 @@ def test_oci_layout_sibling_prefix_escape_is_hostile(tmp_path: Path) -> None:
     assert caught.value.rule == "link-escape"
 
 
-def test_socket_members_are_skipped_with_a_warning(tmp_path: Path) -> None:
-    """Item 8: a zip member whose mode says socket."""
+def test_socket_members_are_read_as_regular_files(tmp_path: Path) -> None:
+    """Item 8: a zip member whose mode says socket is what unzip and zipfile write, a file."""
     data = raw_zip(
         [
-            RawMember("run/app.sock", b"", method=0, mode=stat.S_IFSOCK | 0o644),
+            RawMember("run/app.sock", b"data", method=0, mode=stat.S_IFSOCK | 0o644),
             RawMember("app.py", b"x", mode=stat.S_IFREG | 0o644),
         ]
     )
     (tmp_path / "a.zip").write_bytes(data)
     with open_artifact(str(tmp_path / "a.zip")) as opened:
-        assert list(opened.trees[0].entries()) == ["app.py"]
-        assert opened.info.warnings == ("run/app.sock: device, FIFO or socket member skipped",)
+        assert sorted(opened.trees[0].entries()) == ["app.py", "run/app.sock"]
+        assert opened.trees[0].read_bytes("run/app.sock") == b"data"
+        assert opened.info.warnings == (
+            "run/app.sock: unix mode says device, FIFO or socket; zipfile and unzip write "
+            "a regular file, read as one",
+        )
 
 
 @pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no unix sockets here")
@@ -169,7 +173,7 @@ def test_non_utf8_tar_names_decode_the_same_way_every_time(
 
 def test_duplicate_names_in_one_layer_are_reported(tmp_path: Path, private_tmp: Path) -> None:
     """Item 18 for images: last wins, and a repeat within one layer is a warning."""
-    layer = [("app.py", b"first"), ("app.py", b"second"), ("cfg/", b""), ("cfg/a", b"a")]
+    layer = [("app.py", b"first"), ("app.py", b"second"), ("cfg", DIR), ("cfg/a", b"a")]
     path = build_docker_archive(tmp_path / "i.tar", [layer, {"app.py": b"upgrade"}], "gzip")
     with open_artifact(str(path)) as opened:
         assert opened.trees[0].read_bytes("app.py") == b"upgrade"

@@ -119,7 +119,7 @@ def test_a_hostile_sdist_exits_2_and_writes_nothing(sandbox: Sandbox, packing: s
     if packing == "zip":
         from zipkit import RawMember, raw_zip, symlink
 
-        members = [RawMember(f"{top}/PKG-INFO", b""), symlink(f"{top}/setup.py", "import os")]
+        members = [RawMember(f"{top}/PKG-INFO", b""), symlink(f"{top}/setup.py", "real.py")]
         path = sandbox.cwd / "attrs-23.2.0.zip"
         path.write_bytes(raw_zip(members))
         rule = "zip-symlink"

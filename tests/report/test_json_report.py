@@ -77,3 +77,33 @@ def test_incomplete_scan_lists_what_was_not_checked(incomplete_scan: Scan) -> No
     assert broken["error"].startswith("No such file")
     assert report["verdict"]["exit_status"] == 2  # type: ignore[index]
     assert report["notes"] == ["ignore entry for X expired on 2026-01-01"]
+
+
+def test_why_a_finding_is_ignored_is_in_the_report_and_survives_merge(
+    incomplete_scan: Scan,
+) -> None:
+    from dataclasses import replace
+
+    from wellcheck.models import Suppression
+    from wellcheck.report.json_load import ReportInputError, parse_report
+
+    outcome, verdict = incomplete_scan
+    why = Suppression("fixed in our fork", "vex.json, statement 3", "resolved", None)
+    first = outcome.results[0]
+    ignored = tuple(replace(f, suppression=why) for f in first.ignored)
+    outcome = ScanOutcome((replace(first, ignored=ignored), *outcome.results[1:]), outcome.notes)
+    text = get_reporter("json").render(outcome, verdict)
+    report = json.loads(text)
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
+    assert report["artifacts"][0]["ignored"][0]["suppression"] == {
+        "reason": "fixed in our fork",
+        "origin": "vex.json, statement 3",
+        "state": "resolved",
+        "justification": None,
+    }
+    loaded = parse_report(text, "part1.json")
+    assert [f.suppression for f in loaded.outcome.results[0].ignored] == [why]
+    tampered = text.replace('"state": "resolved"', '"state": "fine"')
+    with pytest.raises(ReportInputError, match=r"suppression\.state"):
+        parse_report(tampered, "part1.json")

@@ -33,7 +33,7 @@ def test_markdown_lists_what_was_not_checked(incomplete_scan: Scan) -> None:
     assert "### Not checked" in text
     assert "osv-api: timed out after 3 attempts (requests)" in text
     assert "### Could not be scanned" in text
-    assert "Ignored by the ignore file" in text
+    assert "Ignored (ignore file, VEX)" in text
     assert "expired on 2026-01-01" in text
 
 

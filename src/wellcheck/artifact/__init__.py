@@ -63,8 +63,8 @@ def _image_reader() -> ArtifactReader | None:
 _READERS: tuple[ArtifactReader, ...] = (
     DirectoryReader(),
     SdistReader(),  # before zips and images: a zip or tar whose source directory has setup.py...
+    _ImageReaderProxy(),  # before zips: a tar that is also a zip is read both ways (imagezip)
     ZipReader(),
-    _ImageReaderProxy(),
     SelfExtractingZipReader(),
     SbomReader(),  # a JSON or XML document: CycloneDX or SPDX, else a clear error
 )

@@ -55,6 +55,10 @@ class Tree(abc.ABC):
 
     #: nested archives leading to this tree, outermost first; () for the artifact itself
     chain: tuple[str, ...] = ()
+    #: members a scan reads (code, start-up hooks, metadata) that this reader cannot
+    #: decode (an unsupported compression method, encryption), as "path: reason"; the
+    #: scan reports each one as not read (incomplete, exit 3), never as clean
+    unread: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def entries(self) -> Mapping[str, Entry]:

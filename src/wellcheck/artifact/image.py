@@ -1,9 +1,12 @@
 """Container images: ``docker save`` tarballs and OCI image layouts (directory or tar).
 
 The image is opened into one merged Tree: layers applied bottom first with
-whiteouts (see :mod:`wellcheck.artifact.overlay`).  Uncompressed layers are
-read in place; gzip and zstd layers (detected by magic bytes) are inflated once
-into a private temporary directory that is removed when the Tree is closed.
+whiteouts (see :mod:`wellcheck.artifact.overlay`).  Wheels, eggs and zips inside
+it become more trees, as in a zip; a file that is also a zip archive is read as one
+too (see :mod:`wellcheck.artifact.imagezip`).
+Uncompressed layers are read in place; gzip and zstd layers (detected by magic
+bytes) are inflated once into a private temporary directory that is removed when
+the Tree is closed.
 A tar that is not an image (e.g. ``docker export``) opens as one root filesystem.
 
 Every blob read by digest is verified: the index, manifest and config JSON as
@@ -40,6 +43,7 @@ from wellcheck.artifact.imagesource import (
     digest_in_name,
     verify_location,
 )
+from wellcheck.artifact.imagezip import open_nested
 from wellcheck.artifact.inflate import decompress_to_file
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.overlay import OverlayBuilder
@@ -104,18 +108,18 @@ def open_image(path: str, limits: Limits) -> OpenedArtifact:
     workdir = tempfile.mkdtemp(prefix="wellcheck-image-")
     digest = None if Path(path).is_dir() else BackgroundDigest(path)
     try:
-        info, tree = _open(path, limits, workdir)
+        info, trees, not_scanned = _open(path, limits, workdir)
     except BaseException:
         if digest is not None:
             digest.cancel()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     if digest is None:
-        return OpenedArtifact(info, [tree], [])
-    return DigestingArtifact(info, [tree], [], digest)
+        return OpenedArtifact(info, trees, not_scanned)
+    return DigestingArtifact(info, trees, not_scanned, digest)
 
 
-def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
+def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, list[Tree], list[str]]:
     budget = Budget(limits)
     size: int | None = None
     source: ImageSource
@@ -148,16 +152,17 @@ def _open(path: str, limits: Limits, workdir: str) -> tuple[ArtifactInfo, Tree]:
         if plan.verify and digest is not None:
             _verify_diff_id(where, digest, label)
     tree = builder.build(tuple(digests), sources, workdir)
+    nested, notes = open_nested(path, tree, limits, budget.total, read_as_zip=size is not None)
     info = ArtifactInfo(
         path=path,
         kind=plan.kind,
         size=size,
         layers=tuple(d for d in digests if d is not None),
         python_version=python_version(plan.config, tree.entries()),
-        warnings=(*plan.warnings, *builder.warnings),
+        warnings=(*plan.warnings, *builder.warnings, *notes),
         python_path=python_path(plan.config),
     )
-    return info, tree
+    return info, [tree, *nested.trees], nested.not_scanned
 
 
 def _whole(path: str | None) -> Location:

@@ -151,6 +151,8 @@ class TarSource(ImageSource):
             member = self._members.get(name)
             if member is None:
                 raise ArtifactError(f"{self.label}: {name} is missing from the archive")
+            if member.kind is MemberKind.FILE and member.sparse is not None:
+                raise ArtifactError(f"{self.label}: {name} is a sparse member, not an image blob")
             if member.kind is MemberKind.FILE:
                 return Location(self.path, member.offset, member.size)
             if member.kind not in (MemberKind.SYMLINK, MemberKind.HARDLINK):

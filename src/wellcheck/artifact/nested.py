@@ -19,6 +19,7 @@ from typing import NamedTuple
 from wellcheck.artifact.base import EntryKind, Tree
 from wellcheck.artifact.common import Budget
 from wellcheck.artifact.limits import Limits
+from wellcheck.artifact.overlay import OverlayTree
 from wellcheck.errors import ArtifactError, HostileArtifactError
 
 NESTED_SUFFIXES = (".whl", ".egg", ".zip")
@@ -93,6 +94,8 @@ def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree 
     label = "!".join(chain)
     if isinstance(tree, DirectoryTree) and is_sdist_name(path):
         return open_sdist_file(tree.local_path(path), limits, budget, chain, label)
+    if isinstance(tree, OverlayTree):  # an image's file: read in place, never copied
+        return _open_in_place(tree, path, limits, budget, chain, label)
     with tree.open(path) as fh:
         head = fh.read(4)
         if head not in ZIP_MAGIC:
@@ -102,9 +105,32 @@ def _open_nested(tree: Tree, path: str, limits: Limits, budget: Budget) -> Tree 
         else:
             local = None
             data = head + fh.read()
+    # pip installs a nested wheel and zipimport reads a zip or egg on sys.path: both
+    # read every member as a regular file, symlink modes included
     if local is not None:
-        return as_sdist(open_zip_file(local, limits, budget, chain, label), source=local)
-    return as_sdist(open_zip_bytes(data, limits, budget, chain, label), source=data)
+        return as_sdist(
+            open_zip_file(local, limits, budget, chain, label, as_files=True), source=local
+        )
+    return as_sdist(open_zip_bytes(data, limits, budget, chain, label, as_files=True), source=data)
+
+
+def _open_in_place(
+    tree: Tree, path: str, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str
+) -> Tree | None:
+    from wellcheck.artifact.zipreader import ZIP_MAGIC, ZipTree
+
+    fh = tree.open(path)
+    try:
+        if fh.read(4) not in ZIP_MAGIC:
+            fh.close()
+            return None
+        size = tree.entries()[path].size
+        return ZipTree(
+            fh, size, limits=limits, budget=budget, label=label, chain=chain, as_files=True
+        )
+    except BaseException:
+        fh.close()
+        raise
 
 
 def tree_warnings(trees: list[Tree]) -> list[str]:

@@ -26,11 +26,13 @@ from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.paths import lexical_target
 from wellcheck.artifact.tarsafe import MemberKind, TarMember, open_slice
+from wellcheck.artifact.tarsparse import Fragments, open_sparse
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
 OPAQUE = ".wh..wh..opq"
 WHITEOUT = ".wh."
 MAX_WARNINGS = 50
+_Location = tuple[int, int, Fragments | None]  # (backing file, offset, sparse runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class _Node:
     source: int = -1  # index of the backing file for regular files
     offset: int = 0
     target: str | None = None  # symlinks: verbatim target
+    sparse: Fragments | None = None  # a sparse file's data runs (stored from ``offset`` on)
 
 
 class OverlayBuilder:
@@ -83,7 +86,8 @@ class OverlayBuilder:
         if kind is MemberKind.SPECIAL:
             self.warn(f"{label}: skipped {member.name} ({member.detail})")
         elif kind is MemberKind.FILE:
-            self._put(path, _Node(EntryKind.FILE, layer, member.size, source, member.offset))
+            node = _Node(EntryKind.FILE, layer, member.size, source, member.offset)
+            self._put(path, replace(node, sparse=member.sparse) if member.sparse else node)
         elif kind is MemberKind.DIR:
             self._put(path, _Node(EntryKind.DIR, layer))
         elif kind is MemberKind.SYMLINK:
@@ -216,12 +220,12 @@ class OverlayBuilder:
         if self._dropped_warnings:
             self.warnings.append(f"... and {self._dropped_warnings} more warnings")
         entries: dict[str, Entry] = {}
-        locations: dict[str, tuple[int, int]] = {}
+        locations: dict[str, _Location] = {}
         for path in sorted(self._nodes):
             node = self._nodes[path]
             entries[path] = Entry(path, node.kind, node.size, node.target, layers[node.layer])
             if node.kind is EntryKind.FILE:
-                locations[path] = (node.source, node.offset)
+                locations[path] = (node.source, node.offset, node.sparse)
         self._nodes.clear()
         self._children.clear()
         return OverlayTree(entries, locations, sources, workdir)
@@ -235,7 +239,7 @@ class OverlayTree(Tree):
     def __init__(
         self,
         entries: Mapping[str, Entry],
-        locations: Mapping[str, tuple[int, int]],
+        locations: Mapping[str, _Location],
         sources: list[str],
         workdir: str | None,
     ) -> None:
@@ -271,8 +275,18 @@ class OverlayTree(Tree):
             raise ArtifactError(f"no regular file {path!r} in the image")
         if entry.size == 0:
             return io.BytesIO(b"")
-        source, offset = self._locations[path]
+        source, offset, sparse = self._locations[path]
+        if sparse is not None:  # holes read as zeros, as Go's archive/tar reads them
+            return open_sparse(self._sources[source], offset, sparse, entry.size, path)
         return open_slice(self._sources[source], offset, entry.size, path)
+
+    def extent(self, path: str) -> tuple[str, int, int] | None:
+        """Where a regular file's bytes are: (file on disk, offset, size); None for a
+        sparse file (its bytes are not in one piece) or a path that is no file."""
+        entry, location = self._entries.get(path), self._locations.get(path)
+        if entry is None or location is None or location[2] is not None:
+            return None
+        return self._sources[location[0]], location[1], entry.size
 
     def close(self) -> None:
         if self._cleanup is not None:

@@ -33,7 +33,15 @@ from wellcheck.artifact.sdist import (
 )
 from wellcheck.artifact.sdistinflate import Packing, packing
 from wellcheck.artifact.sdisttar import PlainTar, open_tar_if_sdist, remove_workdir
-from wellcheck.artifact.tarheader import BLOCK, ZERO_BLOCK, padded, pax_records, plain_number, text
+from wellcheck.artifact.tarheader import (
+    BLOCK,
+    ZERO_BLOCK,
+    HeaderError,
+    number,
+    padded,
+    pax_records,
+    text,
+)
 from wellcheck.artifact.tarsafe import Budget as TarBudget
 from wellcheck.errors import ArtifactError
 from wellcheck.models import ArtifactInfo
@@ -210,15 +218,20 @@ def _tar_first_name(data: bytes) -> str | None:
         block = data[pos : pos + BLOCK]
         if len(block) < BLOCK or block == ZERO_BLOCK:
             return None
-        size, kind = plain_number(block[124:136]) or 0, block[156:157]
-        payload = data[pos + BLOCK : pos + BLOCK + size]
+        try:  # a hint only: a header the tar reader would refuse names nothing here
+            size, kind = number(block[124:136]), block[156:157]
+            payload = data[pos + BLOCK : pos + BLOCK + size]
+            records = pax_records(payload) if kind == b"x" else {}
+        except HeaderError:
+            return None
         pos += BLOCK + padded(size)
         if kind == b"x":
-            pax_path = (pax_records(payload) or {}).get("path", pax_path)
+            found = records.get(b"path")
+            pax_path = text(found) if found is not None else pax_path
         elif kind == b"L":
             long_name = text(payload)
         elif kind not in (b"g", b"K"):
             name = text(block[:100])
             prefix = text(block[345:500]) if block[257:262] == b"ustar" else ""
-            return pax_path or long_name or (f"{prefix}/{name}" if prefix else name)
+            return long_name or pax_path or (f"{prefix}/{name}" if prefix else name)
     return None

@@ -8,7 +8,9 @@ bytes actually produced against the limits as they are written.
 
 Member names use POSIX semantics, as layer tars do: a leading '/' is legal and
 stripped (names are root-relative), a backslash is an ordinary character, and
-'..' anywhere is refused as path traversal.
+'..' anywhere is refused as path traversal.  Headers are read as Go's
+``archive/tar`` reads them (containerd and Docker apply layers with it); see
+:mod:`wellcheck.artifact.tarheader` and :mod:`wellcheck.artifact.tarfold`.
 """
 
 from __future__ import annotations
@@ -22,19 +24,20 @@ from typing import BinaryIO
 
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.paths import MAX_NAME_LENGTH
+from wellcheck.artifact.tarfold import Folded, Pending, fold
 from wellcheck.artifact.tarheader import (
+    AMBIGUOUS,
     BLOCK,
-    DATA_TYPES,
+    EXTENDED,
     MAX_EXTENDED,
-    POSIX_MAGIC,
-    SPECIAL_TYPES,
+    MAX_SPECIAL,
     ZERO_BLOCK,
-    checksum_ok,
+    HeaderError,
     padded,
-    pax_records,
-    plain_number,
+    parse_header,
     text,
 )
+from wellcheck.artifact.tarsparse import Fragments, check_fragments, read_map_10
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -52,7 +55,7 @@ class MemberKind(StrEnum):
     DIR = "dir"
     SYMLINK = "symlink"
     HARDLINK = "hardlink"
-    SPECIAL = "special"  # device, FIFO, sparse or unknown type: never read
+    SPECIAL = "special"  # device or FIFO: never read
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class TarMember:
     offset: int  # of the member's data, from the start of the underlying file
     linkname: str = ""  # verbatim for symlinks, normalised for hardlinks
     detail: str = ""  # for SPECIAL: what it is
+    sparse: Fragments | None = None  # a sparse file: its data runs, stored one after the other
 
 
 class Budget:
@@ -72,6 +76,27 @@ class Budget:
         self.limits = limits
         self.total = 0
         self.members = 0
+        self._escaped = self._literal = False  # see add_spelling
+
+    def add_spelling(self, raw: bytes, shown: str) -> None:
+        """A name or link target that is not UTF-8 is shown with ``\\xNN`` escapes,
+        so it reads like a name that spells ``\\xNN`` literally: two files to the
+        runtime, one to wellcheck (the last one would hide the other).  An artifact
+        with both kinds of names is refused."""
+        if b"\\x" in raw:
+            self._literal = True
+        if not raw.isascii() and not self._escaped:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self._escaped = True
+        if self._escaped and self._literal:
+            raise HostileArtifactError(
+                shown,
+                "ambiguous-name-encoding",
+                "names that are not UTF-8 beside names "
+                "spelling \\xNN: wellcheck could not tell some of them apart",
+            )
 
     def add_bytes(self, count: int, member: str) -> None:
         self.total += count
@@ -178,158 +203,130 @@ def iter_members(
 ) -> Iterator[TarMember]:
     """Catalogue the tar stored at [start, start+length) of ``path``, in archive order.
 
-    A small header parser of our own (not :mod:`tarfile`): extended headers (pax,
-    GNU long names) are bounded by ``max_metadata_size`` before they are read, and
-    a bad checksum, a missing end-of-archive block or data past the end is an
-    ArtifactError, never a quiet early end.
+    A header parser of our own (not :mod:`tarfile`) that reads members as Go's
+    ``archive/tar`` does, and refuses those CPython's ``tarfile`` would read
+    otherwise (see :mod:`wellcheck.artifact.tarfold`).  Extended headers are bounded
+    by ``max_metadata_size`` before they are read; a bad checksum, a missing
+    end-of-archive block or data past the end is an ArtifactError, never a quiet
+    early end.  A sparse member's holes count against the total-size budget.
     """
     if length == 0:
         return
     with open_slice(path, start, length, label) as fh:
-        scanner = _Scanner(fh, length, limits, label)
+        scanner = _Scanner(fh, start, length, budget, label)
         while (member := scanner.next()) is not None:
             budget.add_member(f"{label}:{member.name}")
-            yield TarMember(
-                normalise_tar_name(member.name),
-                member.kind,
-                member.size,
-                start + member.offset if member.kind is MemberKind.FILE else 0,
-                normalise_tar_name(member.linkname)
-                if member.kind is MemberKind.HARDLINK
-                else member.linkname,
-                member.detail,
-            )
+            if member.sparse is not None:
+                stored = sum(run for _, run in member.sparse)
+                budget.add_bytes(member.size - stored, f"{label}:{member.name}")
+            yield member
 
 
-LINK_TYPES = {b"1": MemberKind.HARDLINK, b"2": MemberKind.SYMLINK}
+SPECIAL_TYPES = {b"3": "character device", b"4": "block device", b"6": "FIFO"}
+_KINDS = {b"5": MemberKind.DIR, b"1": MemberKind.HARDLINK, b"2": MemberKind.SYMLINK}
 
 
 class _Scanner:
-    def __init__(self, fh: BinaryIO, length: int, limits: Limits, label: str) -> None:
-        self.fh, self.length, self.limits, self.label = fh, length, limits, label
-        self.pos = 0
+    def __init__(self, fh: BinaryIO, start: int, length: int, budget: Budget, label: str) -> None:
+        self.fh, self.start, self.length, self.label = fh, start, length, label
+        self.budget, self.limits = budget, budget.limits
+        self.pos = 0  # relative to ``start``
 
     def fail(self, what: str) -> ArtifactError:
         return ArtifactError(f"{self.label}: {what} at offset {self.pos}")
 
+    def refuse(self, exc: HeaderError) -> ArtifactError:
+        if exc.rule is None:
+            return self.fail(f"corrupt tar ({exc.what})")
+        member = text(exc.member).replace("\x00", "\\x00") if exc.member else self.label
+        return HostileArtifactError(member, exc.rule, f"{exc.what}, at offset {self.pos}")
+
     def next(self) -> TarMember | None:
-        pax: dict[str, str] = {}
-        long_name = long_link = None
+        pending = Pending()
         for _ in range(MAX_EXTENDED):
-            self.fh.seek(self.pos)
-            block = self.fh.read(BLOCK)
-            if len(block) < BLOCK:
-                raise self.fail("truncated tar (no end-of-archive block)")
+            block = self._read(self.pos, BLOCK)
             if block == ZERO_BLOCK:
-                if pax or long_name is not None or long_link is not None:
+                if not pending.empty():
                     raise self.fail("corrupt tar (extended header without a member)")
+                if pending.after_global:  # Go ignores it; CPython fails (SubsequentHeaderError)
+                    raise self.refuse(HeaderError("a global header at the end", AMBIGUOUS))
+                self._end()
                 return None
-            self._check_sum(block)
-            size, kind = self._number(block[124:136]), block[156:157]
-            data = self.pos + BLOCK
-            if data + size > self.length:
-                raise self.fail("truncated tar (member data past the end)")
-            if kind in (b"x", b"g", b"L", b"K"):
-                payload = self._extended(data, size)
-                self.pos = data + padded(size)
-                if kind == b"x":
-                    records = pax_records(payload)
-                    if records is None:
-                        raise self.fail("corrupt tar (malformed pax header)")
-                    pax.update(records)
-                elif kind == b"L":
-                    long_name = text(payload)
-                elif kind == b"K":
-                    long_link = text(payload)
-                continue  # global pax headers carry nothing we use
-            return self._member(block, kind, size, data, pax, long_name, long_link)
+            try:
+                header = parse_header(block)
+                data = self.pos + BLOCK
+                if header.kind not in EXTENDED:
+                    return self._member(fold(header, pending), data)
+                pending.add(header.kind, self._extended(data, header.size))
+            except HeaderError as exc:
+                raise self.refuse(exc) from None
+            self.pos = data + padded(header.size)
         raise self.fail("corrupt tar (too many extended headers in a row)")
 
-    def _member(
-        self,
-        block: bytes,
-        kind: bytes,
-        size: int,
-        data: int,
-        pax: dict[str, str],
-        long_name: str | None,
-        long_link: str | None,
-    ) -> TarMember:
-        name = pax.get("path") or long_name or text(block[:100])
-        if long_name is None and "path" not in pax and block[257:265] == POSIX_MAGIC:
-            prefix = text(block[345:500])
-            name = f"{prefix}/{name}" if prefix else name
-        linkname = pax.get("linkpath") or long_link or text(block[157:257])
-        if "size" in pax:
-            size = self._pax_size(pax["size"], data)
-        self.pos = data
-        member_kind: MemberKind
-        detail = ""
-        if kind in DATA_TYPES and name.endswith("/"):
-            member_kind = MemberKind.DIR
-        elif kind == b"S" or any(key.startswith("GNU.sparse.") for key in pax):
-            member_kind, detail = MemberKind.SPECIAL, "sparse file"
-            self.pos += self._sparse_extensions(block)
-        elif kind in DATA_TYPES:
-            member_kind = MemberKind.FILE
-            if size > self.limits.max_member_size:
-                raise LimitExceededError(name, "max_member_size", f"{size} bytes in {self.label}")
-        elif kind in (b"5", b"D"):
-            member_kind = MemberKind.DIR
-        elif kind in LINK_TYPES:
-            member_kind = LINK_TYPES[kind]
-        else:
-            member_kind = MemberKind.SPECIAL
-            detail = SPECIAL_TYPES.get(kind, f"type {kind!r}")
-        has_data = member_kind is MemberKind.FILE or kind not in (
-            b"1",
-            b"2",
-            b"3",
-            b"4",
-            b"5",
-            b"6",
-        )
-        offset = self.pos
-        if has_data:
-            self.pos += padded(size)
-        if member_kind is not MemberKind.FILE:
-            size, offset = 0, 0
-        return TarMember(name, member_kind, size, offset, linkname, detail)
+    def _read(self, at: int, size: int) -> bytes:
+        self.fh.seek(at)
+        data = self.fh.read(size)
+        if len(data) < size:
+            raise self.fail("truncated tar (no end-of-archive block)")
+        return data
 
-    def _check_sum(self, block: bytes) -> None:
-        if not checksum_ok(block):
-            raise self.fail("corrupt tar (invalid header checksum)")
-
-    def _number(self, field: bytes) -> int:
-        value = plain_number(field)
-        if value is None:
-            raise self.fail("corrupt tar (invalid number field)")
-        return value
-
-    def _pax_size(self, text: str, data: int) -> int:
-        if not text.isdigit():
-            raise self.fail("corrupt tar (invalid pax size)")
-        size = int(text)
-        if data + size > self.length:
-            raise self.fail("truncated tar (member data past the end)")
-        return size
+    def _end(self) -> None:
+        """Go's ``readHeader``: one zero block, then another one or the end of the
+        file; anything else after it is ErrHeader (CPython stops at the first)."""
+        self.fh.seek(self.pos + BLOCK)
+        after = self.fh.read(BLOCK)
+        if after and after != ZERO_BLOCK:
+            raise self.fail("corrupt tar (data after an end-of-archive block)")
 
     def _extended(self, data: int, size: int) -> bytes:
+        """An extended header's data: bounded, and zero-padded (CPython reads the
+        padding too: a record hidden there is one only it would see)."""
         if size > self.limits.max_metadata_size:
             raise LimitExceededError(
                 f"{self.label}@{self.pos}", "max_metadata_size", f"{size}-byte extended header"
             )
-        self.fh.seek(data)
-        return self.fh.read(size)
+        if size > MAX_SPECIAL:
+            raise HeaderError(f"a {size}-byte extended header (Go refuses over {MAX_SPECIAL})")
+        if data + padded(size) > self.length:
+            raise self.fail("truncated tar (member data past the end)")
+        raw = self._read(data, padded(size))
+        if raw[size:].count(0) != len(raw) - size:
+            raise HeaderError("bytes in an extended header's padding", AMBIGUOUS)
+        return raw[:size]
 
-    def _sparse_extensions(self, block: bytes) -> int:
-        """Old GNU sparse headers chain extension blocks before the data."""
-        skipped, extended = 0, block[482] if block[257:265] != POSIX_MAGIC else 0
-        while extended:
-            self.fh.seek(self.pos + skipped)
-            ext = self.fh.read(BLOCK)
-            if len(ext) < BLOCK:
-                raise self.fail("truncated tar (sparse header)")
-            skipped += BLOCK
-            extended = ext[504]
-        return skipped
+    def _member(self, folded: Folded, data: int) -> TarMember:
+        """The catalogued member: names normalised, offsets from the file's start."""
+        name = text(folded.name)
+        self.budget.add_spelling(folded.name, name)
+        if folded.linkname:
+            self.budget.add_spelling(folded.linkname, name)
+        if data + folded.size > self.length:
+            raise self.fail("truncated tar (member data past the end)")
+        self.pos = data + padded(folded.size)
+        if folded.kind in SPECIAL_TYPES:
+            detail = SPECIAL_TYPES[folded.kind]
+            return TarMember(normalise_tar_name(name), MemberKind.SPECIAL, 0, 0, "", detail)
+        kind = _KINDS.get(folded.kind, MemberKind.FILE)
+        if kind is MemberKind.HARDLINK:
+            link = normalise_tar_name(text(folded.linkname))
+            return TarMember(normalise_tar_name(name), kind, 0, 0, link)
+        if kind is not MemberKind.FILE:
+            return TarMember(normalise_tar_name(name), kind, 0, 0, text(folded.linkname))
+        if folded.logical > self.limits.max_member_size:
+            raise LimitExceededError(
+                name, "max_member_size", f"{folded.logical} bytes in {self.label}"
+            )
+        offset, sparse = data, None
+        if folded.sparse is not None:
+            sparse, offset = self._sparse(folded, data)
+        return TarMember(
+            normalise_tar_name(name), kind, folded.logical, self.start + offset, "", "", sparse
+        )
+
+    def _sparse(self, folded: Folded, data: int) -> tuple[Fragments, int]:
+        """The runs of a sparse member, and where its stored data starts."""
+        fragments, used = folded.fragments, 0
+        if folded.sparse == "1.0":
+            fragments, used = read_map_10(self.fh, data, folded.size, self.limits.max_metadata_size)
+        check_fragments(fragments, folded.logical, folded.size - used)
+        return fragments, data + used

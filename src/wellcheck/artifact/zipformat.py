@@ -1,17 +1,25 @@
-"""The zip format, read in place: end record, central directory, one member at a time.
+"""The zip format, read in place: central directory, one member at a time.
 
 ``zipfile`` needs ~180 ms to catalogue 30,000 entries and trusts header sizes;
 this parser reads the central directory in one pass (a few tens of ms), checks
 limits on the headers before anything is catalogued, refuses overlapping
 entries (CVE-2024-0450 style) and streams a member with its actual size, ratio
 and CRC enforced.  Bytes before the archive (self-extracting zips) are allowed.
+
+Where readers could see different archives, it sees what CPython's ``zipfile``
+(3.11-3.13, which pip uses) and Info-ZIP ``unzip`` 6.0 see, or refuses the file:
+the end record (``zipend.py``), every member's local header (``ziplocal.py``),
+member kinds (a trailing ``/`` makes a directory; a unix symlink mode makes a
+link only for the hosts ``unzip`` makes links for; any other mode is a regular
+file, as both write it), the Unicode Path extra field (0x7075, used by zipfile
+3.12+ and unzip, not 3.11: a name it changes is hostile) and zip64 extra fields
+(read as zipfile reads them; duplicates are hostile).
 """
 
 from __future__ import annotations
 
 import stat
 import struct
-from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO, NamedTuple
@@ -20,24 +28,30 @@ from wellcheck.artifact.base import EntryKind
 from wellcheck.artifact.common import Source, Warnings
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.paths import MAX_NAME_LENGTH, normalise_member
+from wellcheck.artifact.zipend import find_end_record
+from wellcheck.artifact.zipextra import extra_fields
+from wellcheck.artifact.ziplocal import (
+    READABLE_METHODS,
+    SIG_LOCAL,
+    UNREADABLE_FLAGS,
+    LocalHeaders,
+    can_decode,
+    check_header,
+    compare_header,
+    data_offset,
+    why_unreadable,
+)
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
-_EOCD = struct.Struct("<4s4H2LH")  # end of central directory, 22 bytes
-_EOCD64_LOCATOR = struct.Struct("<4sLQL")  # 20 bytes
-_EOCD64 = struct.Struct("<4sQ2H2L4Q")  # 56 bytes
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # 46 bytes
-# the fields the catalogue uses (versions, times and disk numbers skipped): 12 of 19
-_CENTRAL_USED = struct.Struct("<4sxBxx2H4x3L3H4x2L")
-_LOCAL = struct.Struct("<4s2B4HL2L2H")  # 30 bytes
-_SIG_EOCD = b"PK\x05\x06"
-_SIG_EOCD64_LOCATOR = b"PK\x06\x07"
-_SIG_EOCD64 = b"PK\x06\x06"
+# the fields the catalogue uses (times, disk numbers and the maker's version skipped)
+_CENTRAL_USED = struct.Struct("<4sxBH2H4x3L3H4x2L")
 _SIG_CENTRAL = b"PK\x01\x02"
-SIG_LOCAL = b"PK\x03\x04"
-_MAX_COMMENT = 65535
-_FLAG_ENCRYPTED = 0x1 | 0x40
 _FLAG_UTF8 = 0x800
-_UNIX = 3
+_MAX_EXTRACT_VERSION = 63  # zipfile refuses to open an archive with a member above 6.3
+# "made by" hosts whose unix symlink modes unzip 6.0 turns into links (SYMLINK_HOST:
+# VMS, Unix, Atari, BeOS, AtheOS); zipfile never makes links
+_LINK_HOSTS = frozenset({2, 3, 5, 16, 30})
 _MASK32 = 0xFFFFFFFF
 _S_IFMT = 0o170000
 # kinds are stored as plain strings (EntryKind values): a tuple of strings, bytes and
@@ -72,56 +86,20 @@ class Catalogue:
     concat: int  # bytes before the archive (self-extracting zips)
     cd_offset: int  # start of the central directory, relative
     warnings: Warnings = field(default_factory=Warnings)
+    links: list[str] = field(default_factory=list)  # paths of the symlink members
+    shadowed: list[MemberFields] = field(default_factory=list)  # earlier duplicates
+    unreadable: dict[str, str] = field(default_factory=dict)  # path: why it cannot be decoded
 
     def member(self, path: str) -> Member:
         return Member(*self.members[path])
-
-
-class EndRecord(NamedTuple):
-    entries: int
-    cd_size: int
-    cd_offset: int
-    concat: int
-
-
-def find_end_record(source: BinaryIO, size: int, label: str = "zip") -> EndRecord | None:
-    """Locate the (zip64) end of central directory record; None when there is none."""
-    tail_len = min(size, _EOCD.size + _MAX_COMMENT)
-    source.seek(size - tail_len)
-    tail = source.read(tail_len)
-    pos = tail.rfind(_SIG_EOCD)
-    while pos >= 0:
-        if pos + _EOCD.size <= len(tail):
-            fields = _EOCD.unpack_from(tail, pos)
-            if pos + _EOCD.size + fields[7] <= len(tail):
-                break
-        pos = tail.rfind(_SIG_EOCD, 0, pos)
-    if pos < 0:
-        return None
-    _, _, _, _, entries, cd_size, cd_offset, _ = fields
-    anchor = size - tail_len + pos
-    if anchor >= _EOCD64_LOCATOR.size + _EOCD64.size:
-        source.seek(anchor - _EOCD64_LOCATOR.size)
-        locator = source.read(_EOCD64_LOCATOR.size)
-        if locator[:4] == _SIG_EOCD64_LOCATOR:
-            source.seek(anchor - _EOCD64_LOCATOR.size - _EOCD64.size)
-            record = source.read(_EOCD64.size)
-            if record[:4] != _SIG_EOCD64:
-                raise ArtifactError(f"{label}: corrupt zip (zip64 end record is missing)")
-            _, _, _, _, _, _, _, entries, cd_size, cd_offset = _EOCD64.unpack(record)
-            anchor -= _EOCD64_LOCATOR.size + _EOCD64.size
-    concat = anchor - cd_size - cd_offset
-    if concat < 0:
-        raise ArtifactError(
-            f"{label}: truncated or corrupt zip (central directory lies past the end)"
-        )
-    return EndRecord(entries, cd_size, cd_offset, concat)
 
 
 def looks_like_zip(source: BinaryIO, size: int) -> bool:
     """Content sniffing for archives that do not start with a local header (self-extracting)."""
     try:
         end = find_end_record(source, size)
+    except HostileArtifactError:
+        return True  # a zip, and opening it says why it is refused
     except ArtifactError:
         return False
     if end is None:
@@ -148,28 +126,38 @@ def catalogue(source: BinaryIO, size: int, limits: Limits, label: str) -> Catalo
     if len(cd) < end.cd_size:
         raise ArtifactError(f"{label}: truncated zip (central directory is cut short)")
     result = Catalogue({}, [], end.concat, end.cd_offset)
-    _parse_central(cd, result, limits, label)
+    _parse_central(cd, result, LocalHeaders(source, end.concat, end.cd_offset), limits, label)
     return result
 
 
 def _parse_central(
-    cd: bytes, result: Catalogue, limits: Limits, label: str, careful: bool = False
+    cd: bytes,
+    result: Catalogue,
+    headers: LocalHeaders,
+    limits: Limits,
+    label: str,
+    careful: bool = False,
 ) -> None:
-    """One pass over the records, kept to a few C calls per record.
+    """One pass over the records and their local headers, a few C calls per record.
 
     Names are normalised in bulk: when any name could need it (a dot segment, a
     backslash...), the pass is redone with ``careful`` per-name normalisation.
     """
     members, offsets, warnings = result.members, result.offsets, result.warnings
     unpack, append_offset = _CENTRAL_USED.unpack_from, offsets.append
+    region, read_header = headers.region, headers.at
+    readable, unreadable_flags = READABLE_METHODS, UNREADABLE_FLAGS
+    mask32, max_version, sig_local = _MASK32, _MAX_EXTRACT_VERSION, SIG_LOCAL  # locals: faster
     threshold = min(limits.max_member_size, _MiB)
-    pos, end, total, prev_end, ordered = 0, len(cd), 0, 0, True
+    pos, end, total, prev_end, ordered, links = 0, len(cd), 0, 0, True, 0
+    problem: ArtifactError | None = None
+    unicode = b"up" in cd  # the tag of a Unicode Path extra block, anywhere
     if end // _CENTRAL.size > limits.max_members:  # only then can the records outnumber it
         _count_records(cd, limits, label)
     while pos < end:
         try:
-            (sig, system, flags, method, crc, compressed, size, name_len, extra_len, comment_len,
-             external, offset) = unpack(cd, pos)  # fmt: skip
+            (sig, system, version, flags, method, crc, compressed, size, name_len, extra_len,
+             comment_len, external, offset) = unpack(cd, pos)  # fmt: skip
         except struct.error:
             sig = b""
         if sig != _SIG_CENTRAL:
@@ -177,34 +165,69 @@ def _parse_central(
         start = pos + 46
         pos = start + name_len + extra_len + comment_len
         raw = cd[start : start + name_len]
-        if compressed == _MASK32 or size == _MASK32 or offset == _MASK32:
-            extra = cd[start + name_len : start + name_len + extra_len]
-            size, compressed, offset = _zip64_extra(extra, size, compressed, offset)
         name = raw.decode("ascii") if raw.isascii() else _decode_name(raw, flags, warnings)
-        if external >> 28 & 7 and system == _UNIX:  # a unix mode other than a regular file
-            kind = _kind(external >> 16, name)
-            if kind is None:
-                warnings.add(f"{name}: device, FIFO or socket member skipped")
-                continue
-            path = name.rstrip("/")
-        elif name[-1:] == "/":
+        if version > max_version:
+            raise ArtifactError(
+                f"{label}: member {name!r} needs zip version {version / 10:.1f}; "
+                "zipfile refuses archives above 6.3"
+            )
+        # the extra field matters for a zip64 value or a Unicode Path block (tag bytes "up")
+        if extra_len and (
+            (size | compressed | offset) == mask32  # one is (or the bits happen to add up)
+            or (unicode and cd.find(b"up", start + name_len, start + name_len + extra_len) >= 0)
+        ):
+            size, compressed, offset = extra_fields(
+                cd[start + name_len : start + name_len + extra_len],
+                (size, compressed, offset),
+                raw,
+                name,
+                label,
+            )
+        if name[-1:] == "/":  # zipfile and unzip: a directory whatever its mode says
             kind, path = _DIR, name[:-1]
+        elif external >> 28 & 7 and system in _LINK_HOSTS:  # a unix mode, not a regular file
+            kind, path = _kind(external >> 16, name, warnings), name
+            links += kind == _SYMLINK
         else:
             kind, path = _FILE, name
         total += size
         if size > threshold:
             _check_declared_size(name, size, compressed, limits)
+        fields = (kind, name, raw, offset, compressed, size, crc, method, flags)
+        # the local header repeats the record's version..name length, then the name
+        if region is not None:
+            at, header = offset, region
+        else:
+            at, header = 0, read_header(offset, 30 + name_len)
+        if (
+            header.startswith(cd[start - 40 : start - 16], at + 4)
+            and header.startswith(raw, at + 30)
+            and header.startswith(sig_local, at)
+        ):
+            extra_end = offset + 30 + name_len + (header[at + 28] | header[at + 29] << 8)
+        else:
+            local = header[at : at + 30 + name_len]
+            try:
+                extra_end = offset + 30 + name_len + compare_header(local, fields)
+            except ArtifactError as exc:  # raised after the overlap check, the better reason
+                problem, extra_end = problem or exc, data_offset(local, offset, name_len)
         if offset < prev_end:
             ordered = False
-        prev_end = offset + 30 + name_len + compressed
+        prev_end = extra_end + compressed
         append_offset(offset)
         if careful:
             path = normalise_member(name, allow_root=True)
             if not path:
                 continue
-        if path in members and (kind != _DIR or members[path][0] != kind):
-            warnings.add(f"duplicate member {path!r}: the last one wins")
-        members[path] = (kind, name, raw, offset, compressed, size, crc, method, flags)
+        previous = members.get(path)
+        if previous is not None:
+            if kind != _DIR or previous[0] != kind:
+                warnings.add(f"duplicate member {path!r}: the last one wins")
+            result.shadowed.append(previous)
+            result.unreadable.pop(path, None)
+        if (method not in readable or flags & unreadable_flags) and kind != _DIR:
+            result.unreadable[path] = why_unreadable(method, flags)
+        members[path] = fields
     if total > limits.max_total_size:
         raise LimitExceededError(
             label, "max_total_size", f"entries declare more than {limits.max_total_size} bytes"
@@ -213,12 +236,36 @@ def _parse_central(
     if not careful and _needs_normalising(joined, members):
         members.clear()
         offsets.clear()
+        result.shadowed.clear()
+        result.unreadable.clear()
         result.warnings = Warnings()
-        _parse_central(cd, result, limits, label, careful=True)
+        _parse_central(cd, result, headers, limits, label, careful=True)
         return
+    if links:
+        result.links[:] = [path for path, fields in members.items() if fields[0] == _SYMLINK]
     _report_case_collisions(joined, members, result.warnings)
-    if not ordered or (offsets and prev_end > result.cd_offset):
+    disordered = not ordered or (offsets and prev_end > result.cd_offset)
+    _check_spans(cd, result, headers, bool(disordered), problem, label)
+
+
+def _check_spans(
+    cd: bytes,
+    result: Catalogue,
+    headers: LocalHeaders,
+    disordered: bool,
+    problem: ArtifactError | None,
+    label: str,
+) -> None:
+    """After the pass: overlapping entries first (the better reason), then a local
+    header that disagreed; when the data is not in order, every member's data span."""
+    if disordered:
         _check_overlaps(cd, result, label)
+    if problem is not None:
+        raise problem
+    if disordered:  # data may run into a header that is not the next one: check each
+        for fields in (*result.members.values(), *result.shadowed):
+            header = headers.at(fields[3], 30 + len(fields[2]))
+            check_header(header, fields, result.offsets, result.cd_offset)
 
 
 def _count_records(cd: bytes, limits: Limits, label: str) -> None:
@@ -288,10 +335,13 @@ def _check_overlaps(cd: bytes, result: Catalogue, label: str) -> None:
         compressed, size, name_len, extra_len, comment_len = fields[10:15]
         offset = fields[18]
         start = pos + 46
-        if compressed == _MASK32 or size == _MASK32 or offset == _MASK32:
+        raw = cd[start : start + name_len]
+        name = raw.decode("utf-8", "replace")
+        if extra_len and _MASK32 in (size, compressed, offset):  # checked by the first pass
             extra = cd[start + name_len : start + name_len + extra_len]
-            size, compressed, offset = _zip64_extra(extra, size, compressed, offset)
-        name = cd[start : start + name_len].decode("utf-8", "replace")
+            size, compressed, offset = extra_fields(
+                extra, (size, compressed, offset), raw, name, label
+            )
         spans.append((offset, offset + 30 + name_len + compressed, name))
         pos = start + name_len + extra_len + comment_len
     spans.sort()
@@ -306,25 +356,6 @@ def _check_overlaps(cd: bytes, result: Catalogue, label: str) -> None:
             )
 
 
-def _zip64_extra(extra: bytes, size: int, compressed: int, offset: int) -> tuple[int, int, int]:
-    pos = 0
-    while pos + 4 <= len(extra):
-        tag, length = struct.unpack_from("<2H", extra, pos)
-        body = extra[pos + 4 : pos + 4 + length]
-        pos += 4 + length
-        if tag != 1:
-            continue
-        values = list(struct.unpack_from(f"<{len(body) // 8}Q", body))
-        if size == _MASK32 and values:
-            size = values.pop(0)
-        if compressed == _MASK32 and values:
-            compressed = values.pop(0)
-        if offset == _MASK32 and values:
-            offset = values.pop(0)
-        break
-    return size, compressed, offset
-
-
 def _decode_name(raw: bytes, flags: int, warnings: Warnings) -> str:
     if raw.isascii():
         return raw.decode("ascii")
@@ -337,39 +368,26 @@ def _decode_name(raw: bytes, flags: int, warnings: Warnings) -> str:
         return name
 
 
-def _kind(mode: int, name: str) -> str | None:
+def _kind(mode: int, name: str, warnings: Warnings) -> str:
+    """What unzip 6.0 makes of a unix mode: a link, or a regular file for anything else
+    (directory modes without a trailing '/', devices, FIFOs, sockets: zipfile too)."""
     fmt = mode & _S_IFMT
     if fmt == stat.S_IFLNK:
         return _SYMLINK
-    if fmt == stat.S_IFDIR:
-        return _DIR
-    if fmt == 0:
-        return _DIR if name[-1:] == "/" else _FILE
-    return None
+    if fmt not in (0, stat.S_IFREG):
+        what = "directory" if fmt == stat.S_IFDIR else "device, FIFO or socket"
+        warnings.add(
+            f"{name}: unix mode says {what}; zipfile and unzip write a regular file, read as one"
+        )
+    return _FILE
 
 
 def data_span(source: Source, catalogue_: Catalogue, member: Member) -> int:
-    """Validate a member's local header; return the absolute offset of its data."""
-    if member.flags & _FLAG_ENCRYPTED:
-        raise ArtifactError(
-            f"member {member.name!r} is encrypted; wellcheck cannot read encrypted zip members"
-        )
-    header = source.read_at(catalogue_.concat + member.offset, _LOCAL.size + len(member.raw_name))
-    if len(header) < _LOCAL.size or header[:4] != SIG_LOCAL:
-        raise ArtifactError(f"corrupt zip: no local header for member {member.name!r}")
-    fields = _LOCAL.unpack_from(header)
-    name_len: int = fields[-2]
-    extra_len: int = fields[-1]
-    if header[_LOCAL.size :] != member.raw_name or name_len != len(member.raw_name):
-        raise HostileArtifactError(
-            member.name, "local-header-mismatch", "local and central names differ"
-        )
-    start = member.offset + _LOCAL.size + name_len + extra_len
-    offsets = catalogue_.offsets
-    index = bisect_right(offsets, member.offset)
-    boundary = offsets[index] if index < len(offsets) else catalogue_.cd_offset
-    if start + member.compressed > boundary:
-        raise HostileArtifactError(
-            member.name, "overlapping-entries", "member data runs into the next entry"
-        )
-    return catalogue_.concat + start
+    """Check a member's local header again before reading it; the absolute offset of its data."""
+    if not can_decode(member.method, member.flags):
+        why = why_unreadable(member.method, member.flags)
+        raise ArtifactError(f"member {member.name!r} is {why}; wellcheck cannot read it")
+    header = source.read_at(catalogue_.concat + member.offset, 30 + len(member.raw_name))
+    return catalogue_.concat + check_header(
+        header, member, catalogue_.offsets, catalogue_.cd_offset
+    )

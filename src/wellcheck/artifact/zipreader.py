@@ -1,7 +1,18 @@
 """Zip artifacts: Lambda function and layer zips, wheels, any other zip.
 
-The central directory is parsed once; members are decompressed in place, only
-when asked for.  Nothing is extracted to disk.
+The central directory is parsed once and every member's local header checked;
+members are decompressed in place, only when asked for.  Nothing is extracted
+to disk.
+
+Symlinks are what the reader of the archive makes of them.  pip writes every
+member of a wheel as a regular file, and zipimport reads any zip on
+``sys.path`` by name, so in a wheel and in any archive nested in the artifact
+(``as_files``) a symlink member is a regular file holding its target text.  In
+a Lambda or plain zip, ``unzip`` makes a link where zipfile writes a file: a
+link is kept only when both readings are harmless, a plausible target (1 to
+4096 bytes of UTF-8 letters, digits and ``._+-@~,%/=:``, so no whitespace,
+quotes, brackets or newline: it cannot be a line of Python code) on a member
+not named ``*.pth``.  Anything else is refused (``ambiguous-symlink``).
 """
 
 from __future__ import annotations
@@ -24,19 +35,20 @@ from wellcheck.artifact.common import (
 )
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.zipformat import (
-    SIG_LOCAL,
     Catalogue,
     Member,
     MemberFields,
     catalogue,
     looks_like_zip,
 )
+from wellcheck.artifact.ziplocal import SIG_LOCAL, can_decode, why_unreadable
 from wellcheck.artifact.zipstream import MemberStream
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import ArtifactInfo
 
 ZIP_MAGIC = (SIG_LOCAL, b"PK\x05\x06")
 _KINDS = {kind.value: kind for kind in EntryKind}
+_FILE, _SYMLINK = EntryKind.FILE.value, EntryKind.SYMLINK.value
 _SITE_PACKAGES = re.compile(r"(?:^|/)lib/python(3\.\d+)/site-packages(?:/|$)", re.MULTILINE)
 
 
@@ -54,7 +66,10 @@ class ZipTree(Tree):
         budget: Budget,
         label: str,
         chain: tuple[str, ...] = (),
+        as_files: bool | None = None,
     ) -> None:
+        """``as_files``: symlink members are regular files (a wheel, a nested archive);
+        None decides from the names (a wheel's are files)."""
         self.chain = chain
         self.label = label
         self._catalogue = catalogue(source, size, limits, label)
@@ -62,11 +77,26 @@ class ZipTree(Tree):
         self._limits = limits
         self._budget = budget
         self._members = self._catalogue.members
+        self._classified: tuple[str, str | None] | None = None
+        if as_files is None:
+            as_files = self.classification()[0] == "wheel"
+        targets = _link_targets(self._source, self._catalogue, budget, as_files)
+        prefix = "!".join(chain) + "!" if chain else ""
+        self.unread = tuple(
+            f"{prefix}{path}: {why}"
+            for path, why in self._catalogue.unreadable.items()
+            if must_read(path)
+        )
         # the builder holds no reference to the tree: no cycle keeps a dropped tree's
         # catalogue (one tuple per member) alive until a full garbage collection
-        builder = _EntryBuilder(self._source, self._catalogue, budget)
-        self._entries = LazyEntries(self._members, builder)
+        self._entries = LazyEntries(self._members, _EntryBuilder(targets))
         self._children: ChildIndex | None = None
+
+    def classification(self) -> tuple[str, str | None]:
+        """(kind, python version) from the member names: see :func:`classify`."""
+        if self._classified is None:
+            self._classified = classify(self._members)
+        return self._classified
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -118,29 +148,87 @@ def _positioned(handle: BinaryIO) -> Source:
 
 
 class _EntryBuilder:
-    """Builds the Entry of a catalogued member (a symlink's target is read, bounded)."""
+    """Builds the Entry of a catalogued member; symlink targets were read at open."""
 
-    def __init__(self, source: Source, catalogue: Catalogue, budget: Budget) -> None:
-        self._source = source
-        self._catalogue = catalogue
-        self._budget = budget
+    def __init__(self, targets: Mapping[str, str]) -> None:
+        self._targets = targets
 
     def __call__(self, path: str, fields: MemberFields) -> Entry:
         kind, size = _KINDS[fields[0]], fields[5]
         if kind is EntryKind.SYMLINK:
-            return Entry(path, kind, size, self._link_target(path, Member(*fields)))
+            return Entry(path, kind, size, self._targets[path])
         return Entry(path, kind, size)
 
-    def _link_target(self, path: str, member: Member) -> str:
-        """A symlink member's content is its target: read it, bounded, never follow it."""
+
+#: what a plausible link target may hold: any letter or digit, and ``_.+@~,%/=:-``
+_PLAUSIBLE_TARGET = re.compile(r"[\w.+@~,%/=:-]{1,4096}")
+#: members wellcheck reads (code, start-up hooks, metadata): unreadable, they are "not read"
+_CODE_SUFFIXES = (".py", ".pyw", ".pyc", ".pth", ".so", ".pyd")
+
+
+def must_read(path: str) -> bool:
+    """Whether a scan reads this member: Python code and start-up hooks, extension
+    modules, and everything in a distribution's metadata directory."""
+    name = path.rpartition("/")[2]
+    return (
+        name.endswith(_CODE_SUFFIXES)
+        or name == "PKG-INFO"
+        or ".dist-info/" in path
+        or ".egg-info/" in path
+    )
+
+
+def _link_targets(
+    source: Source, catalogue: Catalogue, budget: Budget, as_files: bool
+) -> dict[str, str]:
+    """Every symlink member's target, read and judged now; with ``as_files`` none is a link."""
+    targets: dict[str, str] = {}
+    members = catalogue.members
+    for path in catalogue.links:
+        fields = members[path]
+        if fields[0] != _SYMLINK:  # a later duplicate that is not a link
+            continue
+        if as_files:
+            members[path] = (_FILE, *fields[1:])
+            continue
+        member = Member(*fields)
         if member.size > 4096:
             raise HostileArtifactError(path, "symlink-target-too-long", f"{member.size} bytes")
-        with buffered(MemberStream(self._source, self._catalogue, member, self._budget)) as fh:
-            return fh.read().decode("utf-8", "replace")
+        if not can_decode(member.method, member.flags):
+            raise ArtifactError(
+                f"symlink member {path!r} is {why_unreadable(member.method, member.flags)}: "
+                "its target cannot be read"
+            )
+        with buffered(MemberStream(source, catalogue, member, budget)) as fh:
+            targets[path] = _plausible_target(path, fh.read())
+    return targets
+
+
+def _plausible_target(path: str, raw: bytes) -> str:
+    """The target, when unzip's link and zipfile's file holding it are both harmless."""
+    try:
+        target = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        target = None
+    if path.endswith(".pth"):
+        why = "a .pth link: site.py would read zipfile's file of that text as a .pth"
+    elif target is None or not _PLAUSIBLE_TARGET.fullmatch(target):
+        why = f"target {raw[:200]!r} is no plausible path (zipfile writes it as file content)"
+    else:
+        return target
+    raise HostileArtifactError(
+        path, "ambiguous-symlink", f"unzip makes a link, zipfile and pip a regular file: {why}"
+    )
 
 
 def open_zip_file(
-    path: str, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str = ""
+    path: str,
+    limits: Limits,
+    budget: Budget,
+    chain: tuple[str, ...],
+    label: str = "",
+    *,
+    as_files: bool | None = None,
 ) -> ZipTree:
     """Open a zip on disk in place (the caller closes the tree)."""
     try:
@@ -149,17 +237,37 @@ def open_zip_file(
     except OSError as exc:
         raise ArtifactError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
-        return ZipTree(source, size, limits=limits, budget=budget, label=label or path, chain=chain)
+        return ZipTree(
+            source,
+            size,
+            limits=limits,
+            budget=budget,
+            label=label or path,
+            chain=chain,
+            as_files=as_files,
+        )
     except BaseException:
         source.close()
         raise
 
 
 def open_zip_bytes(
-    data: bytes, limits: Limits, budget: Budget, chain: tuple[str, ...], label: str
+    data: bytes,
+    limits: Limits,
+    budget: Budget,
+    chain: tuple[str, ...],
+    label: str,
+    *,
+    as_files: bool | None = None,
 ) -> ZipTree:
     return ZipTree(
-        io.BytesIO(data), len(data), limits=limits, budget=budget, label=label, chain=chain
+        io.BytesIO(data),
+        len(data),
+        limits=limits,
+        budget=budget,
+        label=label,
+        chain=chain,
+        as_files=as_files,
     )
 
 
@@ -216,7 +324,7 @@ class ZipReader(ArtifactReader):
             digest.cancel()
             raise
         try:
-            kind, python = classify(tree.entries())
+            kind, python = tree.classification()
             trees, not_scanned = find_nested(tree, limits, 0, budget)
         except BaseException:
             digest.cancel()

@@ -4,13 +4,19 @@ Headers are claims: the stream never yields more than the declared size, and a
 member whose data inflates past it is classified by how far it goes (up to the
 member cap, never further): past the cap it is a LimitExceededError, otherwise
 a size mismatch.  A CRC or size mismatch at the end is hostile, a broken
-deflate stream is a corrupt artifact.
+compressed stream is a corrupt artifact.
+
+The methods are the four CPython's ``zipfile`` reads (and pip installs): stored,
+deflate, bzip2 and LZMA, each through an incremental stdlib decompressor whose
+output is capped per call, so every method has the same bounds.
 """
 
 from __future__ import annotations
 
 import bz2
 import io
+import lzma
+import struct
 import zlib
 from typing import Protocol
 
@@ -19,7 +25,8 @@ from wellcheck.artifact.zipformat import Catalogue, Member, data_span
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 
 _CHUNK = 64 * 1024
-_STORED, _DEFLATED, _BZIP2 = 0, 8, 12
+_STORED, _DEFLATED, _BZIP2, _LZMA = 0, 8, 12, 14
+_FLAG_LZMA_EOS = 0x2  # general purpose bit 1 with LZMA: the stream has an end marker
 _RATIO_FLOOR = 1024 * 1024
 
 
@@ -83,6 +90,50 @@ class _Bunzip:
         return self._b.needs_input
 
 
+class _Unlzma:
+    """Zip's LZMA (APPNOTE 5.8.8): a 4-byte header (version, properties size), the
+    5 LZMA1 properties, then a raw LZMA1 stream, as zipfile's ``LZMADecompressor``
+    reads it.  The dictionary is never sized past the member's declared size (a
+    decoder needs no more), so a header claiming 4 GiB allocates nothing of it."""
+
+    def __init__(self, member: Member) -> None:
+        self._member = member
+        self._header = b""
+        self._d: lzma.LZMADecompressor | None = None
+
+    def feed(self, data: bytes, want: int) -> bytes:
+        if self._d is None:
+            self._header += data
+            if len(self._header) < 9:
+                return b""
+            data, self._header = self._start(self._header), b""
+        return self._d.decompress(data, want) if self._d is not None else b""
+
+    def _start(self, header: bytes) -> bytes:
+        (size,) = struct.unpack_from("<H", header, 2)
+        props, dict_size = header[4], int.from_bytes(header[5:9], "little")
+        if size != 5 or props >= 9 * 5 * 5:
+            raise lzma.LZMAError("invalid LZMA properties")
+        lc, rest = props % 9, props // 9
+        dict_size = max(min(dict_size, self._member.size), 4096)
+        lzma1 = {"id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": rest % 5,
+                 "pb": rest // 5}  # fmt: skip
+        self._d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma1])
+        return header[9:]
+
+    @property
+    def finished(self) -> bool:
+        return self._d is not None and self._d.eof
+
+    @property
+    def hungry(self) -> bool:
+        return self._d is None or self._d.needs_input
+
+    @property
+    def needs_end_marker(self) -> bool:
+        return bool(self._member.flags & _FLAG_LZMA_EOS)
+
+
 def _decoder(member: Member) -> _Decoder:
     if member.method == _STORED:
         return _Stored()
@@ -90,9 +141,11 @@ def _decoder(member: Member) -> _Decoder:
         return _Inflate()
     if member.method == _BZIP2:
         return _Bunzip()
+    if member.method == _LZMA:
+        return _Unlzma(member)
     raise ArtifactError(
         f"member {member.name!r} uses zip compression method {member.method}, "
-        "which wellcheck does not read (stored, deflate and bzip2 only)"
+        "which wellcheck does not read (stored, deflate, bzip2 and LZMA only)"
     )
 
 
@@ -156,7 +209,7 @@ class MemberStream(io.RawIOBase):
             raw = self._read_raw() if self._decoder.hungry else b""
             try:
                 data = self._decoder.feed(raw, want)
-            except (zlib.error, OSError, EOFError) as exc:
+            except (zlib.error, lzma.LZMAError, OSError, EOFError) as exc:
                 raise ArtifactError(f"corrupt zip member {self._member.name!r}: {exc}") from exc
             if data or self._decoder.finished or (not self._left_in and self._decoder.hungry):
                 return data
@@ -197,8 +250,12 @@ class MemberStream(io.RawIOBase):
     def _finish(self) -> None:
         self._done = True
         member = self._member
-        if member.method != _STORED and not self._decoder.finished:
-            raise ArtifactError(f"corrupt zip member {member.name!r}: compressed data ends early")
+        if not self._decoder.finished and _needs_end(self._decoder):
+            # zipfile stops at the declared size and never notices: hostile, not corrupt,
+            # so that no check reading the member can take it as merely unreadable
+            raise HostileArtifactError(
+                member.name, "truncated-member", "compressed data ends before its end marker"
+            )
         if self._produced != member.size:
             raise HostileArtifactError(
                 member.name,
@@ -207,3 +264,13 @@ class MemberStream(io.RawIOBase):
             )
         if self._crc != member.crc:
             raise HostileArtifactError(member.name, "crc-mismatch", "data does not match its CRC")
+
+
+def _needs_end(decoder: _Decoder) -> bool:
+    """Deflate and bzip2 streams end with a marker; stored data never, LZMA only when
+    the member's flags say so."""
+    if isinstance(decoder, _Stored):
+        return False
+    if isinstance(decoder, _Unlzma):
+        return decoder.needs_end_marker
+    return True

@@ -117,7 +117,17 @@ def scan_command(
         Path | None,
         typer.Option(
             "--ignore-file",
-            help="TOML ignore file: entries with id, reason, optional package and expires.",
+            help="TOML ignore file: entries with id, reason, optional package, expires, state "
+            "and justification (the CycloneDX report's VEX analysis).",
+        ),
+    ] = None,
+    vex: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--vex",
+            metavar="FILE",
+            help="OpenVEX or CycloneDX VEX (JSON; repeatable): not_affected, false_positive "
+            "and fixed statements suppress the findings they name, as ignore entries do.",
         ),
     ] = None,
     source: Annotated[Source, typer.Option("--source", help="Advisory source.")] = (
@@ -250,6 +260,7 @@ def scan_command(
         fail_on=fail_on or parse_fail_on(settings.fail_on),
         listing=Listing(parse_severities(severity) if severity else frozenset(), ignore_unfixed),
         ignore_file=ignore_file or settings.ignore_file,
+        vex=tuple(vex or ()),
         typosquat_allow=tuple(sorted(settings.typosquat_allowlist)),
         internal_packages=settings.internal_packages,
         cooldown_days=settings.cooldown_days,

@@ -100,6 +100,22 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def ignored_dict(finding: Finding) -> dict[str, Any]:
+    """An ignored finding: the finding, and why (the ignore entry or VEX statement)."""
+    why = finding.suppression
+    if why is None:
+        return finding_dict(finding)
+    return {
+        **finding_dict(finding),
+        "suppression": {
+            "reason": why.reason,
+            "origin": why.origin,
+            "state": why.state,
+            "justification": why.justification,
+        },
+    }
+
+
 def skipped_dict(skipped: SkippedCheck) -> dict[str, Any]:
     return {
         "source": skipped.source,

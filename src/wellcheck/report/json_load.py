@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from wellcheck.errors import WellcheckError
 from wellcheck.models import (
+    VEX_JUSTIFICATIONS,
+    VEX_STATES,
     ArtifactInfo,
     ArtifactResult,
     Component,
@@ -28,6 +30,7 @@ from wellcheck.models import (
     ScanOutcome,
     Severity,
     SkippedCheck,
+    Suppression,
 )
 from wellcheck.policy import FailOn
 from wellcheck.report.interface import ShardInfo
@@ -214,7 +217,7 @@ def _result(node: _Node) -> ArtifactResult:
         components=tuple(_component(c) for c in node.get("components").items()),
         findings=tuple(_finding(f) for f in node.get("findings").items()),
         skipped=tuple(_skipped(s) for s in node.get("not_checked").items()),
-        ignored=tuple(_finding(f) for f in node.get("ignored").items()),
+        ignored=tuple(_ignored(f) for f in node.get("ignored").items()),
         error=node.get("error").opt_text(),
         not_applicable=tuple(
             _skipped(s)
@@ -277,6 +280,25 @@ def _finding(node: _Node) -> Finding:
         remediation=node.get("remediation").text(),
         url=node.get("url").opt_text(),
     )
+
+
+def _ignored(node: _Node) -> Finding:
+    """An ignored finding, with why when the report says (reports before VEX did not)."""
+    finding = _finding(node)
+    why = node.opt("suppression")
+    if why.value is None:
+        return finding
+    suppression = Suppression(
+        reason=why.get("reason").text(),
+        origin=why.get("origin").text(),
+        state=why.get("state").opt_text(),
+        justification=why.get("justification").opt_text(),
+    )
+    if suppression.state not in (None, *VEX_STATES):
+        raise why.get("state").fail("a CycloneDX analysis state or null")
+    if suppression.justification not in (None, *VEX_JUSTIFICATIONS):
+        raise why.get("justification").fail("a CycloneDX justification or null")
+    return replace(finding, suppression=suppression)
 
 
 def _line(node: _Node) -> int | None:

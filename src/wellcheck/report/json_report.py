@@ -17,6 +17,7 @@ from wellcheck.policy import Verdict
 from wellcheck.report.common import (
     component_dict,
     finding_dict,
+    ignored_dict,
     skipped_dict,
     sorted_findings,
     tool_info,
@@ -62,7 +63,7 @@ def result_dict(result: ArtifactResult) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in sorted_findings(result.findings)],
         "not_checked": [skipped_dict(s) for s in result.skipped],
         "not_applicable": [skipped_dict(s) for s in result.not_applicable],
-        "ignored": [finding_dict(f) for f in sorted_findings(result.ignored)],
+        "ignored": [ignored_dict(f) for f in sorted_findings(result.ignored)],
     }
 
 

@@ -111,10 +111,11 @@ class MarkdownReporter(Reporter):
         rows = [(r, f) for r in outcome.results for f in sorted_findings(r.ignored)]
         if not rows:
             return []
-        lines = ["<details><summary>Ignored by the ignore file</summary>", ""]
+        lines = ["<details><summary>Ignored (ignore file, VEX)</summary>", ""]
         lines += [
             f"- {f.severity} {md_text(f.package)} {md_text(f.version)}: {md_text(f.rule)} "
             f"{md_text(f.title)}"
+            + (f" (ignored: {md_text(f.suppression.reason)})" if f.suppression else "")
             for _, f in rows
         ]
         return [*lines, "", "</details>", ""]

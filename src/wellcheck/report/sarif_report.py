@@ -207,9 +207,9 @@ def _result(
         "properties": _properties(result, finding),
     }
     if suppressed:
-        entry["suppressions"] = [
-            {"kind": "external", "justification": "listed in the wellcheck ignore file"}
-        ]
+        why = finding.suppression
+        reason = f"{why.reason} ({why.origin})" if why else "listed in the wellcheck ignore file"
+        entry["suppressions"] = [{"kind": "external", "justification": sarif_text(reason)}]
     return entry
 
 

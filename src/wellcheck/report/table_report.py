@@ -86,9 +86,10 @@ class TableReporter(Reporter):
             lines.append("  warnings:")
             lines += self._items(visible(warning) for warning in info.warnings)
         if result.ignored:
-            lines.append(f"  ignored by the ignore file: {len(result.ignored)}")
+            lines.append(f"  ignored (ignore file, VEX): {len(result.ignored)}")
             lines += self._items(
                 f"{visible(f.rule)} {visible(f.package)} {visible(f.version)}"
+                + (f": {one_line(f.suppression.reason)}" if f.suppression else "")
                 for f in result.ignored
             )
         lines.append("")

@@ -50,7 +50,7 @@ def build_cyclonedx(
     *,
     spec: str = "1.6",
     reproducible: bool = False,
-    findings: Sequence[Finding] = (),
+    findings: Sequence[Sequence[Finding]] = (),
 ) -> Bom:
     """A cyclonedx-python-lib ``Bom`` for ``inventories`` (see ``wellcheck.sbom.cyclonedx``)."""
     from wellcheck.sbom import cyclonedx
@@ -78,7 +78,7 @@ def render_sbom(
     *,
     spec: str = "1.6",
     reproducible: bool = False,
-    findings: Sequence[Finding] = (),
+    findings: Sequence[Sequence[Finding]] = (),
     validate: bool = False,
 ) -> str:
     """One SBOM document for ``inventories``; with ``validate``, schema-checked first.

@@ -111,9 +111,10 @@ def build_cyclonedx(
     *,
     spec: str = "1.6",
     reproducible: bool = False,
-    findings: Sequence[Finding] = (),
+    findings: Sequence[Sequence[Finding]] = (),
 ) -> Bom:
-    """One BOM for all ``inventories``; ``findings`` become VDR-style vulnerabilities."""
+    """One BOM for all ``inventories``; ``findings[i]``, the findings (reported and
+    ignored) of ``inventories[i]``, become vulnerabilities (:mod:`wellcheck.sbom.vdr`)."""
     version = schema_version(spec)
     if not inventories:
         raise OutputError("no artifact to describe")
@@ -149,7 +150,9 @@ def build_cyclonedx(
         )
         bom.metadata.component = root
     bom.dependencies = _dependencies(graph, root, artifacts)
-    if findings:
+    if len(findings) > len(inventories):
+        raise OutputError("findings given for more artifacts than there are inventories")
+    if any(findings):
         from wellcheck.sbom.vdr import vulnerabilities
 
         bom.vulnerabilities = vulnerabilities(graph, findings)

@@ -28,6 +28,7 @@ class ScanOptions:
     # --severity, --ignore-unfixed: what is listed (and may fail)
     listing: Listing = field(default_factory=Listing)
     ignore_file: Path | None = None
+    vex: tuple[Path, ...] = ()  # --vex: OpenVEX / CycloneDX VEX documents, applied as ignores
     advisories: bool = True  # False: --no-advisories
     source: str = "osv-offline"  # one of scan.checks.ADVISORY_SOURCES
     db: Path | None = None  # the offline index (else WELLCHECK_DB / the cache dir)

@@ -1,9 +1,10 @@
 """A whole scan: the selected artifacts (here or in worker processes), then the policy.
 
-``scan_run`` reads the ignore file, builds the checks (``checks.build_checks``), scans
-each artifact (``target.scan_target``; many at once through ``workers``; ``lambda:``
-targets through ``remote``), applies the ignores, then the listing filters
-(``--severity``, ``--ignore-unfixed``), and decides the verdict.
+``scan_run`` reads the ignore file and the VEX documents, builds the checks
+(``checks.build_checks``), scans each artifact (``target.scan_target``; many at once
+through ``workers``; ``lambda:`` targets through ``remote``), applies the ignores and the
+VEX statements, then the listing filters (``--severity``, ``--ignore-unfixed``), and
+decides the verdict.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from pathlib import Path
 from wellcheck.checks import Check
 from wellcheck.cpus import usable_cpus
 from wellcheck.models import ArtifactResult, ScanOutcome
-from wellcheck.policy import Verdict, apply_ignores, apply_listing, decide, load_ignore_file
+from wellcheck.policy import (
+    IgnoreRule,
+    Verdict,
+    apply_ignores,
+    apply_listing,
+    decide,
+    load_ignore_file,
+)
 from wellcheck.scan.checks import build_checks, close_sources, prepare_index, source_notes
 from wellcheck.scan.options import ResultCallback, ScanOptions, ScanTarget
 from wellcheck.scan.target import scan_target
 from wellcheck.scan.workers import picklable, scan_with_workers, worth_processes
+from wellcheck.vex import VexDocument, apply_vex, load_vex
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +63,14 @@ def scan_run(
     decide the verdict.  Results come in the order the artifacts were given, whatever
     ``options.jobs``; ``on_result`` sees each one as it finishes.
 
-    ``checks`` defaults to :func:`build_checks` (the ignore file is read first, so a
-    bad ignore file is a usage error before any work is done), after the first-run
-    download of a missing offline index (:func:`prepare_index`; the CLI calls it first,
-    with a progress bar).  Worker processes are used only then: given check objects
-    are run here, in this process.
+    ``checks`` defaults to :func:`build_checks` (the ignore file and the VEX documents
+    are read first, so a bad one is a usage error before any work is done), after the
+    first-run download of a missing offline index (:func:`prepare_index`; the CLI calls
+    it first, with a progress bar).  Worker processes are used only then: given check
+    objects are run here, in this process.
     """
     rules = load_ignore_file(options.ignore_file) if options.ignore_file else ()
+    vex = tuple(load_vex(path) for path in options.vex)
     owned = checks is None  # sources opened here are closed here; callers close their own
     if checks is None:
         options = prepare_index(options)
@@ -68,7 +78,7 @@ def scan_run(
 
     def emit(origin: int, result: ArtifactResult) -> None:
         if on_result is not None:
-            shown = apply_listing(apply_ignores(ScanOutcome((result,)), rules), options.listing)
+            shown = apply_listing(_suppress(ScanOutcome((result,)), rules, vex), options.listing)
             on_result(origin, shown.results[0])
 
     try:
@@ -80,9 +90,16 @@ def scan_run(
     notes = tuple(source_notes(checks))
     for note in notes:  # once, here: worker processes open their own sources too
         log.warning("%s", note.removeprefix("WARNING: "))
-    outcome = apply_ignores(ScanOutcome(tuple(r for _, r in pairs), notes), rules)
+    outcome = _suppress(ScanOutcome(tuple(r for _, r in pairs), notes), rules, vex)
     outcome = apply_listing(outcome, options.listing)
     return ScanRun(outcome, decide(outcome, options.fail_on), tuple(o for o, _ in pairs))
+
+
+def _suppress(
+    outcome: ScanOutcome, rules: Sequence[IgnoreRule], vex: Sequence[VexDocument]
+) -> ScanOutcome:
+    """The ignore file first, then the VEX statements, on what is left."""
+    return apply_vex(apply_ignores(outcome, rules), vex) if vex else apply_ignores(outcome, rules)
 
 
 def _scan_selected(

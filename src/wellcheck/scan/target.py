@@ -4,7 +4,10 @@ Each artifact is opened once and kept open while the checks run, so file-level
 checks (integrity) can read its trees.  An artifact that cannot be opened or
 read is an input error *for that artifact*: it is reported and the others are
 still scanned.  A check that raises SourceError (or a network OSError) is turned
-into a SkippedCheck (fail closed: "not checked", never clean).
+into a SkippedCheck (fail closed: "not checked", never clean).  Any other
+exception (a bug in wellcheck, met on one hostile artifact) becomes that
+artifact's error, reported as an internal error (exit 2): it never costs the
+other artifacts their results, and never passes as clean.
 """
 
 from __future__ import annotations
@@ -108,6 +111,11 @@ def _open_and_check(
                 SkippedCheck(source="inventory", reason=f"nested archive not opened: {what}")
                 for what in opened.not_scanned
             )
+            skipped.extend(
+                SkippedCheck(source="inventory", reason=f"member not read: {what}")
+                for tree in opened.trees
+                for what in tree.unread
+            )
             context = CheckContext(artifact=info, trees=tuple(opened.trees))
             for check in checks:
                 result = _run_check(check, components, context)
@@ -116,6 +124,9 @@ def _open_and_check(
     except (ArtifactError, MetadataError, OSError) as exc:
         log.debug("artifact %s failed", path, exc_info=True)
         error: str | None = _describe(exc)
+    except Exception as exc:  # a bug: this artifact fails (exit 2), the others are still scanned
+        log.debug("internal error while scanning %s", path, exc_info=True)
+        error = f"internal error: {type(exc).__name__}: {exc}"[:500]
     else:
         error = None
     return ArtifactResult(

@@ -226,6 +226,7 @@ def scan_startup(
     skipped = [
         SkippedCheck(SOURCE, f"start-up files not checked: {what}") for what in listing.unreadable
     ]
+    unread = {what.split(": ", 1)[0] for what in tree.unread}
     for hook in listing.files:
         if hook.source is None:
             continue  # a link to nothing: the runtime finds nothing either
@@ -239,7 +240,8 @@ def scan_startup(
         except HostileArtifactError:
             raise
         except ArtifactError as exc:
-            skipped.append(SkippedCheck(SOURCE, f"{hook.path} could not be read: {exc}"))
+            if hook.source not in unread:  # else the scan already says "member not read"
+                skipped.append(SkippedCheck(SOURCE, f"{hook.path} could not be read: {exc}"))
     return findings, skipped
 
 
