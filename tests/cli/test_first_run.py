@@ -177,7 +177,7 @@ def test_a_failed_first_download_is_not_checked_never_clean(
 
 def test_two_first_runs_at_once_both_work(box: Path, osv: OsvServer) -> None:
     osv.export = export_zip(padding=200)
-    osv.inject("export", "drip:2")  # the first download takes two seconds
+    osv.inject("export", "drip:2")  # two seconds: the second run reaches the lock meanwhile
     env = environment(box, osv)
     runs = [
         subprocess.Popen(
@@ -197,7 +197,7 @@ def test_two_first_runs_at_once_both_work(box: Path, osv: OsvServer) -> None:
 def test_on_a_terminal_the_download_shows_its_progress(box: Path, osv: OsvServer) -> None:
     pty = pytest.importorskip("pty", reason="POSIX terminals only")
     osv.export = export_zip(padding=200)
-    osv.inject("export", "drip:1")
+    osv.inject("export", "drip:0.5")  # long enough for the bar to be drawn
     env = {**environment(box, osv), "TERM": "xterm"}
     master, terminal = pty.openpty()
     drawn = bytearray()
