@@ -112,31 +112,30 @@ class _Request:
 
 
 class OverdueHosts:
-    """Hosts that let a request run out its whole deadline, left alone for a while.
+    """Hosts that let a request run out its whole deadline, or could not be reached on
+    any attempt, left alone for a while.
 
     Shared by every client of the process: in a scan, the OSV, PyPI and upstream
-    checks all stop asking a host that trickles, so the run takes about one
-    deadline per slow host, not one per request.
+    checks all stop asking a host that trickles or is down, so the run takes about one
+    deadline (or one round of retries) per bad host, not one per request.
     """
 
     def __init__(self, seconds: float = OVERDUE_SECONDS) -> None:
         self.seconds = seconds
-        self._until: dict[str, float] = {}
+        self._until: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
-    def mark(self, url: str) -> None:
+    def mark(self, url: str, why: str = "ran out the deadline of an earlier request") -> None:
         with self._lock:
-            self._until[_host(url)] = time.monotonic() + self.seconds
+            self._until[_host(url)] = (time.monotonic() + self.seconds, why)
 
     def check(self, url: str, what: str) -> None:
         """SourceError, without a request, when ``url``'s host is overdue."""
         host = _host(url)
         with self._lock:
-            until = self._until.get(host, 0.0)
+            until, why = self._until.get(host, (0.0, ""))
         if until > time.monotonic():
-            raise SourceError(
-                f"{what}: {host} ran out the deadline of an earlier request; not asked again"
-            )
+            raise SourceError(f"{what}: {host} {why}; not asked again")
 
     def clear(self) -> None:
         with self._lock:
@@ -272,6 +271,8 @@ class HttpClient:
                 self._checkin(session)
             else:
                 session.close()
+        if problem.startswith("connection failed"):  # the host is down: the next ask fails fast
+            OVERDUE.mark(request.url, f"could not be reached ({problem}) by an earlier request")
         raise SourceError(f"{what}: {problem} after {self.policy.attempts} attempts")
 
     def _open(self, session: requests.Session, request: _Request, deadline: Deadline) -> Exchange:

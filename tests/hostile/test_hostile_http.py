@@ -286,3 +286,22 @@ def test_pip_audit_requests_are_bounded_too(
     first, second = (s.reason for s in result.skipped)
     assert why in first
     assert why in second or "not asked again" in second  # after a deadline: not asked
+
+
+def test_a_host_that_cannot_be_reached_is_not_asked_again() -> None:
+    """A dead OSV or PyPI host costs one round of retries per scan, not one per package."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = HttpClient(policy=RetryPolicy(attempts=2, backoff=0.01, max_backoff=0.01))
+    try:
+        start = time.monotonic()
+        with pytest.raises(SourceError, match="connection failed"):
+            client.get_json(f"http://127.0.0.1:{port}/first")
+        with pytest.raises(SourceError, match=r"could not be reached .* not asked again"):
+            client.get_json(f"http://127.0.0.1:{port}/second")
+        assert time.monotonic() - start < 10
+    finally:
+        client.close()
