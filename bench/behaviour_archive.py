@@ -1,12 +1,11 @@
 """Read hostile archives (wheels, sdists) as bytes, for bench/behaviour_quality.py.
 
 Nothing here runs, imports or builds what it reads. Members come out as ``(name, bytes)`` with
-``name`` a clean relative posix path; anything pip's own unpacking would refuse (an absolute
-name, a ``..`` part: pip 24's ``ensure_in_dir`` in ``operations/install/wheel.py`` and
-``is_within_directory`` in ``utils/unpacking.py`` raise ``InstallationError`` for the whole
-archive) raises :class:`UnsafeArchive`. Links and special files in tarballs are skipped and
-counted (pip 24 extracts tar members through ``tarfile.data_filter`` on Python 3.12, which
-refuses links that leave the tree; skipping every link is stricter and reads nothing outside).
+``name`` a clean relative posix path; a name pip would refuse to write (absolute, or with a
+``..`` part: pip 23.2's ``is_within_directory`` checks in ``operations/install/wheel.py`` and
+``utils/unpacking.py`` raise ``InstallationError`` for the whole archive) raises
+:class:`UnsafeArchive`. Links and special files in tarballs are skipped and counted: nothing
+outside the tree is ever read.
 Sizes are capped on the bytes actually read, not on what the headers claim.
 """
 
@@ -16,7 +15,7 @@ import io
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -77,7 +76,13 @@ class _Budget:
         return data
 
 
-def zip_members(data: bytes | Path, caps: Caps, skipped: Skipped) -> Iterator[tuple[str, bytes]]:
+def _every(name: str) -> bool:
+    return True
+
+
+def zip_members(
+    data: bytes | Path, caps: Caps, skipped: Skipped, want: Callable[[str], bool] = _every
+) -> Iterator[tuple[str, bytes]]:
     """Regular members of a zip in central-directory order (duplicates: the last one wins)."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     budget = _Budget(caps)
@@ -90,13 +95,17 @@ def zip_members(data: bytes | Path, caps: Caps, skipped: Skipped) -> Iterator[tu
                 if not name:
                     skipped.add("empty name")
                     continue
+                if not want(name):
+                    continue
                 with archive.open(info) as stream:
                     yield name, budget.take(name, stream)
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
         raise UnsafeArchive(f"unreadable zip: {type(exc).__name__}: {exc}") from exc
 
 
-def tar_members(data: bytes, caps: Caps, skipped: Skipped) -> Iterator[tuple[str, bytes]]:
+def tar_members(
+    data: bytes, caps: Caps, skipped: Skipped, want: Callable[[str], bool] = _every
+) -> Iterator[tuple[str, bytes]]:
     """Regular members of a (compressed) tarball in order; links and devices skipped."""
     budget = _Budget(caps)
     try:
@@ -111,6 +120,8 @@ def tar_members(data: bytes, caps: Caps, skipped: Skipped) -> Iterator[tuple[str
                 if not name:
                     skipped.add("empty name")
                     continue
+                if not want(name):
+                    continue
                 if member.size > caps.member:
                     raise UnsafeArchive(f"{name}: member over {caps.member} bytes")
                 stream = archive.extractfile(member)
@@ -124,12 +135,16 @@ def tar_members(data: bytes, caps: Caps, skipped: Skipped) -> Iterator[tuple[str
 
 
 def archive_members(
-    data: bytes, filename: str, caps: Caps, skipped: Skipped
+    data: bytes,
+    filename: str,
+    caps: Caps,
+    skipped: Skipped,
+    want: Callable[[str], bool] = _every,
 ) -> list[tuple[str, bytes]]:
     """Every regular member of an sdist or wheel, by content (zip or tar); a lone ``.py`` file
     (two samples are a bare ``setup.py``) is one member named ``setup.py``."""
     if data[:4] == b"PK\x03\x04" or zipfile.is_zipfile(io.BytesIO(data)):
-        return list(zip_members(data, caps, skipped))
+        return list(zip_members(data, caps, skipped, want))
     if filename.endswith(".py"):
         return [("setup.py", data)]
-    return list(tar_members(data, caps, skipped))
+    return list(tar_members(data, caps, skipped, want))

@@ -25,7 +25,7 @@ from typing import Any
 from behaviour_archive import SAMPLE_CAPS, Caps
 from behaviour_install import Tree, install_sdist, install_wheel
 
-BUILDER_VERSION = 2  # bump when the tree builders change: every tree is rebuilt
+BUILDER_VERSION = 3  # bump when the tree builders change: every tree is rebuilt
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """The tree pip would install from a wheel or an sdist, built without running anything.
 
-* Wheels are unpacked as ``pip install --target DIR --no-compile`` (pip 24) lays them out:
+* Wheels are unpacked as ``pip install --target DIR --no-compile`` (pip 23.2) lays them out:
   ``NAME.data/purelib`` and ``platlib`` into DIR, ``scripts`` into ``DIR/bin`` (a ``#!python``
-  first line rewritten to the interpreter), ``headers`` into ``DIR/include/python/NAME``,
+  first line rewritten to the interpreter), ``headers`` into ``DIR/include/site/python3.12/NAME``,
   ``data`` into DIR (``_handle_target_dir`` moves the home scheme's lib, bin and data dirs into
   the target); console and GUI entry points become pip's launcher scripts in ``DIR/bin``;
   ``INSTALLER`` and ``REQUESTED`` are added and ``RECORD`` is rewritten as pip's
   ``get_csv_rows_for_installed`` does (old hashes kept, changed and new files hashed, paths
   relative to the lib dir, so ``../../bin/x``). No ``.pyc`` is written (``--no-compile``).
+  Checked against real pip 23.2.1 on the awscli, bandit, tqdm, greenlet and dulwich wheels:
+  the same files and RECORD rows, but for the launchers' interpreter line.
   A wheel pip would refuse (a member outside the tree, not exactly one ``.dist-info``, an
   unknown ``.data`` scheme) installs nothing.
 * Sdists: setup.py is never run, so the tree is what setuptools would most likely install:
@@ -125,7 +127,7 @@ def _wheel_target(name: str, data_dir: str, dist: str) -> str:
         "purelib": rest,
         "platlib": rest,
         "scripts": f"../../bin/{rest}",
-        "headers": f"../../include/python/{dist}/{rest}",
+        "headers": f"../../include/site/python3.12/{dist}/{rest}",
         "data": f"../../{rest}",
     }
     if scheme not in where:
@@ -147,7 +149,7 @@ def _info_dir(names: list[str], filename: str) -> str:
         wheel_name = parse_wheel_filename(filename)[0]
     except InvalidWheelFilename:
         return infos[0]
-    # pip 24 wheel_dist_info_dir: the canonical .dist-info name must start with the wheel's
+    # pip 23.2 wheel_dist_info_dir: the canonical .dist-info name must start with the wheel's
     if not canonicalize_name(infos[0]).startswith(wheel_name):
         raise UnsafeArchive(f"{infos[0]} does not match the wheel name {wheel_name}")
     return infos[0]

@@ -4,17 +4,20 @@ A tree (or archive) is flagged when any of its Python files makes, at import tim
 level, class bodies, decorators and default values; not inside functions or lambdas), a call
 to ``exec``/``eval``, a shell or process, a network client or a decoder, or when any Python
 file or ``.pth`` holds an exfiltration-style URL (webhooks, paste and tunnel services, OAST
-hosts, a bare IP address). Source is parsed with ``ast.parse`` only; nothing is run. A file
+hosts, a public IP address). Source is parsed with ``ast.parse`` only; nothing is run. A file
 that does not parse (Python 2, truncated) is only searched for URLs.
 """
 
 from __future__ import annotations
 
 import ast
+import ipaddress
 import re
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
+PROBE_VERSION = 2  # part of the cache key: bump when the probe changes
 MAX_SOURCE = 2 * 1024 * 1024
 
 CATEGORIES: dict[str, frozenset[str]] = {
@@ -100,8 +103,32 @@ EXFIL_URL = re.compile(
     rb"(?i)(discord(?:app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|hastebin"
     rb"|transfer\.sh|ngrok(?:-free)?\.(?:io|app)|webhook\.site|pipedream\.net|requestbin"
     rb"|burpcollaborator\.net|oastify\.com|interact\.sh|\.oast\.(?:fun|me|live|pro|site|online)"
-    rb"|dnslog\.cn|ceye\.io|canarytokens|https?://\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
+    rb"|dnslog\.cn|ceye\.io|canarytokens)"
 )
+IP_URL = re.compile(rb"(?i)https?://(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})")
+# a cheap byte test: a file none of whose calls could resolve to a listed name has none of
+# these words (every listed name's module or function is spelled out in the file)
+TRIGGERS = re.compile(
+    rb"\b(exec\w*|eval|system|popen|Popen|spawn\w*|startfile|check_output|check_call"
+    rb"|getoutput|getstatusoutput|subprocess|socket|create_connection|urlopen|urlretrieve"
+    rb"|Request|requests|httpx|HTTPS?Connection|PoolManager|ClientSession|FTP|SMTP(?:_SSL)?"
+    rb"|resolver|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes"
+    rb"|standard_b64decode|urlsafe_b64decode|codecs|decompress|marshal|pickle|a2b_base64"
+    rb"|unhexlify|fromhex)\b"
+)
+
+
+def _exfil(data: bytes) -> bool:
+    """A webhook/paste/tunnel/OAST host, or a URL to a public IP address."""
+    if EXFIL_URL.search(data):
+        return True
+    for match in IP_URL.finditer(data):
+        try:
+            if ipaddress.ip_address(match.group(1).decode()).is_global:
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 class _ImportTime(ast.NodeVisitor):
@@ -154,11 +181,13 @@ class _ImportTime(ast.NodeVisitor):
 
 def probe_source(data: bytes, python: bool) -> set[str]:
     """Categories one file hits (``exfil-url`` for a URL; the others need ``python``)."""
-    found = {"exfil-url"} if EXFIL_URL.search(data) else set()
-    if not python or len(data) > MAX_SOURCE:
+    found = {"exfil-url"} if _exfil(data) else set()
+    if not python or len(data) > MAX_SOURCE or not TRIGGERS.search(data):
         return found
     try:
-        tree = ast.parse(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for odd literals: not our concern
+            tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return found
     visitor = _ImportTime()
@@ -167,6 +196,11 @@ def probe_source(data: bytes, python: bool) -> set[str]:
     except RecursionError:
         return found
     return found | visitor.found
+
+
+def wanted(name: str) -> bool:
+    """Whether the probe reads this file at all."""
+    return _kind(name) is not None
 
 
 def _kind(name: str) -> bool | None:
@@ -190,5 +224,5 @@ def probe_files(files: Iterable[tuple[str, bytes]]) -> list[str]:
 def tree_files(root: Path) -> Iterable[tuple[str, bytes]]:
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if path.is_file() and not path.is_symlink() and _kind(relative) is not None:
+        if path.is_file() and not path.is_symlink() and wanted(relative):
             yield relative, path.read_bytes()

@@ -39,6 +39,7 @@ import json
 import os
 import random
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ from behaviour_archive import Caps, Skipped, UnsafeArchive, archive_members
 from behaviour_data import Legit, Sample, legit_trees, malware_samples
 from behaviour_guarddog import GuardDogResult, ensure_venv
 from behaviour_guarddog import scan as guarddog_scan
-from behaviour_probe import probe_files, tree_files
+from behaviour_probe import PROBE_VERSION, probe_files, tree_files, wanted
 from behaviour_pypi import Fetcher, top_projects
 from behaviour_report import Report, Side
 from behaviour_scan import scan_all
@@ -75,7 +76,8 @@ def _probe_tree(path: str) -> list[str]:
 def _probe_archive(path: str) -> list[str]:
     data = Path(path).read_bytes()
     try:
-        return probe_files(archive_members(data, Path(path).name, Caps(), Skipped()))
+        members = archive_members(data, Path(path).name, Caps(), Skipped(), wanted)
+        return probe_files(members)
     except UnsafeArchive:
         return ["unreadable"]
 
@@ -84,7 +86,7 @@ def probe_all(
     paths: list[Path], sizes: list[int], archives: bool, cache: dict[str, list[str]]
 ) -> list[list[str]]:
     """The naive probe on each tree or archive (cached by path and size when given a cache)."""
-    keys = [f"{p}:{size}" for p, size in zip(paths, sizes, strict=True)]
+    keys = [f"{p}:{size}:{PROBE_VERSION}" for p, size in zip(paths, sizes, strict=True)]
     todo = [(p, k) for p, k in zip(paths, keys, strict=True) if k not in cache]
     function = _probe_archive if archives else _probe_tree
     with ProcessPoolExecutor(2) as pool:
@@ -171,15 +173,19 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(wellcheck=str(args.wellcheck))
     sides: dict[str, Side] = {}
 
+    clock = time.perf_counter()
     if not args.legit_only:
         samples = malware_samples(data / "malware" / "pypi-malregistry-dev.zip", WORK, args.jobs)
         trees = [s for s in samples if s.built.status == "ok"]
         report.note_samples(samples)
+        report.phase("malware: samples and trees ready", clock)
         sides["malware trees"] = _malware_side(trees, args, tree=True)
         sides["malware archives"] = _malware_side(samples, args, tree=False)
+        report.phase("malware: scanned and probed", clock)
     if not args.malware_only:
         legit, sdist_paths, counts = prepare_legit(data, args.top, args.sdists)
         report.note_legit(counts, legit)
+        report.phase("popular: downloads and trees ready", clock)
         installed = [x for x in legit if x.built.status == "ok"]
         sides["legit trees"] = _side(
             [x.tree for x in installed],
@@ -199,9 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             batch=100,
             archives=True,
         )
+        report.phase("popular: scanned and probed", clock)
     if args.guarddog > 0:
         for key, column in run_guarddog(args.guarddog, sides, report).items():
             sides[key] = sides[key].with_guarddog(column)
+        report.phase("GuardDog done", clock)
     report.print(sides)
     if args.json:
         args.json.write_text(json.dumps(report.as_json(sides), indent=1), encoding="utf-8")

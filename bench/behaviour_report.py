@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -70,6 +72,7 @@ def _groups(side: Side) -> dict[str, list[int]]:
     hint = [s.hint for s in side.samples]
     groups = {h: side.rows(lambda i, h=h: hint[i] == h) for h in HINTS}
     groups["installs code (hints 1+2)"] = side.rows(lambda i: hint[i] in CODE_HINTS)
+    groups["metadata-only trees"] = side.rows(lambda i: not side.samples[i].built.installs_code)
     groups["all"] = side.rows(lambda i: True)
     return groups
 
@@ -82,6 +85,11 @@ class Report:
 
     def note(self, text: str) -> None:
         self.notes.append(text)
+
+    def phase(self, what: str, since: float) -> None:
+        elapsed = time.perf_counter() - since
+        self.figures.setdefault("phases", {})[what] = elapsed
+        print(f"[{elapsed:7.1f} s] {what}", file=sys.stderr, flush=True)
 
     def note_samples(self, samples: list[Sample]) -> None:
         kinds = Counter(s.kind for s in samples)
@@ -135,6 +143,10 @@ class Report:
             cells = [(len(rows), 5), *[(rates[t], 9) for t in THRESHOLDS]]
             cells += [(rates["behaviour@high"], 21), (rates["behaviour@medium"], 9)]
             print(row(group, 28, [*cells, (rates["errors"], 8)]))
+        errors = [f"{side.names[i]}: {o.error}" for i, o in enumerate(side.run.outcomes) if o.error]
+        table["error_list"] = errors
+        if errors:
+            print(f"  input errors ({len(errors)}, not caught): " + "; ".join(errors[:5]))
         self.figures[key] = table
 
     def _fp_table(self, sides: dict[str, Side]) -> None:
