@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -56,7 +57,6 @@ from behaviour_scan import scan_all
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 WORK = OUT / "behaviour"
-HINTS = ("installed-suspicious-code", "installed-other-code", "setup-only")
 SEED = 10
 
 
@@ -80,6 +80,17 @@ def _probe_archive(path: str) -> list[str]:
         return probe_files(members)
     except UnsafeArchive:
         return ["unreadable"]
+
+
+def _checkout(wellcheck: Path) -> str:
+    """The commit of the checkout whose venv holds ``wellcheck`` (figures are per commit)."""
+    done = subprocess.run(
+        ["git", "-C", str(wellcheck.resolve().parents[2]), "log", "-1", "--format=%h %s"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()[:70] if done.returncode == 0 else "commit unknown"
 
 
 def probe_all(
@@ -126,10 +137,6 @@ def prepare_legit(
     return trees, sdist_paths, counts
 
 
-def _dir_size(root: Path) -> int:
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-
-
 def run_guarddog(
     count: int, sides: dict[str, Side], report: Report
 ) -> dict[str, list[GuardDogResult | None]]:
@@ -170,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     data = shared_data(args.data)
-    report = Report(wellcheck=str(args.wellcheck))
+    report = Report(wellcheck=f"{args.wellcheck} ({_checkout(args.wellcheck)})")
     sides: dict[str, Side] = {}
 
     clock = time.perf_counter()

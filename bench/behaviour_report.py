@@ -267,11 +267,15 @@ class Report:
                 "mb": run.size / MB,
                 "seconds": run.seconds,
                 "seconds_per_mb": per_mb,
-                "batches": len(run.batches),
+                "batches": [
+                    {"inputs": b.count, "mb": b.size / MB, "seconds": b.seconds}
+                    for b in run.batches
+                ],
             }
             print(
                 f"  {key}: {len(side.paths)} inputs, {run.size / MB:.1f} MB in {run.seconds:.1f} s "
-                f"({per_mb:.3f} s/MB, {len(run.batches)} processes)"
+                f"({per_mb:.3f} s/MB); per process (inputs/MB/s): "
+                + ", ".join(f"{b.count}/{b.size / MB:.0f}/{b.seconds:.1f}" for b in run.batches)
             )
         self.figures["speed"] = speed
 
