@@ -80,6 +80,7 @@ def _groups(side: Side) -> dict[str, list[int]]:
 @dataclass
 class Report:
     wellcheck: str
+    advisories: str  # "--no-advisories" or the --db index used
     notes: list[str] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
 
@@ -117,7 +118,7 @@ class Report:
     # ------------------------------------------------------------------ printing
 
     def print(self, sides: dict[str, Side]) -> None:
-        print(f"behaviour bench: {self.wellcheck} (non-advisory findings; --no-advisories)")
+        print(f"behaviour bench: {self.wellcheck}; non-advisory findings ({self.advisories})")
         for text in self.notes:
             print(f"  {text}")
         for key in ("malware trees", "malware archives"):
@@ -247,8 +248,7 @@ class Report:
                     "guarddog_threat": share(sum(1 for r in gd if r.threat), len(gd)),
                     "guarddog_any": share(sum(1 for r in gd if r.any_rule), len(gd)),
                     "guarddog_errors": sum(1 for r in gd if r.error and not r.rules),
-                    "guarddog_seconds": share(int(sum(r.seconds for r in gd) * 1000), len(gd))
-                    / 1000,
+                    "guarddog_seconds": sum(r.seconds for r in gd) / len(gd) if gd else 0.0,
                 }
                 table[f"{key} / {group}"] = figures
                 values = list(figures.values())
@@ -322,4 +322,5 @@ class Report:
         self.figures["targets"] = results
 
     def as_json(self, sides: dict[str, Side]) -> dict[str, Any]:
-        return {"wellcheck": self.wellcheck, "notes": self.notes, **self.figures}
+        head = {"wellcheck": self.wellcheck, "advisories": self.advisories, "notes": self.notes}
+        return {**head, **self.figures}
