@@ -277,7 +277,7 @@ def _pth_findings(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]
                 line=lines[0].line,
             )
         )
-    outside = [line.text for line in content.paths if leaves_root(line.text)]
+    outside = [line for line in content.paths if leaves_root(line.text)]
     if outside and hook.executed:
         found.append(
             _finding(
@@ -288,8 +288,9 @@ def _pth_findings(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]
                 severity=Severity.INFO,
                 title=f"{name} adds directories outside the site root to sys.path",
                 confidence="low",
-                evidence="; ".join(outside[:5]),
+                evidence="; ".join(line.text for line in outside[:5]),
                 remediation="Check that the directories are expected on the runtime's sys.path.",
+                line=outside[0].line,
             )
         )
     return found
