@@ -68,7 +68,9 @@ def scan_target(
             findings.extend(found)
             skipped.extend(missed)
         return ArtifactResult(info, (), tuple(sort_findings(findings)), tuple(skipped))
-    result = _open_and_check(target.path, (*checks, *target.checks), limits, opener)
+    own = {check.name for check in target.checks}  # a target's own check replaces the common one
+    common = tuple(check for check in checks if check.name not in own)
+    result = _open_and_check(target.path, (*common, *target.checks), limits, opener)
     if label != result.artifact.path or target.skipped:
         result = replace(
             result,
