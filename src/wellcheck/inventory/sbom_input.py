@@ -69,6 +69,16 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
+class ListedPackage:
+    """A package entry with a purl of any ecosystem (``parse_sbom(keep_packages=True)``)."""
+
+    purl: str
+    name: str
+    version: str
+    scope: str = ""  # CycloneDX ``scope`` ("required", "optional", "excluded"), as listed
+
+
+@dataclass(frozen=True)
 class SbomDocument:
     """What an SBOM lists that wellcheck can check."""
 
@@ -82,6 +92,7 @@ class SbomDocument:
     unusable: dict[str, int] = field(default_factory=dict)
     python_version: str | None = None  # of the artifact, when the SBOM says (wellcheck's)
     listed: int = 0  # entries the document lists (nested ones included)
+    packages: tuple[ListedPackage, ...] = ()  # every entry with a purl, when asked for
 
     @property
     def unusable_count(self) -> int:
@@ -116,10 +127,13 @@ class SbomDocument:
         return tuple(notes)
 
 
-def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> SbomDocument:
+def parse_sbom(
+    data: bytes, origin: str, *, max_components: int = 1_000_000, keep_packages: bool = False
+) -> SbomDocument:
     """The components of a CycloneDX (JSON or XML) or SPDX JSON document; ArtifactError
     (one line) when it is neither or is malformed, LimitExceededError past
-    ``max_components`` entries."""
+    ``max_components`` entries.  ``keep_packages``: also list every entry with a purl,
+    whatever its ecosystem (``SbomDocument.packages``: the SBOMs wheels ship)."""
     start = data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")
     if not start.startswith((b"{", b"<")):
         raise ArtifactError(f"{origin}: not an SBOM (CycloneDX JSON or XML, SPDX JSON)")
@@ -127,14 +141,14 @@ def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> 
         from wellcheck.inventory.sbom_xml import cyclonedx_xml_as_json
 
         doc, spec = cyclonedx_xml_as_json(start, origin)
-        return _Reader(origin, max_components).cyclonedx(doc, spec, "xml")
+        return _Reader(origin, max_components, keep_packages).cyclonedx(doc, spec, "xml")
     try:
         doc = json.loads(start)
     except RecursionError:
         raise ArtifactError(f"{origin}: malformed SBOM JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, bad UTF-8, an over-long integer
         raise ArtifactError(f"{origin}: malformed SBOM JSON: {one_line(str(exc))}") from exc
-    reader = _Reader(origin, max_components)
+    reader = _Reader(origin, max_components, keep_packages)
     if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
         return reader.cyclonedx(doc, as_text(doc.get("specVersion")), "json")
     if isinstance(doc, dict) and as_text(doc.get("spdxVersion")).startswith("SPDX-"):
@@ -143,12 +157,13 @@ def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> 
 
 
 class _Reader:
-    def __init__(self, origin: str, max_components: int) -> None:
+    def __init__(self, origin: str, max_components: int, keep_packages: bool = False) -> None:
         self.origin = origin
         self.max_components = max_components
         self.seen = 0
         self.ignored: dict[str, int] = {}
         self.unusable: dict[str, int] = {}
+        self.packages: list[ListedPackage] | None = [] if keep_packages else None
 
     def cyclonedx(self, doc: Raw, spec: str, encoding: str) -> SbomDocument:
         components = [c for raw in self._walk(doc) if (c := self._cdx(raw))]
@@ -192,6 +207,7 @@ class _Reader:
             unusable=dict(self.unusable),
             python_version=(clean(python) or None) if python else None,
             listed=self.seen,
+            packages=tuple(self.packages or ()),
         )
 
     def _entries(self, parent: Raw, key: str) -> list[Any]:
@@ -263,6 +279,9 @@ class _Reader:
         if not kind:
             self._unusable("no purl" if not purl else "not a purl")
             return None
+        if self.packages is not None:
+            scope = clean(as_text(raw.get("scope"))).lower()
+            self.packages.append(ListedPackage(clean(purl), clean(name), clean(version), scope))
         parsed = pypi_purl(purl)
         if parsed is None:
             self.ignored[kind] = self.ignored.get(kind, 0) + 1
