@@ -2,12 +2,14 @@
 cyclonedx-json`` emits): one entry per advisory id, affecting every component
 it was found in, with its OSV source, aliases, rating and the upgrade to make.
 Only advisories and known-malicious packages are vulnerabilities; heuristic
-signals (typosquats, integrity...) are not.
+signals (typosquats, integrity...) are not.  An advisory about a package a distribution
+bundles affects that package's nested component.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from cyclonedx.model import Property, XsUri
@@ -24,7 +26,7 @@ from cyclonedx.model.vulnerability import (
 )
 
 from wellcheck.models import Finding, Severity
-from wellcheck.sbom.graph import Graph, Node
+from wellcheck.sbom.graph import Graph, bundled_ref
 from wellcheck.sbom.sanitize import clean, safe_url
 
 VULNERABILITY_KINDS = ("advisory", "malicious")
@@ -38,30 +40,43 @@ _SEVERITIES = {
 }
 
 
+@dataclass(frozen=True)
+class _Target:
+    """A component a vulnerability may affect: a distribution, or a package it bundles."""
+
+    ref: str
+    location: str  # the distribution's display location
+    version: str
+
+
 def vulnerabilities(graph: Graph, findings: Sequence[Finding]) -> list[Vulnerability]:
-    by_name: dict[tuple[str, str], list[Node]] = {}
+    by_name: dict[tuple[str, str], list[_Target]] = {}
     for node in graph.nodes:
-        by_name.setdefault((node.component.name, node.component.version), []).append(node)
-    grouped: dict[str, list[tuple[Finding, list[Node]]]] = {}
+        c = node.component
+        by_name.setdefault((c.name, c.version), []).append(
+            _Target(node.ref, c.display_location, c.version)
+        )
+        for n, package in enumerate(c.bundled):  # a finding about a bundled package
+            target = _Target(bundled_ref(node.ref, n), c.display_location, package.version)
+            by_name.setdefault((package.name, package.version), []).append(target)
+    grouped: dict[str, list[tuple[Finding, list[_Target]]]] = {}
     for finding in findings:
         if finding.kind not in VULNERABILITY_KINDS:
             continue
         candidates = by_name.get((finding.package, finding.version), [])
-        exact = [n for n in candidates if n.component.display_location == finding.location]
+        exact = [t for t in candidates if t.location == finding.location]
         affected = exact or candidates
         if affected:
             grouped.setdefault(finding.id or finding.rule, []).append((finding, affected))
     return [_vulnerability(vid, items) for vid, items in sorted(grouped.items())]
 
 
-def _vulnerability(vid: str, items: list[tuple[Finding, list[Node]]]) -> Vulnerability:
+def _vulnerability(vid: str, items: list[tuple[Finding, list[_Target]]]) -> Vulnerability:
     first = items[0][0]
     source = _osv_source(vid)
     refs = sorted({a for f, _ in items for a in f.aliases if a != vid})
     fixed = sorted({f.fixed for f, _ in items if f.fixed})
-    targets = {
-        node.ref: node.component.version for _, nodes in items for node in nodes
-    }  # one target per affected component
+    targets = {t.ref: t.version for _, found in items for t in found}  # one per component
     recommendation = first.remediation or (
         f"Upgrade {first.package} to {' or '.join(fixed)} or later" if fixed else None
     )
