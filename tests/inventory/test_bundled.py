@@ -264,3 +264,18 @@ def test_the_inventory_json_lists_them() -> None:
         "sbom": f"{PSYCOPG}/sboms/auditwheel.cdx.json",
         "scope": "",
     }
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx-json", "cyclonedx-xml"])
+def test_a_kept_cyclonedx_sbom_gives_the_bundled_packages_back(fmt: str) -> None:
+    """So that `scan sbom.cdx.json --source osv-api` checks them again."""
+    from wellcheck.inventory.sbom_input import parse_sbom
+
+    components = collect(
+        tree(auditwheel_cdx_json=auditwheel_sbom(), core_pydantic_core_cdx_xml=maturin_sbom_xml())
+    )
+    text = render_sbom([inventory(components)], fmt, reproducible=True)
+    document = parse_sbom(text.encode(), f"fn.{fmt}")
+    assert document.ignored == {}  # not counted as components of other ecosystems
+    again = {c.name: set(c.bundled) for c in document.components}
+    assert again == {c.name: set(c.bundled) for c in components}

@@ -13,7 +13,9 @@ cannot be checked (no purl, an invalid or over-long PyPI name, not an object) is
 as *unusable*: a scan reports it as not checked (``SbomDocument.unusable_count``), never
 as a pass.  A ``components``/``packages`` value that is not a list is malformed.
 wellcheck's own "unclaimed code" entries come back as such, so an inventory of the SBOM
-lists what the artifact's did.  An entry listed twice (same name, version, place) is one.
+lists what the artifact's did, and so do its entries for what a wheel bundles (CycloneDX
+components nested in a PyPI one, with a ``wellcheck:sbom`` property and a non-PyPI purl:
+``Component.bundled``).  An entry listed twice (same name, version, place) is one.
 
 The document is hostile input: the caller bounds its size, this module bounds the
 component count, refuses malformed JSON (also too deeply nested) with one line, and
@@ -24,8 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -50,7 +51,7 @@ from wellcheck.inventory.sbom_fields import (
     site_root_of,
     spdx_comment,
 )
-from wellcheck.models import Component, ComponentKind
+from wellcheck.models import BundledPackage, Component, ComponentKind
 
 CYCLONEDX = "sbom-cyclonedx"
 SPDX = "sbom-spdx"
@@ -166,7 +167,30 @@ class _Reader:
         self.packages: list[ListedPackage] | None = [] if keep_packages else None
 
     def cyclonedx(self, doc: Raw, spec: str, encoding: str) -> SbomDocument:
-        components = [c for raw in self._walk(doc) if (c := self._cdx(raw))]
+        """Every component, nested ones included (walked without recursion); an entry
+        nested in a PyPI component with a ``wellcheck:sbom`` property is what that
+        distribution bundles (wellcheck's own SBOMs), not a component of the artifact."""
+        components: list[Component] = []
+        bundled: dict[int, list[BundledPackage]] = {}
+        stack: list[tuple[Any, int | None]] = [
+            (raw, None) for raw in reversed(self._entries(doc, "components"))
+        ]
+        while stack:
+            self._count()
+            raw, parent = stack.pop()
+            if not isinstance(raw, dict):
+                self._unusable("not an object")
+                continue
+            mine = None
+            package = _bundled(raw, components[parent]) if parent is not None else None
+            if parent is not None and package is not None:
+                bundled.setdefault(parent, []).append(package)
+            elif (component := self._cdx(raw)) is not None:
+                mine = len(components)
+                components.append(component)
+            stack.extend((child, mine) for child in reversed(self._entries(raw, "components")))
+        for index, packages in bundled.items():
+            components[index] = replace(components[index], bundled=tuple(packages))
         meta = as_mapping(as_mapping(doc.get("metadata")).get("component"))
         python = properties_of(meta).get("wellcheck:python_version", [None])[0]
         return self._document(CYCLONEDX, spec, encoding, components, python)
@@ -217,18 +241,6 @@ class _Reader:
             what = type(value).__name__ if value is not None else "null"
             raise ArtifactError(f"{self.origin}: malformed SBOM: {key!r} is {what}, not a list")
         return value
-
-    def _walk(self, doc: Raw) -> Iterator[Raw]:
-        """Every component, nested ones included, without recursion."""
-        stack = list(reversed(self._entries(doc, "components")))
-        while stack:
-            self._count()
-            raw = stack.pop()
-            if not isinstance(raw, dict):
-                self._unusable("not an object")
-                continue
-            yield raw
-            stack.extend(reversed(self._entries(raw, "components")))
 
     def _count(self) -> None:
         self.seen += 1
@@ -331,6 +343,23 @@ def _component(
         vendored_by=canonicalize_name(vendored_by) if vendored_by else None,
         direct_url=first_value(props, "wellcheck:direct_url"),
         warnings=tuple(props.get("wellcheck:warning", ())),
+    )
+
+
+def _bundled(raw: Raw, owner: Component) -> BundledPackage | None:
+    """wellcheck's nested entry for a package ``owner`` bundles, when ``raw`` is one."""
+    props = properties_of(raw)
+    sbom = first_value(props, "wellcheck:sbom")
+    purl = clean(as_text(raw.get("purl"))) or first_value(props, "wellcheck:purl") or ""
+    if sbom is None or purl_type(purl) in ("", "pypi"):  # a PyPI entry stays a component
+        return None
+    prefix = "!".join((*owner.chain, ""))
+    return BundledPackage(
+        purl,
+        clean(as_text(raw.get("name"))),
+        clean(as_text(raw.get("version"))),
+        sbom.removeprefix(prefix) if owner.chain else sbom,
+        clean(as_text(raw.get("scope"))).lower(),
     )
 
 
