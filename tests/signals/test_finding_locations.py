@@ -61,6 +61,10 @@ def _pth(files: Files) -> None:
     files["zz_evil.pth"] = b"# a path first\n/opt/elsewhere\nimport os; os.system('id')\n"
 
 
+def _start(files: Files) -> None:
+    files["zz_evil.start"] = b"# calls at start-up\r\n\r\n  evil.hook:run\n"
+
+
 CASES: list[tuple[str, Callable[[Files], None], str, str, int | None]] = [
     ("modified", _modified, "WC-INTEG-MODIFIED", "requests/api.py", None),
     ("added", _added, "WC-INTEG-UNRECORDED", "boto3/evil.py", None),
@@ -70,6 +74,7 @@ CASES: list[tuple[str, Callable[[Files], None], str, str, int | None]] = [
     ("empty-record", _empty_record, "WC-INTEG-NO-RECORD", f"{DIST}/RECORD", None),
     ("pth-exec", _pth, "WC-PTH-EXEC", "zz_evil.pth", 3),
     ("pth-path", _pth, "WC-PTH-PATH", "zz_evil.pth", 2),
+    ("start-entry-point", _start, "WC-STARTUP-ENTRYPOINT", "zz_evil.start", 3),
 ]
 
 
