@@ -32,10 +32,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
-from wellcheck.advisories.interface import Advisory, AdvisorySource
+from wellcheck.advisories.interface import Advisory, AdvisorySource, PurlResult
 from wellcheck.advisories.matching import parse_version
 from wellcheck.advisories.records import to_advisory
 from wellcheck.checks import component_finding
+from wellcheck.errors import SourceError
 from wellcheck.models import BundledPackage, Component, Finding, Severity, SkippedCheck
 
 # purl type, or "type/namespace" for the distributions, -> OSV ecosystem (osv.dev's
@@ -162,14 +163,24 @@ def check_bundled(
     source: AdvisorySource,
     components: Sequence[Component],
     merge: Callable[[Sequence[Advisory]], list[Advisory]],
+    *,
+    failed: str | None = None,
 ) -> BundledOutcome:
     """Findings, not-checked and not-applicable entries for every bundled package;
-    ``merge`` makes one advisory of those sharing an id or alias."""
+    ``merge`` makes one advisory of those sharing an id or alias.  ``failed``: the source
+    already failed (why): every bundled package is not checked, without asking again."""
     wanted = [(n, b) for n, c in enumerate(components) for b in c.bundled if checkable(b)]
     outcome = BundledOutcome()
     if not wanted:
         return outcome
-    result = source.query_purls(sorted({b.purl for _, b in wanted}))
+    purls = sorted({b.purl for _, b in wanted})
+    if failed is None:
+        try:
+            result = source.query_purls(purls)
+        except SourceError as exc:  # a source should not raise; never "clean" for it
+            failed = str(exc)
+    if failed is not None:
+        result = PurlResult(skipped=dict.fromkeys(purls, failed))
     unchecked: dict[tuple[int, str, bool], list[BundledPackage]] = {}
     for index, package in wanted:
         failed = result.skipped.get(package.purl)

@@ -135,10 +135,12 @@ class AdvisoryCheck(Check):
         try:
             result = self.source.query(pairs) if pairs else SourceResult()
         except SourceError as exc:  # a source should not raise; never turn it into "clean"
+            bundled = check_bundled(self.source, components, _merged, failed=str(exc))
             return CheckResult(
                 skipped=(
                     *skipped,
                     *(SkippedCheck(self.name, str(exc), n, v) for n, v in pairs),
+                    *bundled.skipped,
                 )
             )
         findings: list[Finding] = []
