@@ -19,6 +19,9 @@ from wellcheck.models import ArtifactInfo, Component, Finding, Severity, Skipped
 class CheckResult:
     findings: tuple[Finding, ...] = ()
     skipped: tuple[SkippedCheck, ...] = ()
+    # what the check's source can never consult by design (bundled packages of another
+    # ecosystem than an advisory source covers): reported, but the scan is not incomplete
+    not_applicable: tuple[SkippedCheck, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,23 @@ class Person:
 
 
 @dataclass(frozen=True)
+class BundledPackage:
+    """A package a distribution ships inside itself, as the SBOM it carries lists it
+    (PEP 770 ``.dist-info/sboms/``): a C library auditwheel copied in, a Rust crate."""
+
+    purl: str  # as listed, qualifiers included ("pkg:rpm/centos/pcre@8.32-17.el7")
+    name: str  # as listed
+    version: str  # as listed; "" when the SBOM gives none
+    sbom: str  # the SBOM file that lists it, posix, relative to the component's tree
+    scope: str = ""  # CycloneDX scope as listed ("excluded": not shipped, e.g. build-only)
+
+    @property
+    def ecosystem(self) -> str:
+        """The purl type: ``rpm``, ``cargo``, ``generic``..."""
+        return self.purl[4:].lstrip("/").split("/", 1)[0].lower()
+
+
+@dataclass(frozen=True)
 class Component:
     """One Python distribution (or unclaimed module) found inside an artifact."""
 
@@ -65,6 +82,7 @@ class Component:
     vendored_by: str | None = None  # canonical name of the parent for VENDORED
     direct_url: str | None = None  # from direct_url.json
     warnings: tuple[str, ...] = ()  # what could not be read from the metadata
+    bundled: tuple[BundledPackage, ...] = ()  # what its own SBOMs list (PEP 770)
 
     @property
     def purl(self) -> str:

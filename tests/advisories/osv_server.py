@@ -5,7 +5,9 @@ OsvService), GET /export.zip.  Faults are queued per endpoint and consumed one
 per request: "429:<retry-after>", "500", "503", "400", "truncated", "close"
 (drop the connection), "slow:<seconds>" (sleep before answering), "drip:<seconds>"
 (send half the body, then sleep before the rest).
-``failing_names``: a querybatch request asking about any of these names always fails (500).
+``failing_names``: a querybatch request asking about any of these names (or purls) always
+fails (500).  ``add_purl`` makes a record a hit for a purl query (``{"package": {"purl":
+...}}``, the version inside the purl, as OSV takes packages of any ecosystem).
 Faults for one record go to the endpoint ``vulns/<id>`` (taken before the shared
 ``vulns`` queue), so they hit that record whatever order concurrent fetches run in.
 ``vulns_delay``: seconds every GET /v1/vulns/{id} waits before answering;
@@ -59,6 +61,10 @@ class OsvServer:
         for pair in pairs:
             self.hits.setdefault(pair, []).append(record["id"])
 
+    def add_purl(self, record: dict[str, Any], *purls: str) -> None:
+        """A record OSV matches to these purls (with their versions) when asked by purl."""
+        self.add(record, *(("purl", purl) for purl in purls))
+
     def inject(self, endpoint: str, *faults: str) -> None:
         with self._lock:
             self.faults[endpoint].extend(faults)
@@ -82,11 +88,16 @@ class OsvServer:
     def _querybatch(self, body: dict[str, Any]) -> tuple[int, Any]:
         with self._lock:
             self.batch_count += 1
-        if any(q["package"]["name"] in self.failing_names for q in body["queries"]):
+        asked = [q["package"].get("name") or q["package"].get("purl") for q in body["queries"]]
+        if any(name in self.failing_names for name in asked):
             return 500, {"error": "injected batch failure"}
         results = []
         for query in body["queries"]:
-            key = (query["package"]["name"], query["version"])
+            if "purl" in query["package"]:  # OSV: the version is in the purl, none beside it
+                assert "version" not in query
+                key = ("purl", query["package"]["purl"])
+            else:
+                key = (query["package"]["name"], query["version"])
             ids = self.hits.get(key, [])
             start = int(query.get("page_token") or 0)
             end = len(ids) if self.page_size is None else start + self.page_size

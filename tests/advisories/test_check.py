@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,14 @@ from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, Sourc
 from wellcheck.advisories.offline import OfflineSource
 from wellcheck.checks import CheckContext
 from wellcheck.errors import SourceError
-from wellcheck.models import ArtifactInfo, Component, ComponentKind, Severity, SkippedCheck
+from wellcheck.models import (
+    ArtifactInfo,
+    BundledPackage,
+    Component,
+    ComponentKind,
+    Severity,
+    SkippedCheck,
+)
 
 CONTEXT = CheckContext(ArtifactInfo(path="demo.zip", kind="lambda-zip"))
 
@@ -103,6 +111,19 @@ def test_a_raising_source_skips_everything_it_was_asked() -> None:
     )
     assert not result.findings
     assert {(s.package, s.version) for s in result.skipped} == {("a", "1"), ("b", "2")}
+
+
+def test_a_raising_source_leaves_what_wheels_bundle_not_checked() -> None:
+    """Never dropped: the bundled packages of the wheels it was asked about are not
+    checked either (not 'not applicable': the source failed)."""
+    crate = BundledPackage("pkg:cargo/pyo3@0.22.6", "pyo3", "0.22.6", "x.dist-info/sboms/s")
+    wheel = replace(comp("core", "2"), bundled=(crate,))
+    result = AdvisoryCheck(FixedSource({}, fail=True)).run([wheel], CONTEXT)
+    assert [(s.package, s.reason) for s in result.skipped] == [
+        ("core", "boom"),
+        ("core", "1 bundled package (cargo 1) not checked for advisories: boom"),
+    ]
+    assert result.not_applicable == ()
 
 
 def test_finding_fields() -> None:

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lambda_server import LambdaServer
+
+ARTIFACT_TESTS = Path(__file__).resolve().parents[1] / "artifact"  # zipkit, imagebuilder
+if str(ARTIFACT_TESTS) not in sys.path:
+    sys.path.insert(0, str(ARTIFACT_TESTS))
 
 pytest.importorskip("boto3")
 

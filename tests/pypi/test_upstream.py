@@ -211,6 +211,7 @@ def test_a_tampered_file_with_a_rewritten_record_is_found(
     assert finding.kind == "upstream"
     assert (finding.package, finding.version) == ("requests", "2.32.3")
     assert f"{SITE}/requests/api.py" in finding.title
+    assert (finding.path, finding.line) == (f"{SITE}/requests/api.py", None)  # not METADATA
     upstream = hashlib.sha256(REQUESTS["requests/api.py"]).hexdigest()
     assert f"upstream sha256 {upstream}" in finding.evidence
     assert f"installed sha256 {hashlib.sha256(evil).hexdigest()}" in finding.evidence
@@ -230,7 +231,9 @@ def test_an_added_module_is_extra_and_a_removed_one_missing(
     extra, missing = sorted(result.findings, key=lambda f: f.rule)
     assert extra.severity is Severity.MEDIUM
     assert extra.evidence.startswith(f"{SITE}/requests/_telemetry.py is not in requests-2.32.3")
+    assert extra.path == f"{SITE}/requests/_telemetry.py"
     assert missing.severity is Severity.LOW
+    assert missing.path == ""  # about the distribution: its location, the metadata
     assert missing.evidence == f"{SITE}/requests/adapters.py"
 
 

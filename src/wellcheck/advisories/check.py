@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from packaging.version import InvalidVersion, Version
 
+from wellcheck.advisories.bundled import check_bundled
 from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
 from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import SourceError
@@ -134,16 +135,27 @@ class AdvisoryCheck(Check):
         try:
             result = self.source.query(pairs) if pairs else SourceResult()
         except SourceError as exc:  # a source should not raise; never turn it into "clean"
+            bundled = check_bundled(self.source, components, _merged, failed=str(exc))
             return CheckResult(
                 skipped=(
                     *skipped,
                     *(SkippedCheck(self.name, str(exc), n, v) for n, v in pairs),
+                    *bundled.skipped,
                 )
             )
         findings: list[Finding] = []
         for component in queryable:
             found = result.advisories.get((component.name, component.version), ())
-            merged = [merge_group(group) for group in group_aliases(found)]
-            findings.extend(_finding(component, adv) for adv in merged)
+            findings.extend(_finding(component, adv) for adv in _merged(found))
+        bundled = check_bundled(self.source, components, _merged)
+        findings.extend(bundled.findings)
         findings.sort(key=lambda f: (-f.severity, f.package, f.version, f.rule, f.location))
-        return CheckResult(tuple(findings), (*skipped, *result.skipped))
+        return CheckResult(
+            tuple(findings),
+            (*skipped, *result.skipped, *bundled.skipped),
+            tuple(bundled.not_applicable),
+        )
+
+
+def _merged(advisories: Sequence[Advisory]) -> list[Advisory]:
+    return [merge_group(group) for group in group_aliases(advisories)]

@@ -37,7 +37,13 @@ from pathlib import Path
 from typing import Any
 
 from wellcheck.advisories.apicache import CACHE_NAME, RecordCache
-from wellcheck.advisories.interface import Advisory, AdvisorySource, Pair, SourceResult
+from wellcheck.advisories.interface import (
+    Advisory,
+    AdvisorySource,
+    Pair,
+    PurlResult,
+    SourceResult,
+)
 from wellcheck.advisories.locations import cache_dir
 from wellcheck.advisories.matching import ECOSYSTEM, fixes_above, match_record
 from wellcheck.advisories.records import is_valid_record, to_advisory
@@ -53,6 +59,7 @@ MAX_DEPTH = 64  # OSV JSON nests a handful of levels; deeper is malformed
 _POLL = 0.2  # seconds the calling thread waits on the workers between interrupt checks
 
 Hit = tuple[str, str | None]  # (record id, modified)
+Key = Pair | str  # what one query asks about: a PyPI (name, version), or a purl with its version
 Outcome = dict[str, Any] | str  # a record, or why it could not be fetched
 
 
@@ -90,23 +97,53 @@ class OsvApiSource(AdvisorySource):
 
     def query(self, packages: Sequence[Pair]) -> SourceResult:
         pairs = list(dict.fromkeys(packages))
-        skipped: dict[Pair, str] = {}
+        skipped: dict[Key, str] = {}
         hits = self._find(pairs, skipped)
         wanted = {hit for pair, found in hits.items() if pair not in skipped for hit in found}
         records, failed = self._fetch(wanted)
         advisories: dict[Pair, list[Advisory]] = {}
-        for pair, found in hits.items():
+        for pair in pairs:
             if pair in skipped:
                 continue
-            for rid, _ in found:
+            for rid, _ in hits[pair]:
                 if rid in failed:
                     skipped[pair] = f"{rid}: {failed[rid]}"
                     continue
                 advisory = self._advisory(records[rid], pair)
                 if advisory is not None:
                     advisories.setdefault(pair, []).append(advisory)
-        gone = tuple(SkippedCheck(self.name, why, n, v) for (n, v), why in skipped.items())
+        gone = tuple(SkippedCheck(self.name, skipped[p], *p) for p in pairs if p in skipped)
         return SourceResult(advisories, gone)
+
+    def query_purls(self, purls: Sequence[str]) -> PurlResult:
+        """Packages of any ecosystem OSV covers, asked by purl; OSV matches the version."""
+        from wellcheck.advisories.bundled import bundled_advisory, osv_query
+
+        queries: dict[str, str] = {}  # purl -> the purl OSV is asked about
+        not_covered: dict[str, str] = {}
+        for purl in dict.fromkeys(purls):
+            query, why = osv_query(purl)
+            if query is None:
+                not_covered[purl] = why
+            else:
+                queries[purl] = query
+        skipped: dict[Key, str] = {}
+        hits = self._find(sorted(set(queries.values())), skipped)
+        wanted = {hit for key, found in hits.items() if key not in skipped for hit in found}
+        records, failed = self._fetch(wanted)
+        advisories: dict[str, list[Advisory]] = {}
+        gone: dict[str, str] = {}
+        for purl, query in queries.items():
+            if query in skipped:
+                gone[purl] = skipped[query]
+                continue
+            for rid, _ in hits.get(query, ()):
+                if rid in failed:
+                    gone[purl] = f"{rid}: {failed[rid]}"
+                elif (advisory := bundled_advisory(records[rid], query)) is not None:
+                    advisories.setdefault(purl, []).append(advisory)
+        found = {purl: found for purl, found in advisories.items() if purl not in gone}
+        return PurlResult(found, gone, not_covered)
 
     @staticmethod
     def _advisory(record: dict[str, Any], pair: Pair) -> Advisory | None:
@@ -117,13 +154,13 @@ class OsvApiSource(AdvisorySource):
         fixed = verdict.fixed if verdict.affected else fixes_above(record, name, version)
         return to_advisory(record, fixed)
 
-    def _find(self, pairs: list[Pair], skipped: dict[Pair, str]) -> dict[Pair, list[Hit]]:
-        hits: dict[Pair, list[Hit]] = {pair: [] for pair in pairs}
-        pending: list[tuple[Pair, str | None]] = [(pair, None) for pair in pairs]
+    def _find(self, pairs: Sequence[Key], skipped: dict[Key, str]) -> dict[Key, list[Hit]]:
+        hits: dict[Key, list[Hit]] = {pair: [] for pair in pairs}
+        pending: list[tuple[Key, str | None]] = [(pair, None) for pair in pairs]
         for _page in range(self.max_pages):
             if not pending:
                 break
-            following: list[tuple[Pair, str | None]] = []
+            following: list[tuple[Key, str | None]] = []
             for start in range(0, len(pending), self.batch_size):
                 batch = pending[start : start + self.batch_size]
                 try:
@@ -140,13 +177,14 @@ class OsvApiSource(AdvisorySource):
             skipped.setdefault(pair, f"more than {self.max_pages} result pages")
         return hits
 
-    def _batch(self, batch: list[tuple[Pair, str | None]]) -> list[tuple[list[Hit], str | None]]:
+    def _batch(self, batch: list[tuple[Key, str | None]]) -> list[tuple[list[Hit], str | None]]:
         queries: list[dict[str, Any]] = []
-        for (name, version), token in batch:
-            query: dict[str, Any] = {
-                "package": {"name": name, "ecosystem": ECOSYSTEM},
-                "version": version,
-            }
+        for key, token in batch:
+            query: dict[str, Any]
+            if isinstance(key, str):  # a purl with its version (OSV: no separate version)
+                query = {"package": {"purl": key}}
+            else:
+                query = {"package": {"name": key[0], "ecosystem": ECOSYSTEM}, "version": key[1]}
             if token:
                 query["page_token"] = token
             queries.append(query)

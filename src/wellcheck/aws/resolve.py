@@ -258,7 +258,8 @@ class _Resolver:
         zip_path, error = self.download(
             label, f"function-{spec.name}", location, base.code_sha256, base.code_size
         )
-        return _replace(base, zip_path=zip_path, layers=layers, error=error)
+        size = _unzipped(zip_path)
+        return _replace(base, zip_path=zip_path, layers=layers, error=error, unzipped_size=size)
 
     def layer(self, arn: str, *, attached: bool) -> LambdaTarget:
         with self._lock:
@@ -301,7 +302,8 @@ class _Resolver:
                 zip_path, error = self.download(
                     arn, f"layer-{name}-{number}", location, target.code_sha256, target.code_size
                 )
-                target = _replace(target, zip_path=zip_path, error=error)
+                size = _unzipped(zip_path)
+                target = _replace(target, zip_path=zip_path, error=error, unzipped_size=size)
         return target
 
     def download(
@@ -384,6 +386,13 @@ def _layer_target(
         compatible_runtimes=compatible_runtimes,
         error=error,
     )
+
+
+def _unzipped(zip_path: Path | None) -> int | None:
+    """What a verified code zip unzips to (Lambda's 250 MB limit counts the layers too)."""
+    from wellcheck.aws.size import zip_unzipped_size
+
+    return zip_unzipped_size(zip_path) if zip_path is not None else None
 
 
 def _replace(target: LambdaTarget, **changes: Any) -> LambdaTarget:

@@ -100,6 +100,7 @@ class LambdaTarget:
     version: str | None = None  # "$LATEST", "7", or the layer version number
     qualifier: str | None = None  # as the user asked (alias or version), None when not given
     code_size: int | None = None  # bytes, as Lambda reports it
+    unzipped_size: int | None = None  # bytes its downloaded zip unzips to (None: not read)
     compatible_runtimes: tuple[str, ...] = ()  # layers only
     error: WellcheckError | None = field(default=None, compare=False)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.utils import canonicalize_name
 
 from wellcheck.artifact.base import Tree
 from wellcheck.inventory import reading
+from wellcheck.inventory.bundled import bundled_packages
 from wellcheck.inventory.layout import MetaDir, Owner
 from wellcheck.inventory.metadata import Metadata, is_pep440_version, parse_metadata
 from wellcheck.inventory.metadata import requires_from_egg as _requires_from_egg
@@ -50,7 +51,14 @@ def read_distribution(tree: Tree, meta: MetaDir, artifact_python: str | None) ->
         parts = _zipped_egg(tree, meta.path)
     else:
         parts = _egg_dir(tree, meta.path)
-    return _build(tree, meta, parts, artifact_python)
+    found = _build(tree, meta, parts, artifact_python)
+    if not meta.sboms:
+        return found
+    component = found.component
+    warnings = list(component.warnings)
+    bundled = bundled_packages(tree, meta.sboms, component.name, warnings)
+    component = replace(component, bundled=bundled, warnings=tuple(warnings))
+    return replace(found, component=component)
 
 
 def _metadata(tree: Tree, path: str, warnings: list[str]) -> Metadata:

@@ -35,6 +35,7 @@ class MetaDir:
     kind: ComponentKind
     is_file: bool
     owner: Owner | None = None  # set when the metadata sits inside a package directory
+    sboms: list[str] = field(default_factory=list)  # files in a dist-info's sboms/ (PEP 770)
 
 
 @dataclass
@@ -127,6 +128,8 @@ def find_layout(entries: Mapping[str, Entry]) -> Layout:
             if found is not None:
                 if found[0] not in metadirs:
                     _note_meta(layout, found[0], found[1], entries)
+                if "/sboms/" in path:
+                    _note_sbom(metadirs.get(found[0]), path, entries)
                 continue
         if "vendor" in path and entries[path].kind is EntryKind.FILE:
             parts = path.split("/")
@@ -148,6 +151,15 @@ def _note_meta(
     parts = path.split("/")
     owner = _package_owner(parts[:-1], entries)
     layout.metadirs[path] = MetaDir(path, kind, is_file, owner)
+
+
+def _note_sbom(meta: MetaDir | None, path: str, entries: Mapping[str, Entry]) -> None:
+    """A file directly in a dist-info's ``sboms/`` directory (PEP 770)."""
+    if meta is None or meta.kind is not ComponentKind.DIST_INFO or meta.is_file:
+        return
+    name = path[len(meta.path) :]
+    if name.startswith("/sboms/") and "/" not in name[7:] and entries[path].kind is EntryKind.FILE:
+        meta.sboms.append(path)
 
 
 def _note_vendored(layout: Layout, parts: list[str], at: int, owner: Owner) -> None:

@@ -13,7 +13,9 @@ cannot be checked (no purl, an invalid or over-long PyPI name, not an object) is
 as *unusable*: a scan reports it as not checked (``SbomDocument.unusable_count``), never
 as a pass.  A ``components``/``packages`` value that is not a list is malformed.
 wellcheck's own "unclaimed code" entries come back as such, so an inventory of the SBOM
-lists what the artifact's did.  An entry listed twice (same name, version, place) is one.
+lists what the artifact's did, and so do its entries for what a wheel bundles (CycloneDX
+components nested in a PyPI one, with a ``wellcheck:sbom`` property and a non-PyPI purl:
+``Component.bundled``).  An entry listed twice (same name, version, place) is one.
 
 The document is hostile input: the caller bounds its size, this module bounds the
 component count, refuses malformed JSON (also too deeply nested) with one line, and
@@ -24,8 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -50,7 +51,7 @@ from wellcheck.inventory.sbom_fields import (
     site_root_of,
     spdx_comment,
 )
-from wellcheck.models import Component, ComponentKind
+from wellcheck.models import BundledPackage, Component, ComponentKind
 
 CYCLONEDX = "sbom-cyclonedx"
 SPDX = "sbom-spdx"
@@ -69,6 +70,16 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
+class ListedPackage:
+    """A package entry with a purl of any ecosystem (``parse_sbom(keep_packages=True)``)."""
+
+    purl: str
+    name: str
+    version: str
+    scope: str = ""  # CycloneDX ``scope`` ("required", "optional", "excluded"), as listed
+
+
+@dataclass(frozen=True)
 class SbomDocument:
     """What an SBOM lists that wellcheck can check."""
 
@@ -82,6 +93,7 @@ class SbomDocument:
     unusable: dict[str, int] = field(default_factory=dict)
     python_version: str | None = None  # of the artifact, when the SBOM says (wellcheck's)
     listed: int = 0  # entries the document lists (nested ones included)
+    packages: tuple[ListedPackage, ...] = ()  # every entry with a purl, when asked for
 
     @property
     def unusable_count(self) -> int:
@@ -116,10 +128,13 @@ class SbomDocument:
         return tuple(notes)
 
 
-def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> SbomDocument:
+def parse_sbom(
+    data: bytes, origin: str, *, max_components: int = 1_000_000, keep_packages: bool = False
+) -> SbomDocument:
     """The components of a CycloneDX (JSON or XML) or SPDX JSON document; ArtifactError
     (one line) when it is neither or is malformed, LimitExceededError past
-    ``max_components`` entries."""
+    ``max_components`` entries.  ``keep_packages``: also list every entry with a purl,
+    whatever its ecosystem (``SbomDocument.packages``: the SBOMs wheels ship)."""
     start = data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")
     if not start.startswith((b"{", b"<")):
         raise ArtifactError(f"{origin}: not an SBOM (CycloneDX JSON or XML, SPDX JSON)")
@@ -127,14 +142,14 @@ def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> 
         from wellcheck.inventory.sbom_xml import cyclonedx_xml_as_json
 
         doc, spec = cyclonedx_xml_as_json(start, origin)
-        return _Reader(origin, max_components).cyclonedx(doc, spec, "xml")
+        return _Reader(origin, max_components, keep_packages).cyclonedx(doc, spec, "xml")
     try:
         doc = json.loads(start)
     except RecursionError:
         raise ArtifactError(f"{origin}: malformed SBOM JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, bad UTF-8, an over-long integer
         raise ArtifactError(f"{origin}: malformed SBOM JSON: {one_line(str(exc))}") from exc
-    reader = _Reader(origin, max_components)
+    reader = _Reader(origin, max_components, keep_packages)
     if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
         return reader.cyclonedx(doc, as_text(doc.get("specVersion")), "json")
     if isinstance(doc, dict) and as_text(doc.get("spdxVersion")).startswith("SPDX-"):
@@ -143,15 +158,39 @@ def parse_sbom(data: bytes, origin: str, *, max_components: int = 1_000_000) -> 
 
 
 class _Reader:
-    def __init__(self, origin: str, max_components: int) -> None:
+    def __init__(self, origin: str, max_components: int, keep_packages: bool = False) -> None:
         self.origin = origin
         self.max_components = max_components
         self.seen = 0
         self.ignored: dict[str, int] = {}
         self.unusable: dict[str, int] = {}
+        self.packages: list[ListedPackage] | None = [] if keep_packages else None
 
     def cyclonedx(self, doc: Raw, spec: str, encoding: str) -> SbomDocument:
-        components = [c for raw in self._walk(doc) if (c := self._cdx(raw))]
+        """Every component, nested ones included (walked without recursion); an entry
+        nested in a PyPI component with a ``wellcheck:sbom`` property is what that
+        distribution bundles (wellcheck's own SBOMs), not a component of the artifact."""
+        components: list[Component] = []
+        bundled: dict[int, list[BundledPackage]] = {}
+        stack: list[tuple[Any, int | None]] = [
+            (raw, None) for raw in reversed(self._entries(doc, "components"))
+        ]
+        while stack:
+            self._count()
+            raw, parent = stack.pop()
+            if not isinstance(raw, dict):
+                self._unusable("not an object")
+                continue
+            mine = None
+            package = _bundled(raw, components[parent]) if parent is not None else None
+            if parent is not None and package is not None:
+                bundled.setdefault(parent, []).append(package)
+            elif (component := self._cdx(raw)) is not None:
+                mine = len(components)
+                components.append(component)
+            stack.extend((child, mine) for child in reversed(self._entries(raw, "components")))
+        for index, packages in bundled.items():
+            components[index] = replace(components[index], bundled=tuple(packages))
         meta = as_mapping(as_mapping(doc.get("metadata")).get("component"))
         python = properties_of(meta).get("wellcheck:python_version", [None])[0]
         return self._document(CYCLONEDX, spec, encoding, components, python)
@@ -192,6 +231,7 @@ class _Reader:
             unusable=dict(self.unusable),
             python_version=(clean(python) or None) if python else None,
             listed=self.seen,
+            packages=tuple(self.packages or ()),
         )
 
     def _entries(self, parent: Raw, key: str) -> list[Any]:
@@ -201,18 +241,6 @@ class _Reader:
             what = type(value).__name__ if value is not None else "null"
             raise ArtifactError(f"{self.origin}: malformed SBOM: {key!r} is {what}, not a list")
         return value
-
-    def _walk(self, doc: Raw) -> Iterator[Raw]:
-        """Every component, nested ones included, without recursion."""
-        stack = list(reversed(self._entries(doc, "components")))
-        while stack:
-            self._count()
-            raw = stack.pop()
-            if not isinstance(raw, dict):
-                self._unusable("not an object")
-                continue
-            yield raw
-            stack.extend(reversed(self._entries(raw, "components")))
 
     def _count(self) -> None:
         self.seen += 1
@@ -263,6 +291,9 @@ class _Reader:
         if not kind:
             self._unusable("no purl" if not purl else "not a purl")
             return None
+        if self.packages is not None:
+            scope = clean(as_text(raw.get("scope"))).lower()
+            self.packages.append(ListedPackage(clean(purl), clean(name), clean(version), scope))
         parsed = pypi_purl(purl)
         if parsed is None:
             self.ignored[kind] = self.ignored.get(kind, 0) + 1
@@ -312,6 +343,23 @@ def _component(
         vendored_by=canonicalize_name(vendored_by) if vendored_by else None,
         direct_url=first_value(props, "wellcheck:direct_url"),
         warnings=tuple(props.get("wellcheck:warning", ())),
+    )
+
+
+def _bundled(raw: Raw, owner: Component) -> BundledPackage | None:
+    """wellcheck's nested entry for a package ``owner`` bundles, when ``raw`` is one."""
+    props = properties_of(raw)
+    sbom = first_value(props, "wellcheck:sbom")
+    purl = clean(as_text(raw.get("purl"))) or first_value(props, "wellcheck:purl") or ""
+    if sbom is None or purl_type(purl) in ("", "pypi"):  # a PyPI entry stays a component
+        return None
+    prefix = "!".join((*owner.chain, ""))
+    return BundledPackage(
+        purl,
+        clean(as_text(raw.get("name"))),
+        clean(as_text(raw.get("version"))),
+        sbom.removeprefix(prefix) if owner.chain else sbom,
+        clean(as_text(raw.get("scope"))).lower(),
     )
 
 

@@ -4,7 +4,7 @@ The document is hostile input.  expat runs with no DTD at all: a DOCTYPE (where 
 definitions live: "billion laughs", external entities) is refused before anything is
 expanded, as defusedxml's ``forbid_dtd`` does; parameter entities are never parsed.
 Only what :mod:`wellcheck.inventory.sbom_input` reads is kept (components with their
-name, version, purl, description, hashes, properties and nested components; the
+name, version, purl, description, scope, hashes, properties and nested components; the
 metadata component's properties), so memory follows the components, not the markup.
 """
 
@@ -18,7 +18,7 @@ from xml.parsers import expat
 from wellcheck.errors import ArtifactError
 
 NAMESPACE = "http://cyclonedx.org/schema/bom/"
-_TEXT_FIELDS = frozenset({"name", "version", "purl", "description"})
+_TEXT_FIELDS = frozenset({"name", "version", "purl", "description", "scope"})
 _MAX_TEXT = 64 * 1024  # characters kept of one text field
 _ENCODINGS = frozenset({"utf-8", "us-ascii", "iso-8859-1"})  # expat's own decoders
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n]")

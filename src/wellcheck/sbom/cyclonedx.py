@@ -12,7 +12,11 @@ Choices worth knowing:
   with no purl and ``wellcheck:kind=unclaimed``, so it is visible to SBOM
   consumers without pretending to be a PyPI package;
 - maintainers become the ``supplier`` (contacts only, no invented name);
-  authors are ``authors`` in 1.6 and the ``author`` string in 1.5.
+  authors are ``authors`` in 1.6 and the ``author`` string in 1.5;
+- what a distribution bundles, as the SBOMs it ships list it (PEP 770: the C libraries
+  auditwheel copied in, the Rust crates compiled in), are nested ``components`` of its
+  component, with their own purls, their scope and ``wellcheck:sbom`` (the file listing
+  them), so consumers see them and tools match them against their advisories.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from cyclonedx.model import (
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component as CdxComponent
-from cyclonedx.model.component import ComponentType
+from cyclonedx.model.component import ComponentScope, ComponentType
 from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
 from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.license import DisjunctiveLicense, License, LicenseExpression
@@ -46,8 +50,15 @@ from packageurl import PackageURL
 from wellcheck import __version__
 from wellcheck.errors import OutputError
 from wellcheck.escape import json_safe, xml_safe
-from wellcheck.models import ArtifactInfo, Component, ComponentKind, Finding, Person
-from wellcheck.sbom.graph import Graph, Node, build_graph
+from wellcheck.models import (
+    ArtifactInfo,
+    BundledPackage,
+    Component,
+    ComponentKind,
+    Finding,
+    Person,
+)
+from wellcheck.sbom.graph import Graph, Node, build_graph, bundled_ref
 from wellcheck.sbom.licenses import declared_licenses
 from wellcheck.sbom.sanitize import clean, safe_url
 
@@ -229,12 +240,36 @@ def _component(node: Node, version: SchemaVersion) -> CdxComponent:
         external_references=_external_references(c.project_urls),
         hashes=_hashes(c.hashes),
         properties=_properties(c),
+        components=[_bundled(node.ref, n, b, c.chain) for n, b in enumerate(c.bundled)],
     )
     if version < SchemaVersion.V1_6 and (author := _author_string(c.authors)):
         with warnings.catch_warnings():  # deprecated in 1.6, the only field 1.5 has
             warnings.simplefilter("ignore", SchemaDeprecationWarning1Dot6)
             component.author = clean(author)
     return component
+
+
+_SCOPES = {scope.value: scope for scope in ComponentScope}
+
+
+def _bundled(ref: str, index: int, package: BundledPackage, chain: tuple[str, ...]) -> CdxComponent:
+    """A package the component bundles, with its purl when it is a valid one."""
+    try:
+        purl: PackageURL | None = PackageURL.from_string(package.purl)
+    except ValueError:
+        purl = None
+    props = [Property(name="wellcheck:sbom", value=clean("!".join((*chain, package.sbom))))]
+    if purl is None:
+        props.append(Property(name="wellcheck:purl", value=clean(package.purl)))
+    return CdxComponent(
+        type=ComponentType.LIBRARY,
+        name=clean(package.name) or clean(package.purl) or "unnamed",
+        version=clean(package.version) or None,
+        bom_ref=bundled_ref(ref, index),
+        purl=purl,
+        scope=_SCOPES.get(package.scope),
+        properties=props,
+    )
 
 
 def _author_string(people: Iterable[Person]) -> str | None:

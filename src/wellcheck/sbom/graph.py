@@ -65,6 +65,11 @@ class Graph:
         return tuple(sorted({*self.depends_on.get(ref, ()), *self.vendors.get(ref, ())}))
 
 
+def bundled_ref(node_ref: str, index: int) -> str:
+    """The reference of the ``index``-th package ``node_ref``'s component bundles."""
+    return f"{node_ref}:bundled:{index}"
+
+
 def artifact_name(info: ArtifactInfo) -> str:
     """The file (or directory) name of the artifact, as the user would recognise it."""
     raw = info.path.replace("\\", "/").rstrip("/")

@@ -70,6 +70,10 @@ def component_dict(c: Component) -> dict[str, Any]:
         "top_level": list(c.top_level),
         "direct_url": c.direct_url,
         "warnings": list(c.warnings),
+        "bundled": [
+            {"purl": b.purl, "name": b.name, "version": b.version, "sbom": b.sbom, "scope": b.scope}
+            for b in c.bundled
+        ],
     }
 
 

@@ -4,7 +4,9 @@ One package per artifact (DOCUMENT DESCRIBES it) and per component (the
 artifact CONTAINS it); Requires-Dist edges are DEPENDS_ON, vendored copies are
 CONTAINS from the vendoring distribution.  ``filesAnalyzed`` is false: we list
 distributions, not a verified file manifest.  Unclaimed code is a package with
-``primaryPackagePurpose`` FILE and no purl.
+``primaryPackagePurpose`` FILE and no purl.  What a distribution bundles, as the SBOMs
+it ships list it (PEP 770), are packages with their own purls that the distribution
+CONTAINS.
 
 In reproducible mode the creation time is ``SOURCE_DATE_EPOCH`` (or the epoch)
 and the document namespace is derived from the content, so the bytes are
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from wellcheck import __version__
 from wellcheck.escape import json_safe
-from wellcheck.models import ArtifactInfo, Component, ComponentKind, Person
+from wellcheck.models import ArtifactInfo, BundledPackage, Component, ComponentKind, Person
 from wellcheck.sbom.graph import Graph, build_graph
 from wellcheck.sbom.licenses import declared_licenses
 
@@ -83,6 +85,10 @@ def build_spdx(inventories: Sequence[Inventory], *, reproducible: bool = False) 
         packages.append(_package(node.component, ids[node.ref]))
         parent = graph.artifact_refs[node.artifact]
         relationships.append(_rel(ids[parent], "CONTAINS", ids[node.ref]))
+        for n, bundled in enumerate(node.component.bundled):
+            bundled_id = f"{ids[node.ref]}-bundled-{n}"
+            packages.append(_bundled_package(bundled, bundled_id, node.component))
+            relationships.append(_rel(ids[node.ref], "CONTAINS", bundled_id))
     for node in graph.nodes:
         for target in graph.depends_on.get(node.ref, ()):
             relationships.append(_rel(ids[node.ref], "DEPENDS_ON", ids[target]))
@@ -203,6 +209,33 @@ def _package(c: Component, spdx_id: str) -> dict[str, Any]:
     if c.maintainers and (agent := _agent(c.maintainers[0])):
         pkg["supplier"] = agent
     pkg["comment"] = _comment(c)
+    return pkg
+
+
+def _bundled_package(package: BundledPackage, spdx_id: str, owner: Component) -> dict[str, Any]:
+    pkg: dict[str, Any] = {
+        "SPDXID": spdx_id,
+        "name": package.name or package.purl or "unnamed",
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": False,
+        "primaryPackagePurpose": "LIBRARY",
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+        "comment": f"bundled in {owner.name} {owner.version}; listed in "
+        f"{'!'.join((*owner.chain, package.sbom))}"
+        + (f"; scope: {package.scope}" if package.scope else ""),
+    }
+    if package.version:
+        pkg["versionInfo"] = package.version
+    if package.purl:
+        pkg["externalRefs"] = [
+            {
+                "referenceCategory": "PACKAGE-MANAGER",
+                "referenceType": "purl",
+                "referenceLocator": package.purl,
+            }
+        ]
     return pkg
 
 

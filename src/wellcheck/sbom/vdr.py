@@ -14,13 +14,16 @@ emits): every finding, reported or ignored, so the document says what made a sca
   ``detail`` (CycloneDX VEX); ``wellcheck:suppressed-by`` names the entry.
 
 Each entry ``affects`` the component the finding is about, in the artifact it was found
-in (by location, else by name and version); a finding about no component (a start-up
-hook no distribution owns, a function's configuration) affects the artifact itself.
+in (by location, else by name and version); an advisory about a package a distribution
+bundles affects that package's nested component; a finding about no component (a
+start-up hook no distribution owns, a function's configuration) affects the artifact
+itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from cyclonedx.model import Property, XsUri
@@ -42,7 +45,7 @@ from cyclonedx.model.vulnerability import (
 )
 
 from wellcheck.models import Finding, Severity, Suppression
-from wellcheck.sbom.graph import Graph, Node
+from wellcheck.sbom.graph import Graph, bundled_ref
 from wellcheck.sbom.sanitize import clean, safe_url
 
 VULNERABILITY_KINDS = ("advisory", "malicious")
@@ -80,26 +83,42 @@ def vulnerabilities(graph: Graph, findings: Sequence[Sequence[Finding]]) -> list
     return out
 
 
+@dataclass(frozen=True)
+class _Target:
+    """A component a finding may affect: a distribution, or a package it bundles."""
+
+    ref: str
+    location: str  # the distribution's display location
+    version: str
+
+
 class _Locator:
-    """The refs a finding of one artifact affects: its component, else the artifact."""
+    """The refs a finding of one artifact affects: its component (or the bundled package
+    it names), else the artifact."""
 
     def __init__(self, graph: Graph, index: int) -> None:
         self.artifact = graph.artifact_refs[index]
-        self.by_name: dict[tuple[str, str], list[Node]] = {}
+        self.by_name: dict[tuple[str, str], list[_Target]] = {}
         for node in graph.nodes:
-            if node.artifact == index:
-                key = (node.component.name, node.component.version)
-                self.by_name.setdefault(key, []).append(node)
+            if node.artifact != index:
+                continue
+            c = node.component
+            self.by_name.setdefault((c.name, c.version), []).append(
+                _Target(node.ref, c.display_location, c.version)
+            )
+            for n, package in enumerate(c.bundled):  # a finding about a bundled package
+                target = _Target(bundled_ref(node.ref, n), c.display_location, package.version)
+                self.by_name.setdefault((package.name, package.version), []).append(target)
 
     def __call__(self, finding: Finding) -> dict[str, str]:
         candidates = (
             self.by_name.get((finding.package, finding.version), []) if finding.package else []
         )
-        exact = [n for n in candidates if n.component.display_location == finding.location]
-        nodes = exact or candidates
-        if not nodes:
+        exact = [t for t in candidates if t.location == finding.location]
+        targets = exact or candidates
+        if not targets:
             return {self.artifact: ""}
-        return {node.ref: node.component.version for node in nodes}
+        return {t.ref: t.version for t in targets}
 
 
 def _order(finding: Finding) -> tuple[str, ...]:

@@ -139,13 +139,16 @@ def open_source(options: ScanOptions) -> AdvisorySource:
 
 
 def signal_checks(options: ScanOptions) -> list[Check]:
-    """The offline signal checks: typosquats, then RECORD integrity and start-up hooks."""
+    """The offline signal checks: typosquats, RECORD integrity and start-up hooks, then
+    Lambda's unzipped size limit."""
+    from wellcheck.aws.size import LambdaSizeCheck
     from wellcheck.signals.integrity import IntegrityCheck
     from wellcheck.signals.typosquat import TyposquatCheck
 
     return [
         TyposquatCheck(allow=options.typosquat_allow),
         IntegrityCheck(workers=options.hash_workers or options.jobs, limits=options.limits),
+        LambdaSizeCheck(),
     ]
 
 

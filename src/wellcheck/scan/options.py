@@ -61,7 +61,8 @@ class ScanTarget:
 
     path: str  # what to open
     label: str | None = None  # what reports call it (default: path)
-    checks: tuple[Check, ...] = ()  # run on this target only, after the common checks
+    # run on this target only, after the common checks; one replaces a common check of its name
+    checks: tuple[Check, ...] = ()
     error: str | None = None  # it already failed (e.g. download): reported as an input error
     skipped: tuple[SkippedCheck, ...] = ()  # already known to be not checked
 

@@ -90,4 +90,7 @@ def _as_scan_target(part: LambdaTarget, check: Check) -> ScanTarget:
         reason = part.not_scannable_reason or "no code to download"
         skipped = (SkippedCheck(source="lambda", reason=reason),)
         return ScanTarget("", label=part.label, checks=(check,), skipped=skipped)
-    return ScanTarget(str(part.zip_path), label=part.label, checks=(check,))
+    from wellcheck.aws.size import deployed_size_check
+
+    checks = (check, deployed_size_check(part))
+    return ScanTarget(str(part.zip_path), label=part.label, checks=checks)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
-from wellcheck.checks import Check, CheckContext
+from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import ArtifactError, MetadataError, SourceError
 from wellcheck.models import (
     ArtifactInfo,
@@ -66,12 +66,22 @@ def scan_target(
         info = ArtifactInfo(path=label, kind="unknown")
         findings: list[Finding] = []
         skipped = list(target.skipped)
+        not_applicable: list[SkippedCheck] = []
         for check in target.checks:
-            found, missed = _run_check(check, (), CheckContext(artifact=info))
-            findings.extend(found)
-            skipped.extend(missed)
-        return ArtifactResult(info, (), tuple(sort_findings(findings)), tuple(skipped))
-    result = _open_and_check(target.path, (*checks, *target.checks), limits, opener)
+            ran = _run_check(check, (), CheckContext(artifact=info))
+            findings.extend(ran.findings)
+            skipped.extend(ran.skipped)
+            not_applicable.extend(ran.not_applicable)
+        return ArtifactResult(
+            info,
+            (),
+            tuple(sort_findings(findings)),
+            tuple(skipped),
+            not_applicable=tuple(not_applicable),
+        )
+    own = {check.name for check in target.checks}  # a target's own check replaces the common one
+    common = tuple(check for check in checks if check.name not in own)
+    result = _open_and_check(target.path, (*common, *target.checks), limits, opener)
     if label != result.artifact.path or target.skipped:
         result = replace(
             result,
@@ -119,8 +129,9 @@ def _open_and_check(
             context = CheckContext(artifact=info, trees=tuple(opened.trees))
             for check in checks:
                 result = _run_check(check, components, context)
-                findings.extend(result[0])
-                skipped.extend(result[1])
+                findings.extend(result.findings)
+                skipped.extend(result.skipped)
+                not_applicable.extend(result.not_applicable)
     except (ArtifactError, MetadataError, OSError) as exc:
         log.debug("artifact %s failed", path, exc_info=True)
         error: str | None = _describe(exc)
@@ -139,15 +150,12 @@ def _open_and_check(
     )
 
 
-def _run_check(
-    check: Check, components: Sequence[Component], context: CheckContext
-) -> tuple[tuple[Finding, ...], tuple[SkippedCheck, ...]]:
+def _run_check(check: Check, components: Sequence[Component], context: CheckContext) -> CheckResult:
     try:
-        result = check.run(components, context)
+        return check.run(components, context)
     except (SourceError, OSError) as exc:  # should have been SkippedCheck: fail closed
         log.debug("check %s raised", check.name, exc_info=True)
-        return (), (SkippedCheck(source=check.name, reason=str(exc)),)
-    return result.findings, result.skipped
+        return CheckResult(skipped=(SkippedCheck(source=check.name, reason=str(exc)),))
 
 
 def _describe(exc: BaseException) -> str:

@@ -63,6 +63,9 @@ class _Plan:
     """What one distribution's RECORD asks us to verify, and what we saw."""
 
     component: Component
+    record: str = ""  # the RECORD file (tree path)
+    lines: dict[str, int] = field(default_factory=dict)  # tree or RECORD path -> its line
+    problem_lines: tuple[int, ...] = ()
     placed: list[str] = field(default_factory=list)  # every RECORD path inside the site
     to_hash: list[tuple[str, RecordEntry]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -149,9 +152,11 @@ def check_tree(
         skipped.extend(_compare(plan, digests))
         component = plan.component
         build.modified(component, plan.modified)
-        build.missing(component, plan.missing)
-        build.bad_record(component, plan.problems)
-        build.outside(component, plan.outside)
+        build.missing(component, plan.missing, plan.record, _first_line(plan, plan.missing))
+        build.bad_record(
+            component, plan.problems, plan.record, next(iter(plan.problem_lines), None)
+        )
+        build.outside(component, plan.outside, plan.record, _first_line(plan, plan.outside))
     for component, files in _unrecorded(entries, plans, claims, unverifiable):
         build.unrecorded(component, files)
     site_set = {c.site_root for c in components}
@@ -173,29 +178,39 @@ def _load_plan(tree: Tree, component: Component, build: FindingBuilder) -> _Plan
     try:
         parsed = parse_record(tree.read_bytes(record_path, limit=MAX_RECORD_SIZE))
     except HostileArtifactError as exc:
-        build.no_record(component, f"{record_path} could not be read safely: {exc}")
+        why = f"{record_path} could not be read safely: {exc}"
+        build.no_record(component, why, record_path)
         return None
     except ArtifactError:
         build.no_record(component, f"{record_path} is missing")
         return None
     except UnicodeDecodeError as exc:
-        build.no_record(component, f"{record_path} is not UTF-8 ({exc.reason})")
+        build.no_record(component, f"{record_path} is not UTF-8 ({exc.reason})", record_path)
         return None
     if not parsed.entries:
-        build.no_record(component, f"{record_path} lists no files")
+        build.no_record(component, f"{record_path} lists no files", record_path)
         return None
-    plan = _Plan(component, problems=list(parsed.problems))
+    plan = _Plan(
+        component, record_path, problems=list(parsed.problems), problem_lines=parsed.problem_lines
+    )
     for entry in parsed.entries:
         placement = place(component.site_root, entry.path)
         if placement.tree_path is None or not placement.inside_site:
             if not is_script_path(entry.path):
                 plan.outside.append(entry.path)
+                plan.lines.setdefault(entry.path, entry.line)
             continue
         plan.placed.append(placement.tree_path)
+        plan.lines.setdefault(placement.tree_path, entry.line)
         if entry.digest is None or _benign(placement.tree_path, component.location):
             continue
         plan.to_hash.append((placement.tree_path, entry))
     return plan
+
+
+def _first_line(plan: _Plan, paths: Sequence[str]) -> int | None:
+    """The RECORD line of the first of ``paths`` (as listed, or sorted when they are)."""
+    return plan.lines.get(min(paths, key=lambda p: plan.lines.get(p, 0))) if paths else None
 
 
 def _benign(path: str, dist_dir: str) -> bool:

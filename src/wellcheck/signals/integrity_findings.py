@@ -1,8 +1,10 @@
-"""Turning integrity observations into findings: wording, severities, caps.
+"""Turning integrity observations into findings: wording, severities, caps, locations.
 
 One finding per modified or unrecorded file (capped per distribution, the rest summed up
 in one more finding), one per distribution for missing files, RECORD problems and paths
-outside the site root.
+outside the site root.  Each finding points at the file it is about (``Finding.path``):
+the changed or added file itself (a summary finding: the first of its files), and for
+the per-distribution findings the RECORD with the line of the first row concerned.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class FindingBuilder:
         evidence: str,
         remediation: str,
         confidence: str = "high",
+        path: str = "",
+        line: int | None = None,
     ) -> None:
         self.findings.append(
             component_finding(
@@ -55,10 +59,13 @@ class FindingBuilder:
                 confidence=confidence,
                 evidence=evidence,
                 remediation=remediation,
+                path=path,
+                line=line,
             )
         )
 
-    def no_record(self, component: Component, reason: str) -> None:
+    def no_record(self, component: Component, reason: str, record: str = "") -> None:
+        """``record``: the RECORD file when there is one (unreadable, empty)."""
         distro = component.site_root.endswith("dist-packages")
         self._add(
             component,
@@ -70,6 +77,7 @@ class FindingBuilder:
             "Install packages with a tool that writes RECORD (pip, uv, poetry) so the "
             "artifact can be verified.",
             confidence="medium",
+            path=record,
         )
 
     def modified(self, component: Component, changes: list[tuple[str, str]]) -> None:
@@ -81,6 +89,7 @@ class FindingBuilder:
                 f"{path} was changed after installation",
                 evidence,
                 _MODIFIED_FIX,
+                path=path,
             )
         rest = changes[MAX_FILE_FINDINGS:]
         if rest:
@@ -91,6 +100,7 @@ class FindingBuilder:
                 f"{len(rest)} more files of {component.name} were changed after installation",
                 _listing([path for path, _ in rest]),
                 _MODIFIED_FIX,
+                path=rest[0][0],
             )
 
     def unrecorded(self, component: Component, files: list[tuple[str, str]]) -> None:
@@ -103,6 +113,7 @@ class FindingBuilder:
                 f"{path} was added to {component.name} after installation",
                 evidence,
                 _UNRECORDED_FIX,
+                path=path,
             )
         rest = files[MAX_FILE_FINDINGS:]
         if rest:
@@ -113,9 +124,12 @@ class FindingBuilder:
                 f"{len(rest)} more files were added to {component.name} after installation",
                 _listing([path for path, _ in rest]),
                 _UNRECORDED_FIX,
+                path=rest[0][0],
             )
 
-    def missing(self, component: Component, paths: list[str]) -> None:
+    def missing(
+        self, component: Component, paths: list[str], record: str = "", line: int | None = None
+    ) -> None:
         if paths:
             self._add(
                 component,
@@ -126,9 +140,13 @@ class FindingBuilder:
                 "Usually a build step trimmed files (tests, docs, stubs); check that "
                 "nothing the package needs at run time was removed.",
                 confidence="medium",
+                path=record,
+                line=line,
             )
 
-    def bad_record(self, component: Component, problems: list[str]) -> None:
+    def bad_record(
+        self, component: Component, problems: list[str], record: str = "", line: int | None = None
+    ) -> None:
         if problems:
             self._add(
                 component,
@@ -138,9 +156,13 @@ class FindingBuilder:
                 "; ".join(problems[:MAX_LISTED]),
                 "Reinstall the package; a RECORD edited by hand is itself a warning sign.",
                 confidence="medium",
+                path=record,
+                line=line,
             )
 
-    def outside(self, component: Component, paths: list[str]) -> None:
+    def outside(
+        self, component: Component, paths: list[str], record: str = "", line: int | None = None
+    ) -> None:
         if paths:
             self._add(
                 component,
@@ -151,4 +173,6 @@ class FindingBuilder:
                 _listing(paths),
                 "Data files and headers installed outside site-packages are not verified.",
                 confidence="low",
+                path=record,
+                line=line,
             )

@@ -161,3 +161,17 @@ def read_start(data: bytes) -> tuple[str, ...]:
         return ()
     lines = (line.strip() for line in text.splitlines())
     return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+def first_entry_line(data: bytes) -> int | None:
+    """The physical line (``\\n``, ``\\r``, ``\\r\\n`` ending lines, as :class:`PthLine` counts)
+    where the first entry point of a ``.start`` file starts."""
+    text = data.decode("utf-8-sig", errors="replace")
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            before = text[:offset]
+            return before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+        offset += len(line)
+    return None

@@ -14,9 +14,12 @@ WC-PYPI-VERSION-MISSING    high      the installed version is not among the rele
 WC-PYPI-YANKED             medium    every file of the installed version is yanked
 WC-PYPI-OWNER-CHANGE       high      owners added/removed since an earlier scan
 WC-PYPI-OWNER-BASELINE     high      owners differ from the committed baseline file
-WC-PYPI-DORMANT            medium    the installed version ended >2 years of silence
-WC-PYPI-LATE-FILE          medium    a file joined the release long after its first
-WC-PYPI-FRESH              medium    the installed version is younger than the cooldown
+WC-PYPI-DORMANT            low       the installed version ended >2 years of silence
+                                     (medium when corroborated, see pypi_release)
+WC-PYPI-LATE-FILE          medium    the installed file joined the release long after
+                                     its first (info: one line for other builds' files)
+WC-PYPI-FRESH              info      the installed version is younger than the cooldown
+                                     (medium when corroborated, see pypi_release)
 WC-PYPI-AUTHOR-MISMATCH    low       METADATA's people differ from PyPI's
 WC-PYPI-NO-REPO            info      no source repository URL
 WC-PYPI-SINGLE-RELEASE     info      the project has one release
@@ -24,22 +27,32 @@ WC-PYPI-NO-DESCRIPTION     info      the project has no description
 =========================  ========  ===============================================
 
 A package PyPI could not be asked about becomes a SkippedCheck, never a pass.
+Release-history rules (dormancy, freshness, late files) live in
+:mod:`wellcheck.signals.pypi_release`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from packaging.version import InvalidVersion, Version
 
-from wellcheck.checks import Check, CheckContext, CheckResult, component_finding
+from wellcheck.artifact.base import Tree
+from wellcheck.checks import Check, CheckContext, CheckResult
 from wellcheck.errors import SourceError
 from wellcheck.models import Component, ComponentKind, Finding, Person, Severity, SkippedCheck
 from wellcheck.pypi.interface import ProjectInfo, ProjectSource
 from wellcheck.pypi.store import PyPIStore
+from wellcheck.signals.pypi_release import (
+    Collector,
+    History,
+    installed_file,
+    late_files,
+    quiet_signals,
+)
 
 DAY = 86400.0
 _REPO_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sr.ht", "git.")
@@ -55,37 +68,6 @@ class PyPIOptions:
     internal: frozenset[str] = frozenset()  # canonical names that must not be public
     baseline: Mapping[str, tuple[str, ...]] | None = None  # name -> expected owners
     typosquat_allow: tuple[str, ...] = ()  # --typosquat-allow entries (NAME or NAME=TARGET)
-
-
-@dataclass
-class _Collector:
-    component: Component
-    findings: list[Finding] = field(default_factory=list)
-
-    def add(
-        self,
-        rule: str,
-        severity: Severity,
-        title: str,
-        *,
-        confidence: str = "medium",
-        evidence: str = "",
-        remediation: str = "",
-        url: str | None = None,
-    ) -> None:
-        self.findings.append(
-            component_finding(
-                self.component,
-                "pypi",
-                rule,
-                severity,
-                title,
-                confidence=confidence,
-                evidence=evidence,
-                remediation=remediation,
-                url=url,
-            )
-        )
 
 
 class PyPIMetadataCheck(Check):
@@ -108,11 +90,13 @@ class PyPIMetadataCheck(Check):
         findings: list[Finding] = []
         skipped: list[SkippedCheck] = []
         projects: dict[str, ProjectInfo | SourceError] = {}
-        observed: set[str] = set()
+        owners: dict[str, str] = {}  # name -> its owner change, when one was found
+        trees = {tree.chain: tree for tree in context.trees}
         for comp in components:
             if comp.kind is ComponentKind.UNCLAIMED:
                 continue
-            if comp.name not in projects:
+            first = comp.name not in projects
+            if first:
                 try:
                     projects[comp.name] = self.source.get(comp.name)
                 except SourceError as exc:
@@ -121,9 +105,8 @@ class PyPIMetadataCheck(Check):
             if isinstance(project, SourceError):
                 skipped.append(SkippedCheck("pypi", str(project), comp.name, comp.version))
                 continue
-            out = _Collector(comp)
-            self._evaluate(comp, project, out, skipped, first=comp.name not in observed)
-            observed.add(comp.name)
+            out = Collector(comp)
+            self._evaluate(comp, project, out, skipped, trees, owners, first=first)
             findings.extend(out.findings)
         return CheckResult(tuple(findings), tuple(skipped))
 
@@ -131,11 +114,15 @@ class PyPIMetadataCheck(Check):
         self,
         comp: Component,
         project: ProjectInfo,
-        out: _Collector,
+        out: Collector,
         skipped: list[SkippedCheck],
+        trees: Mapping[tuple[str, ...], Tree],
+        owners: dict[str, str],
         *,
         first: bool,
     ) -> None:
+        """``owners``: name -> its owner change ("" for none), filled on a name's first
+        component and read by the release signals of every component of that name."""
         url = f"https://pypi.org/project/{comp.name}/"
         if comp.name in self.options.internal:
             if project.exists:
@@ -165,7 +152,7 @@ class PyPIMetadataCheck(Check):
             )
             return
         if first:
-            self._ownership(comp, project, out, skipped)
+            owners[comp.name] = self._ownership(comp, project, out, skipped)
         if not comp.version:  # an SBOM entry without one: no version rules, not a pass
             skipped.append(SkippedCheck("pypi", f"{comp.name}: no version", comp.name))
         elif (version := _match_version(comp.version, project.releases)) is None:
@@ -179,19 +166,21 @@ class PyPIMetadataCheck(Check):
                 url=url,
             )
         else:
-            self._release_signals(comp, project, version, out)
+            self._release_signals(comp, project, version, out, trees, owners.get(comp.name, ""))
         self._people(comp, project, out)
         if first:
             self._context(project, out)
 
     def _ownership(
-        self, comp: Component, project: ProjectInfo, out: _Collector, skipped: list[SkippedCheck]
-    ) -> None:
+        self, comp: Component, project: ProjectInfo, out: Collector, skipped: list[SkippedCheck]
+    ) -> str:
+        """Owner-change findings; what changed, in a few words ("" when nothing did)."""
         if project.owners is None:
             skipped.append(
                 SkippedCheck("pypi", "PyPI gave no ownership information", comp.name, comp.version)
             )
-            return
+            return ""
+        changed: list[str] = []
         users = tuple(sorted({user for user, _ in project.owners}))
         now = self._clock()
         if self.store is not None and not project.from_cache:
@@ -199,6 +188,7 @@ class PyPIMetadataCheck(Check):
         if self.store is not None:
             since = now - self.options.owner_change_days * DAY
             for change in self.store.owner_changes(comp.name, since):
+                changed.append("the owners changed")
                 out.add(
                     "WC-PYPI-OWNER-CHANGE",
                     Severity.HIGH,
@@ -213,6 +203,7 @@ class PyPIMetadataCheck(Check):
         if baseline is not None and comp.name in baseline:
             expected = set(baseline[comp.name])
             if expected != set(users):
+                changed.append("the owners differ from the baseline")
                 out.add(
                     "WC-PYPI-OWNER-BASELINE",
                     Severity.HIGH,
@@ -223,9 +214,16 @@ class PyPIMetadataCheck(Check):
                     remediation="review the change, then `wellcheck baseline write` to accept it",
                     confidence="high",
                 )
+        return "; ".join(dict.fromkeys(changed))
 
     def _release_signals(
-        self, comp: Component, project: ProjectInfo, version: str, out: _Collector
+        self,
+        comp: Component,
+        project: ProjectInfo,
+        version: str,
+        out: Collector,
+        trees: Mapping[tuple[str, ...], Tree],
+        owners: str,
     ) -> None:
         files = project.releases.get(version, ())
         url = f"https://pypi.org/project/{comp.name}/{version}/"
@@ -249,42 +247,31 @@ class PyPIMetadataCheck(Check):
             for up in [min((f.uploaded for f in fs), default=None)]
             if up is not None and up < first
         ]
-        if previous:
-            gap = first - max(previous)
-            if gap > timedelta(days=self.options.dormancy_days):
-                out.add(
-                    "WC-PYPI-DORMANT",
-                    Severity.MEDIUM,
-                    f"{comp.name} {comp.version} came after {gap.days} days without a release",
-                    evidence=f"previous release {max(previous).date()}, this one {first.date()}",
-                    remediation="check who published it (takeover of a dormant project?)",
-                    url=url,
-                )
-        late = [
-            f for f in files if f.uploaded - first > timedelta(days=self.options.late_file_days)
-        ]
-        for f in late:
-            out.add(
-                "WC-PYPI-LATE-FILE",
-                Severity.MEDIUM,
-                f"{f.filename} was added to {comp.name} {comp.version} long after its release",
-                evidence=f"release {first.date()}, file uploaded {f.uploaded.date()}",
-                remediation="compare the late file with the release's original files",
-                url=url,
-            )
-        age = datetime.fromtimestamp(self._clock(), tz=UTC) - first
-        if age < timedelta(days=self.options.cooldown_days):
-            out.add(
-                "WC-PYPI-FRESH",
-                Severity.MEDIUM,
-                f"{comp.name} {comp.version} is {age.days} days old",
-                evidence=f"uploaded {first.isoformat(timespec='minutes')}; cooldown "
-                f"{self.options.cooldown_days:g} days",
-                remediation="wait for the cooldown before deploying brand-new releases",
-                url=url,
-            )
+        before = max(previous) if previous else None
+        history = History(
+            first=first,
+            gap=first - before if before is not None else None,
+            previous=before,
+            age=datetime.fromtimestamp(self._clock(), tz=UTC) - first,
+        )
+        late_after = timedelta(days=self.options.late_file_days)
+        late = any(f.uploaded - first > late_after for f in files)
+        installed = installed_file(comp, files, trees) if late else None
+        late_installed = installed is not None and late_files(
+            out, files, first, late_after, installed, url
+        )
+        quiet_signals(
+            out,
+            history,
+            dormancy=timedelta(days=self.options.dormancy_days),
+            cooldown=timedelta(days=self.options.cooldown_days),
+            cooldown_days=self.options.cooldown_days,
+            owners=owners,
+            late_installed=late_installed,
+            url=url,
+        )
 
-    def _people(self, comp: Component, project: ProjectInfo, out: _Collector) -> None:
+    def _people(self, comp: Component, project: ProjectInfo, out: Collector) -> None:
         local = _emails(comp.authors + comp.maintainers)
         remote = _emails(
             [
@@ -302,7 +289,7 @@ class PyPIMetadataCheck(Check):
                 confidence="low",
             )
 
-    def _context(self, project: ProjectInfo, out: _Collector) -> None:
+    def _context(self, project: ProjectInfo, out: Collector) -> None:
         if not any(_is_repo(label, link) for label, link in project.project_urls):
             out.add("WC-PYPI-NO-REPO", Severity.INFO, "no source repository URL", confidence="low")
         if len(project.releases) == 1:

@@ -35,12 +35,14 @@ class RecordEntry:
     algorithm: str | None  # "sha256" ...; None when the row has no hash
     digest: str | None  # lowercase hex
     size: int | None
+    line: int = 0  # 1-based line of RECORD where the row starts (0: not from a file)
 
 
 @dataclass(frozen=True)
 class ParsedRecord:
     entries: tuple[RecordEntry, ...]
     problems: tuple[str, ...] = ()  # one human-readable line per unusable row
+    problem_lines: tuple[int, ...] = ()  # the RECORD line of each problem
 
 
 def parse_record(data: bytes) -> ParsedRecord:
@@ -48,18 +50,23 @@ def parse_record(data: bytes) -> ParsedRecord:
     text = data.decode("utf-8-sig")
     entries: list[RecordEntry] = []
     problems: list[str] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+    lines: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1  # the line the next row starts on (a quoted field may span lines)
+    for row in reader:
+        number, start = start, reader.line_num + 1
         if not row or not any(cell.strip() for cell in row):
             continue
-        entry, problem = _parse_row(row)
+        entry, problem = _parse_row(row, number)
         if problem and len(problems) < MAX_PROBLEMS:
             problems.append(f"line {number}: {problem}")
+            lines.append(number)
         if entry is not None:
             entries.append(entry)
-    return ParsedRecord(tuple(entries), tuple(problems))
+    return ParsedRecord(tuple(entries), tuple(problems), tuple(lines))
 
 
-def _parse_row(row: list[str]) -> tuple[RecordEntry | None, str | None]:
+def _parse_row(row: list[str], line: int) -> tuple[RecordEntry | None, str | None]:
     if len(row) > 3:
         return None, f"{len(row)} fields, expected 3"
     path = row[0]
@@ -73,19 +80,25 @@ def _parse_row(row: list[str]) -> tuple[RecordEntry | None, str | None]:
             return None, f"size {size_field[:40]!r} is not a number"
         size = int(size_field)
     if not hash_field:
-        return RecordEntry(path, None, None, size), None
+        return RecordEntry(path, None, None, size, line), None
     algorithm, sep, encoded = hash_field.partition("=")
     algorithm = algorithm.strip().lower()
     hexdigest = urlsafe_b64_to_hex(encoded.strip()) if sep else None
     if hexdigest is None:
-        return RecordEntry(path, None, None, size), f"{path}: unreadable hash {hash_field[:60]!r}"
+        return RecordEntry(
+            path, None, None, size, line
+        ), f"{path}: unreadable hash {hash_field[:60]!r}"
     if algorithm in WEAK:
-        return RecordEntry(path, None, None, size), f"{path}: weak hash algorithm {algorithm}"
+        return RecordEntry(path, None, None, size, line), f"{path}: weak hash algorithm {algorithm}"
     if algorithm not in DIGEST_SIZES:
-        return RecordEntry(path, None, None, size), f"{path}: unknown hash algorithm {algorithm!r}"
+        return RecordEntry(
+            path, None, None, size, line
+        ), f"{path}: unknown hash algorithm {algorithm!r}"
     if len(hexdigest) != 2 * DIGEST_SIZES[algorithm]:
-        return RecordEntry(path, None, None, size), f"{path}: {algorithm} digest of wrong length"
-    return RecordEntry(path, algorithm, hexdigest, size), None
+        return RecordEntry(
+            path, None, None, size, line
+        ), f"{path}: {algorithm} digest of wrong length"
+    return RecordEntry(path, algorithm, hexdigest, size, line), None
 
 
 def urlsafe_b64_to_hex(value: str) -> str | None:

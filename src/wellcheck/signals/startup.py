@@ -52,7 +52,7 @@ from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.inventory.syspath import PathDir, TreeRole, path_dirs, resolve
 from wellcheck.models import Component, Finding, Severity, SkippedCheck
-from wellcheck.signals.pth import leaves_root, read_pth, read_start, runs_in
+from wellcheck.signals.pth import first_entry_line, leaves_root, read_pth, read_start, runs_in
 from wellcheck.signals.startup_allowlist import (
     MAX_CUSTOMIZE_SIZE,
     customize_allowed_by,
@@ -279,7 +279,7 @@ def _pth_findings(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]
                 line=lines[0].line,
             )
         )
-    outside = [line.text for line in content.paths if leaves_root(line.text)]
+    outside = [line for line in content.paths if leaves_root(line.text)]
     if outside and hook.executed:
         found.append(
             _finding(
@@ -290,8 +290,9 @@ def _pth_findings(tree: Tree, hook: StartupFile, owners: Mapping[str, Component]
                 severity=Severity.INFO,
                 title=f"{name} adds directories outside the site root to sys.path",
                 confidence="low",
-                evidence="; ".join(outside[:5]),
+                evidence="; ".join(line.text for line in outside[:5]),
                 remediation="Check that the directories are expected on the runtime's sys.path.",
+                line=outside[0].line,
             )
         )
     return found
@@ -302,7 +303,8 @@ def _start_findings(
 ) -> list[Finding]:
     assert hook.source is not None
     name = posixpath.basename(hook.path)
-    entry_points = read_start(tree.read_bytes(hook.source, limit=MAX_PTH_SIZE))
+    data = tree.read_bytes(hook.source, limit=MAX_PTH_SIZE)
+    entry_points = read_start(data)
     if not entry_points or name.startswith("."):
         return []  # nothing to call; hidden: no release reads it
     title = f"{name} calls code at every Python 3.15+ start-up"
@@ -323,6 +325,7 @@ def _start_findings(
                 "Find out which package installed this .start file and what the entry "
                 "points run; remove it (and the package) unless that is expected."
             ),
+            line=first_entry_line(data),
         )
     ]
 

@@ -1,7 +1,8 @@
 """Turning upstream comparisons into findings: wording, severities, caps.
 
 One finding per modified or extra file (capped per distribution, the rest summed up in
-one more finding), one per distribution for missing files.
+one more finding), located at that file (``Finding.path``; a summary at the first of its
+files); one per distribution for missing files, located at the distribution's metadata.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def _listing(paths: Sequence[str]) -> str:
 
 
 def upstream_findings(component: Component, upstream: Upstream, outcome: Outcome) -> list[Finding]:
-    def finding(rule: str, severity: Severity, title: str, evidence: str, fix: str) -> Finding:
+    def finding(
+        rule: str, severity: Severity, title: str, evidence: str, fix: str, path: str = ""
+    ) -> Finding:
         confidence = "high" if severity >= Severity.MEDIUM else "medium"
         return component_finding(
             component,
@@ -55,6 +58,7 @@ def upstream_findings(component: Component, upstream: Upstream, outcome: Outcome
             confidence=confidence,
             evidence=evidence,
             remediation=fix,
+            path=path,
         )
 
     out: list[Finding] = []
@@ -64,13 +68,13 @@ def upstream_findings(component: Component, upstream: Upstream, outcome: Outcome
         ("WC-UPSTREAM-EXTRA", Severity.MEDIUM, outcome.extra, "is not in", _EXTRA_FIX),
     ):
         for path, evidence in items[:MAX_FILE_FINDINGS]:
-            out.append(
-                finding(rule, severity, f"{path} {verb} the official {wheel}", evidence, fix)
-            )
+            title = f"{path} {verb} the official {wheel}"
+            out.append(finding(rule, severity, title, evidence, fix, path))
         rest = items[MAX_FILE_FINDINGS:]
         if rest:
             title = f"{len(rest)} more files of {component.name} {verb} the official {wheel}"
-            out.append(finding(rule, severity, title, _listing([p for p, _ in rest]), fix))
+            listed = _listing([p for p, _ in rest])
+            out.append(finding(rule, severity, title, listed, fix, rest[0][0]))
     if outcome.missing:
         title = f"{len(outcome.missing)} file(s) of the official {wheel} are not installed"
         fix = (
