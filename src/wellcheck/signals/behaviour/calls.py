@@ -1,0 +1,284 @@
+"""What one call does: the fact it gives and the flow tags of its result.
+
+``classify_call`` is the walker's handler for ``ast.Call``: it resolves the
+callee (``names.Names.qualify``), walks the arguments (collecting their tags),
+records the call edge for import-time reachability, and dispatches on the
+qualified name (``apis``) or, for methods of objects, on the receiver's tags
+(a ``requests.Session()`` is a client: its ``post`` is a network call).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from wellcheck.signals.behaviour import apis
+from wellcheck.signals.behaviour.evidence import shown
+from wellcheck.signals.behaviour.facts import Kind, Tag
+from wellcheck.signals.behaviour.fold import Folded
+from wellcheck.signals.behaviour.indicators import categories
+from wellcheck.signals.behaviour.literals import tags_for
+
+if TYPE_CHECKING:
+    from wellcheck.signals.behaviour.visitor import Walker
+
+CLIENT = "client"  # tag: an object whose methods talk to the network
+WRITER = "writer"  # tag: a file opened for writing
+THREAD = "thread"
+_EMPTY: frozenset[str] = frozenset()
+_SOURCE_CODE_SINKS = frozenset(
+    {"builtins.exec", "builtins.eval", "builtins.compile", "builtins.execfile"}
+)
+_DESTINATION_KEYWORDS = ("url", "host", "address", "uri")
+_PYARMOR = frozenset({"__pyarmor__", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
+
+
+def classify_call(w: Walker, node: ast.Call) -> frozenset[str]:
+    func = node.func
+    name = w.names.qualify(func)
+    receiver = _EMPTY
+    if isinstance(func, ast.Attribute):
+        if name is None or isinstance(func.value, ast.Call):
+            receiver = w.expr(func.value)
+    elif not isinstance(func, ast.Name):
+        receiver = w.expr(func)
+    positional = [w.expr(arg) for arg in node.args]
+    keywords = {kw.arg or "**": w.expr(kw.value) for kw in node.keywords}
+    args = _union(*positional, *keywords.values())
+    simple = _simple(func)
+    w.graph.call(w.scope, simple)
+    if simple in _PYARMOR or _is_pyarmor(name):
+        w.fact(Kind.OBFUSCATOR, "pyarmor", node)
+    if name is None:
+        return _method(w, node, simple, receiver, args)
+    if name.startswith("os.environ."):
+        return _environ(w, node, name)
+    return _api(w, node, name, positional, args) | w.graph.returns.get(simple, _EMPTY)
+
+
+def _simple(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _is_pyarmor(name: str | None) -> bool:
+    return name is not None and ("pytransform" in name or "pyarmor_runtime" in name)
+
+
+def _method(
+    w: Walker, node: ast.Call, attr: str, receiver: frozenset[str], args: frozenset[str]
+) -> frozenset[str]:
+    returned = w.graph.returns.get(attr, _EMPTY)
+    if CLIENT in receiver and attr in apis.CLIENT_METHODS:
+        destination = _destination(w, node)
+        tags = args | ({Tag.EMBEDDED} if destination is not None else _EMPTY)
+        w.fact(Kind.NETWORK, attr, node, tags, _text(destination))
+        return frozenset({Tag.NETWORK}) | (receiver & {Tag.SOCKET})
+    if attr == "fileno" and Tag.SOCKET in receiver:
+        return frozenset({Tag.SOCKET})
+    if attr in apis.WRITE_METHODS or (attr in ("write", "writelines") and WRITER in receiver):
+        w.fact(Kind.WRITE, attr, node, args | receiver)
+        return _EMPTY
+    if attr in apis.CLIPBOARD_METHODS:
+        w.fact(Kind.CLIPBOARD, attr, node, args)
+        return frozenset({Tag.SECRET})
+    if attr in apis.DECODER_METHODS:
+        return receiver | args | {Tag.DECODED}
+    return receiver | args | returned
+
+
+def _environ(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
+    method = name.rsplit(".", 1)[-1]
+    if method in apis.ENVIRON_SINGLE:
+        return w.literals.secret_name(node.args[0]) if node.args else _EMPTY
+    w.fact(Kind.ENV_DUMP, name, node)
+    return frozenset({Tag.ENV})
+
+
+def _api(
+    w: Walker, node: ast.Call, name: str, positional: list[frozenset[str]], args: frozenset[str]
+) -> frozenset[str]:
+    first = positional[0] if positional else args
+    if name in apis.EXEC or (name in apis.COMPILE and first & {Tag.DECODED, Tag.NETWORK}):
+        return _exec(w, node, name, first)
+    if name in apis.COMPILE:
+        return first
+    if name == "builtins.open":
+        return _open(w, node, first)
+    if name in apis.CHMOD:
+        if len(node.args) > 1 and _exec_bits(w, node.args[1]):
+            w.fact(Kind.CHMOD_EXEC, name, node, first, _text(w.fold(node.args[0])))
+        return _EMPTY
+    if name == "os.dup2":
+        w.fact(Kind.DUP2, name, node, args)
+        return _EMPTY
+    if name in apis.DECODERS:
+        return args | {Tag.DECODED}
+    if name in apis.ENV_READS:
+        return w.literals.secret_name(node.args[0]) if node.args else _EMPTY
+    kind = apis.kind_of_call(name)
+    if kind is Kind.SPAWN:
+        return _spawn(w, node, name, args)
+    if kind is Kind.NETWORK:
+        return _network(w, node, name, args)
+    if kind is Kind.THREAD:
+        _thread(w, node, name)
+        w.fact(Kind.THREAD, name, node, args)
+        return frozenset({THREAD})
+    if kind is Kind.WRITE:
+        target = w.fold(node.args[1]) if len(node.args) > 1 else None
+        w.fact(Kind.WRITE, name, node, args, _text(target))
+        return _EMPTY
+    if kind is not None:
+        path = w.fold(node.args[0]) if node.args else None
+        w.fact(kind, name, node, args, _text(path))
+        if kind is Kind.RECON:
+            return frozenset({Tag.RECON})
+        if kind is Kind.CLIPBOARD:
+            return frozenset({Tag.SECRET})
+    if name in apis.CLIENT_CONSTRUCTORS:
+        return frozenset({CLIENT})
+    return args
+
+
+def _exec(w: Walker, node: ast.Call, name: str, tags: frozenset[str]) -> frozenset[str]:
+    payload = _first(node, "source", "code", "expression", "object")
+    folded = w.fold(payload) if payload is not None else None
+    text = ""
+    if isinstance(folded, str | bytes):
+        tags |= {Tag.EMBEDDED}
+        if not isinstance(payload, ast.Constant | ast.Name):  # transformed on the way
+            tags |= {Tag.DECODED}
+        text = shown(folded)
+        if name in _SOURCE_CODE_SINKS:
+            w.nested(folded, node)
+    w.fact(Kind.EXEC, name, node, tags, text)
+    return tags
+
+
+def _open(w: Walker, node: ast.Call, path_tags: frozenset[str]) -> frozenset[str]:
+    mode_node = node.args[1] if len(node.args) > 1 else _keyword(node, "mode")
+    mode = w.fold(mode_node) if mode_node is not None else "r"
+    if isinstance(mode, str) and any(flag in mode for flag in "wax+"):
+        path = w.fold(node.args[0]) if node.args else None
+        w.fact(Kind.WRITE, "open", node, path_tags, _text(path))
+        return path_tags | {WRITER}
+    return path_tags | {Tag.FILE}
+
+
+def _spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozenset[str]:
+    command = _first(node, "args", "command", "cmd", "path", "file", "filepath")
+    folded = w.fold(command) if command is not None else None
+    if isinstance(folded, tuple):
+        folded = " ".join(str(part) for part in folded if isinstance(part, str | bytes | int))
+    if isinstance(folded, bytes):
+        folded = folded.decode("latin-1")
+    tags = args
+    if isinstance(folded, str):
+        found = categories(folded)
+        for category, match in found.items():
+            w.fact(Kind.INDICATOR, category.value, node, text=shown(match))
+        tags |= tags_for(found) | {Tag.EMBEDDED}
+    w.fact(Kind.SPAWN, name, node, tags, _text(folded))
+    if name in apis.WINDOWS_CALLS:
+        w.fact(Kind.WINDOWS, name, node, tags, _text(folded))
+    return args
+
+
+def _network(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozenset[str]:
+    destination = _destination(w, node)
+    tags = args | ({Tag.EMBEDDED} if destination is not None else _EMPTY)
+    w.fact(Kind.NETWORK, name, node, tags, _text(destination))
+    if name.endswith("urlretrieve"):
+        target = w.fold(node.args[1]) if len(node.args) > 1 else None
+        w.fact(Kind.WRITE, name, node, tags | {Tag.NETWORK}, _text(target))
+    result: set[str] = {Tag.NETWORK}
+    if name in apis.CLIENT_CONSTRUCTORS:
+        result.add(CLIENT)
+    if name.startswith("socket."):
+        result.add(Tag.SOCKET)
+    return frozenset(result)
+
+
+def _thread(w: Walker, node: ast.Call, name: str) -> None:
+    targets = [kw.value for kw in node.keywords if kw.arg in ("target", "function")]
+    if name in ("atexit.register", "_thread.start_new_thread", "thread.start_new_thread"):
+        targets.extend(node.args[:1])
+    elif name == "threading.Timer":
+        targets.extend(node.args[1:2])
+    elif name in ("threading.Thread", "multiprocessing.Process"):
+        targets.extend(node.args[1:2])  # Thread(group, target, ...)
+    for target in targets:
+        if isinstance(target, ast.Name):
+            w.graph.call(w.scope, target.id)
+        elif isinstance(target, ast.Attribute):
+            w.graph.call(w.scope, target.attr)
+
+
+def _destination(w: Walker, node: ast.Call) -> Folded | None:
+    """The destination when the code fixes it: a literal, or a URL whose scheme and
+    host are literal and only the path or query is built (``'http://h/?q=' + data``)."""
+    target = _first(node, *_DESTINATION_KEYWORDS)
+    if target is None:
+        return None
+    value = w.fold(target)
+    if isinstance(value, tuple):
+        return ":".join(str(part) for part in value if isinstance(part, str | int))
+    if isinstance(value, str | bytes):
+        return value
+    prefix = _leftmost(target)
+    if prefix is not None:
+        head = w.fold(prefix)
+        if isinstance(head, str) and "://" in head and head.split("://", 1)[1].split("/")[0]:
+            return head
+    return None
+
+
+def _leftmost(node: ast.expr) -> ast.expr | None:
+    """The first piece of a concatenation, f-string, ``%`` or ``.format`` template."""
+    while True:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+            node = node.left
+        elif isinstance(node, ast.JoinedStr) and node.values:
+            node = node.values[0]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"
+        ):
+            node = node.func.value
+        else:
+            return node if isinstance(node, ast.Constant | ast.Name) else None
+
+
+def _exec_bits(w: Walker, mode: ast.expr) -> bool:
+    value = w.fold(mode)
+    if isinstance(value, int):
+        return bool(value & 0o111)
+    return any(
+        isinstance(n, ast.Attribute | ast.Name)
+        and (getattr(n, "attr", "") or getattr(n, "id", "")) in apis.EXEC_BITS
+        for n in ast.walk(mode)
+    )
+
+
+def _first(node: ast.Call, *keywords: str) -> ast.expr | None:
+    if node.args and not isinstance(node.args[0], ast.Starred):
+        return node.args[0]
+    return next((kw.value for kw in node.keywords if kw.arg in keywords), None)
+
+
+def _keyword(node: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in node.keywords if kw.arg == name), None)
+
+
+def _text(value: Folded | None) -> str:
+    return shown(value) if isinstance(value, str | bytes) else ""
+
+
+def _union(*groups: frozenset[str]) -> frozenset[str]:
+    out: frozenset[str] = _EMPTY
+    for group in groups:
+        out |= group
+    return out

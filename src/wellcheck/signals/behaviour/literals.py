@@ -1,0 +1,101 @@
+"""What string literals say: indicator categories, flow tags, long high-entropy blobs.
+
+Every string or bytes literal the walk meets (and every value a concatenation,
+f-string or decoder chain folds to) is matched against ``indicators.PATTERNS``
+once; each category found becomes an INDICATOR fact and a ``ind:<category>`` tag
+on the value, so a rule can tell "a Discord webhook URL is the destination of
+this request" from "the file mentions Discord somewhere".
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from wellcheck.signals.behaviour.evidence import shown
+from wellcheck.signals.behaviour.facts import Kind, Tag
+from wellcheck.signals.behaviour.indicators import (
+    SECRET_CATEGORIES,
+    SINK_CATEGORIES,
+    Category,
+    categories,
+)
+
+if TYPE_CHECKING:
+    from wellcheck.signals.behaviour.visitor import Walker
+
+LONG_LITERAL = 1024  # characters: below this no literal is "very long"
+HIGH_ENTROPY = 4.8  # bits per character (base64 text is ~6, English ~4.2, hex 4)
+ENTROPY_SAMPLE = 64 * 1024
+PAYLOAD_LITERAL = 16  # literals at least this long count as embedded data (Tag.LITERAL)
+_EMPTY: frozenset[str] = frozenset()
+
+
+def tag(category: Category) -> str:
+    return f"ind:{category.value}"
+
+
+def tags_for(found: dict[Category, str]) -> frozenset[str]:
+    out = {tag(c) for c in found}
+    if any(c in SECRET_CATEGORIES for c in found):
+        out.add(Tag.SECRET)
+    if any(c in SINK_CATEGORIES for c in found):
+        out.add(Tag.SINK)
+    if Category.RECON_IP in found:
+        out.add(Tag.RECON)
+    return frozenset(out)
+
+
+def entropy(text: str | bytes) -> float:
+    """Shannon entropy in bits per symbol of (a sample of) ``text``."""
+    sample = text[:ENTROPY_SAMPLE]
+    if not sample:
+        return 0.0
+    counts = Counter(sample)
+    total = len(sample)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+class LiteralScanner:
+    def __init__(self, walker: Walker) -> None:
+        self.walker = walker
+
+    def constant(self, node: ast.Constant) -> frozenset[str]:
+        value = node.value
+        if not isinstance(value, str | bytes):
+            return _EMPTY
+        tags = self._scan(value, node)
+        if len(value) >= PAYLOAD_LITERAL:
+            tags |= {Tag.LITERAL}
+        if len(value) >= LONG_LITERAL:
+            score = entropy(value)
+            if score >= HIGH_ENTROPY:
+                detail = f"{len(value)} characters, {score:.1f} bits per character"
+                self.walker.fact(Kind.ENTROPY, detail, node, text=shown(value))
+        return tags
+
+    def folded(self, node: ast.expr) -> frozenset[str]:
+        """A concatenation or f-string: its folded value, scanned as a literal."""
+        value = self.walker.fold(node)
+        if not isinstance(value, str | bytes):
+            return _EMPTY
+        return self._scan(value, node) | (
+            {Tag.LITERAL} if len(value) >= PAYLOAD_LITERAL else _EMPTY
+        )
+
+    def secret_name(self, key: ast.expr) -> frozenset[str]:
+        """``os.environ[KEY]`` / ``os.getenv(KEY)``: a secret when KEY names one."""
+        name = self.walker.fold(key)
+        if not isinstance(name, str):
+            return self.walker.expr(key)
+        found = categories(name)
+        return tags_for(found) if found else _EMPTY
+
+    def _scan(self, value: str | bytes, node: ast.expr) -> frozenset[str]:
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        found = categories(text)
+        for category, match in found.items():
+            self.walker.fact(Kind.INDICATOR, category.value, node, text=shown(match))
+        return tags_for(found) if found else _EMPTY

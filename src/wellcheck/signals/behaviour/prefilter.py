@@ -1,0 +1,244 @@
+"""The byte-level prefilter: which Python files are worth parsing at all.
+
+Parsing is the expensive step (``ast.parse`` runs at ~10 MB/s; a 120-package
+function holds ~130 MB of Python), so a file is parsed only when its bytes hold
+a trigger.  Scanning bytes for many tokens one by one costs one pass per token,
+so the first stage is two regexes with a literal anchor each, which ``re``
+finds with a fast scan for that one byte:
+
+* ``CALLS``: a ``(`` preceded (look-behind) by a dangerous call name such as
+  ``exec(``, ``__import__(``, ``os.system(``, ``marshal.loads(``, ``CDLL(``;
+* ``IMPORTS``: an ``import`` of a module that reaches the network, spawns
+  processes or loads native code (``subprocess``, ``socket``, ``requests``,
+  ``urllib.request``, ``ctypes``, ``winreg``...).
+
+A call trigger is enough to parse.  An import alone is not (most libraries that
+use the network never do anything suspicious with it): the file is parsed when
+it is an entry file (runs at import, install or start-up by its position) or
+when a second stage, run on the few files that import such a module, finds a
+suspicious token (an exfiltration host, a credential path, a shell download
+string, host reconnaissance, decoding, a thread or exit hook...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+# Calls that are enough to parse a file, checked by look-behind at every '(':
+# (name, what may not come right before it)
+_STRONG_CALLS = (
+    "os.system",
+    "os.popen",
+    "startfile",
+    "pty.spawn",
+    "dup2",
+    "marshal.loads",
+    "CDLL",
+    "WinDLL",
+    "OleDLL",
+    "LoadLibrary",
+    "LoadLibraryA",
+    "LoadLibraryW",
+    "CodeType",
+    "ShellExecuteW",
+    "ShellExecuteA",
+    "ShellExecute",
+    "create_subprocess_shell",
+    "__pyarmor__",
+    *(f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
+    *(f"os.exec{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
+)
+#: dynamic code: common in legitimate code too, so they need a companion word
+_DYNAMIC_CALLS = ("exec", "eval", "compile", "execfile", "__import__", "system", "popen", "getattr")
+#: network and process calls: everywhere in legitimate code, so they need a companion
+_CAPABILITY_CALLS = (
+    "requests.get",
+    "requests.post",
+    "requests.put",
+    "requests.request",
+    "urlopen",
+    "urlretrieve",
+    "socket.socket",
+    "Popen",
+    "subprocess.run",
+    "subprocess.call",
+    "check_output",
+    "check_call",
+    "getoutput",
+)
+#: modules that reach the network, spawn processes, load native code or touch the
+#: registry or clipboard: importing one is a trigger that needs a second look
+CAPABILITY_MODULES = (
+    "subprocess",
+    "socket",
+    "requests",
+    r"urllib\.request",
+    r"urllib(?![.\w])",
+    "urllib2",
+    "urllib3",
+    r"http\.client",
+    "httplib",
+    "httpx",
+    "aiohttp",
+    "smtplib",
+    "ftplib",
+    "telnetlib",
+    "paramiko",
+    "pycurl",
+    "websocket",
+    "ctypes",
+    "winreg",
+    "_winreg",
+    r"win32\w*",
+    "pty",
+    "marshal",
+    "pyperclip",
+    "browser_cookie3",
+    "discord_webhook",
+    "dhooks",
+    "telebot",
+    r"dns\.resolver",
+    "webbrowser",
+    "commands",
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: words (lower case) that make a capability import worth parsing on their own:
+#: exfiltration hosts, stealer targets, droppers, miners (rare in legitimate code)
+COMPANIONS = _words(
+    """
+    discord discordapp telegram pastebin ngrok pipedream requestbin burpcollaborator
+    oastify interactsh dnslog ceye canarytokens hookbin anonfiles gofile ipify icanhazip
+    leveldb exodus electrum metamask nkbihfbeogaeaoehlefnkodbefgpgknn localappdata
+    powershell mshta certutil bitsadmin downloadstring schtasks crontab stratum xmrig
+    monero minexmr nanopool nicehash moneroocean supportxmr pyarmor pytransform
+    win32clipboard wget
+    """
+)
+#: words that count only in pairs: each is common in some legitimate library
+#: (``getuser`` in database clients, ``atexit`` anywhere, ``curl`` in docstrings)
+WEAK_COMPANIONS = _words(
+    """
+    curl appdata currentversion webhook webhooks windll gethostname getuser getlogin
+    uname whoami chmod atexit clipboard pyperclip __builtins__ marshal wallet id_rsa
+    pypirc npmrc bashrc zshrc startfile sitecustomize checkip ipinfo ifconfig getfqdn
+    """
+)
+#: words that make dynamic code (exec, eval, __import__...) worth parsing on their
+#: own (decoders) or in pairs (compression, network and process modules)
+DECODERS = _words(
+    """
+    b64decode b32decode b85decode a85decode decodebytes unhexlify a2b_hex a2b_base64
+    rot13 rot_13 marshal __builtins__
+    """
+)
+DYNAMIC_COMPANIONS = WEAK_COMPANIONS | _words(
+    "decompress fromhex zlib lzma bz2 socket subprocess requests urlopen"
+)
+#: words that make a process call worth parsing on their own: what droppers run
+SPAWN_COMPANIONS = _words("curl wget powershell chmod exe startfile bitsadmin")
+_SPAWN_CALLS = frozenset({"Popen", "run", "call", "check_output", "check_call", "getoutput"})
+_SPAWN_MODULES = frozenset({"subprocess", "commands", "pty"})
+#: words that make an entry file (it runs by its position) worth parsing even
+#: without a network, process or dynamic-code trigger: persistence and obfuscators
+ENTRY_COMPANIONS = COMPANIONS | _words(
+    "bashrc zshrc bash_profile currentversion sitecustomize usercustomize pth autostart "
+    "launchagents __pyarmor__ pyarmor_runtime startfile"
+)
+_WORD_TABLE = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in range(256)).lower()
+
+
+def _call_pattern() -> re.Pattern[bytes]:
+    """One regex anchored on '(' (a literal: ``re`` scans for it at C speed) with
+    look-behinds for the names, grouped by their last character after a cheap
+    check of that character."""
+    names = [(n, r"\w") for n in _STRONG_CALLS + _CAPABILITY_CALLS]
+    names += [(n, r"[\w.]") for n in _DYNAMIC_CALLS]
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name, not_before in names:  # the name, not preceded by a longer identifier
+        escaped = re.escape(name)
+        groups[name[-1]].append(f"(?<={escaped}\\()(?<!{not_before}{escaped}\\()")
+    lasts = re.escape("".join(sorted(groups)))
+    branches = (
+        f"(?<={re.escape(last)}\\()(?:{'|'.join(alts)})" for last, alts in sorted(groups.items())
+    )
+    return re.compile(f"\\((?<=[{lasts}]\\()(?:{'|'.join(branches)})".encode())
+
+
+_CALLS = _call_pattern()
+_STRONG_NAMES = frozenset(_STRONG_CALLS)
+_DYNAMIC_NAMES = frozenset(_DYNAMIC_CALLS)
+_MODULES = "|".join(CAPABILITY_MODULES)
+_IMPORT = re.compile(
+    rf"import[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*(?:{_MODULES})\b".encode()
+)
+_FROM = re.compile(rf"from[ \t]+(?:{_MODULES})(?:\.[\w.]+)?[ \t]+import\b".encode())
+_NAME = re.compile(rb"[\w.]+$")
+_STRONG_WORDS = frozenset(w.encode() for w in COMPANIONS)
+_WEAK_WORDS = frozenset(w.encode() for w in WEAK_COMPANIONS)
+_DYNAMIC_WORDS = frozenset(w.encode() for w in DYNAMIC_COMPANIONS)
+_DECODER_WORDS = frozenset(w.encode() for w in DECODERS)
+_SPAWN_WORDS = frozenset(w.encode() for w in SPAWN_COMPANIONS)
+_ENTRY_WORDS = frozenset(w.encode() for w in ENTRY_COMPANIONS)
+
+
+def triggers(data: bytes, *, entry: bool) -> tuple[str, ...]:
+    """Why the file should be parsed (empty: it should not).
+
+    A strong call (``os.system(``, ``marshal.loads(``, ``CDLL(``...) is enough.
+    Dynamic code (``exec(``, ``__import__(``...), network and process calls and
+    imports of such modules are enough in an entry file (it runs by its position);
+    elsewhere they need companion words: one of ``COMPANIONS`` or two of
+    ``WEAK_COMPANIONS`` (``DYNAMIC_COMPANIONS`` for dynamic code)."""
+    dynamic = capability = ""
+    for call in _CALLS.finditer(data):
+        name = _name_before(data, call.start())
+        short = name if name in _STRONG_NAMES else name.rsplit(".", 1)[-1]
+        if name in _STRONG_NAMES or short in _STRONG_NAMES:
+            return (f"call:{name}",)
+        if short in _DYNAMIC_NAMES and not dynamic:
+            dynamic = name
+        elif not capability:
+            capability = name
+    if not capability:
+        imported = _IMPORT.search(data) or _FROM.search(data)
+        capability = _imported(imported.group(0)) if imported is not None else ""
+    if not dynamic and not capability:
+        if not entry:
+            return ()
+        words = set(data.translate(_WORD_TABLE).split()) & _ENTRY_WORDS
+        return ("entry", *(f"word:{w.decode()}" for w in sorted(words)[:5])) if words else ()
+    reasons = [f"call:{dynamic}"] if dynamic else []
+    if capability:
+        reasons.append(f"uses:{capability}")
+    if entry:
+        return (*reasons, "entry")
+    words = set(data.translate(_WORD_TABLE).split())
+    strong_words = words.intersection(_STRONG_WORDS)
+    if dynamic:
+        strong_words |= words.intersection(_DECODER_WORDS)
+    if capability.rsplit(".", 1)[-1] in _SPAWN_CALLS or capability in _SPAWN_MODULES:
+        strong_words |= words.intersection(_SPAWN_WORDS)
+    weak_words = words.intersection(_DYNAMIC_WORDS if dynamic else _WEAK_WORDS)
+    if not strong_words and len(weak_words) < 2:
+        return ()
+    shown = sorted(strong_words) + sorted(weak_words)
+    return (*reasons, *(f"word:{w.decode()}" for w in shown[:5]))
+
+
+def _name_before(data: bytes, paren: int) -> str:
+    match = _NAME.search(data, max(0, paren - 64), paren)
+    return match.group(0).decode("ascii", "replace") if match else ""
+
+
+def _imported(statement: bytes) -> str:
+    words = statement.replace(b",", b" ").split()
+    for word in reversed(words):
+        if word not in (b"import", b"from", b"as"):
+            return word.decode("ascii", "replace")
+    return ""

@@ -1,0 +1,38 @@
+"""WC-CODE-OBFUSCATED: obfuscator runtimes and banners, very long high-entropy literals.
+
+An obfuscator's runtime or banner (PyArmor's ``__pyarmor__``/``pytransform``,
+pyobfuscate, BlankOBF, "obfuscated with ...") is medium, high when the file also
+executes code by itself.  A very long high-entropy literal alone is info (fonts,
+certificates and test vectors are long literals too); decoding and running one is
+WC-CODE-DECODE-EXEC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wellcheck.models import Severity
+from wellcheck.signals.behaviour.facts import Kind
+from wellcheck.signals.behaviour.indicators import Category
+from wellcheck.signals.behaviour.rules.context import Hit, Subject, facts, hit, triggered
+
+RULE = "WC-CODE-OBFUSCATED"
+
+
+def rule(subject: Subject) -> Iterator[Hit]:
+    marked = [
+        (file, fact)
+        for file, fact in facts(subject, Kind.INDICATOR, Kind.OBFUSCATOR)
+        if fact.kind is Kind.OBFUSCATOR or fact.detail == Category.OBFUSCATOR.value
+    ]
+    for file, fact in marked[:1]:
+        runs = any(triggered(file, f) for f in file.facts if f.kind is Kind.EXEC)
+        title = "ships obfuscated code (an obfuscator's runtime or banner)"
+        severity = Severity.HIGH if runs else Severity.MEDIUM
+        yield hit(RULE, severity, "medium", title, file, fact, "its real behaviour cannot be read")
+    if marked:
+        return
+    for file, fact in facts(subject, Kind.ENTROPY):
+        title = "holds a very long high-entropy literal"
+        yield hit(RULE, Severity.INFO, "low", title, file, fact, fact.detail)
+        return

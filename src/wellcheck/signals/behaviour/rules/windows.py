@@ -1,0 +1,58 @@
+"""WC-CODE-WINDOWS-PAYLOAD: Windows-only payload code in a Linux artifact.
+
+A Lambda function or Linux image never needs ``os.startfile``, the registry,
+``ctypes.windll``, ``.exe`` files dropped or run, or ``%APPDATA%``.  Libraries carry
+such branches for Windows users, so: medium when it runs by itself, low in
+functions only when two kinds of it meet (registry, start-file, windll, an
+executable dropped or run, APPDATA paths), otherwise nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wellcheck.models import Severity
+from wellcheck.signals.behaviour.facts import Fact, FileFacts, Kind
+from wellcheck.signals.behaviour.indicators import Category
+from wellcheck.signals.behaviour.rules.context import (
+    Hit,
+    Subject,
+    facts,
+    hit,
+    ind,
+    tagged,
+    triggered,
+)
+
+RULE = "WC-CODE-WINDOWS-PAYLOAD"
+
+
+def _behaviour(fact: Fact) -> str | None:
+    if fact.kind is Kind.WINDOWS:
+        return (
+            fact.detail.split(".", 2)[0] if not fact.detail.endswith("startfile") else "startfile"
+        )
+    if fact.kind in (Kind.WRITE, Kind.SPAWN) and tagged(fact, ind(Category.WINDOWS_EXECUTABLE)):
+        return f"executable-{fact.kind.value}"
+    if fact.kind in (Kind.WRITE, Kind.SPAWN) and tagged(fact, ind(Category.WINDOWS_PATH)):
+        return "appdata"
+    return None
+
+
+def rule(subject: Subject) -> Iterator[Hit]:
+    if not subject.linux:
+        return
+    seen: dict[str, tuple[FileFacts, Fact]] = {}
+    for file, fact in facts(subject, Kind.WINDOWS, Kind.WRITE, Kind.SPAWN):
+        behaviour = _behaviour(fact)
+        if behaviour is None:
+            continue
+        if triggered(file, fact):
+            title = "runs Windows-only payload code in a Linux artifact"
+            yield hit(RULE, Severity.MEDIUM, "medium", title, file, fact)
+            return
+        seen.setdefault(behaviour, (file, fact))
+    if len(seen) >= 2:
+        file, fact = next(iter(seen.values()))
+        title = "holds Windows-only payload code in a Linux artifact"
+        yield hit(RULE, Severity.LOW, "low", title, file, fact, ", ".join(sorted(seen)))
