@@ -28,12 +28,13 @@ _BANNER = re.compile(
 
 
 def analyse_source(
-    path: str, data: bytes, role: Role, bounds: Bounds, *, entry: bool = False
+    path: str, data: bytes, role: Role, bounds: Bounds, *, entry: bool = False, native: bool = False
 ) -> FileFacts:
     """Facts of one Python source file.  ``entry``: the file runs by its position
     (a package's ``__init__``, a top-level module), so network or process imports
-    alone are enough to parse it."""
-    found = triggers(data, entry=entry or role is not Role.MODULE)
+    alone are enough to parse it; ``native``: its distribution ships no extension
+    module, so loading a native library is a trigger."""
+    found = triggers(data, entry=entry or role is not Role.MODULE, native=native)
     if not found:
         return FileFacts(path, role)
     if len(data) > bounds.max_bytes:

@@ -1,9 +1,9 @@
 """Which files of a tree are code, which distribution each belongs to, and why it runs.
 
-A distribution's files are what its RECORD lists (placed at its site root, as
-``signals.integrity`` does), else what the inventory knows (``installed-files.txt``,
-``top_level.txt``).  Vendored copies, unclaimed modules and sdists own everything
-under their location.  A code file no RECORD lists, inside a directory a
+A distribution's files are what the inventory read from its RECORD or
+``installed-files.txt`` (placed at its site root, as ``signals.integrity`` does),
+else its ``top_level.txt`` directories.  Vendored copies, unclaimed modules and
+sdists own everything under their location.  A code file no RECORD lists, inside a directory a
 distribution installed into, belongs to the deepest such distribution (it will be
 imported as part of it).  Start-up files (``.pth`` at a site root,
 ``sitecustomize``/``usercustomize`` modules) are found with ``signals.startup``'s
@@ -21,10 +21,18 @@ from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import Component, ComponentKind
 from wellcheck.signals.behaviour.facts import Role
-from wellcheck.signals.record import parse_record, place
+from wellcheck.signals.record import place
 from wellcheck.signals.startup import CUSTOMIZE_MODULES
 
 SOURCE_SUFFIXES = (".py", ".pyw")
+
+
+def _parent(path: str) -> str:
+    """``posixpath.dirname`` for normalised tree paths, without its overhead."""
+    cut = path.rfind("/")
+    return path[:cut] if cut > 0 else ""
+
+
 EXTENSION_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 MAX_SMALL = 1024 * 1024  # RECORD, WHEEL and pyproject.toml reads
 MIN_BINARY = 64  # no native executable is smaller than its headers
@@ -42,6 +50,7 @@ class Job:
     entry: bool = False  # runs by its position (top-level module, package __init__)
     source: str = ""  # for "pyc": the source file it was compiled from, if present
     has_bytecode: bool = False  # for "source": compiled bytecode sits beside it
+    native: bool = False  # for "source": its owner ships no extension module
 
 
 @dataclass
@@ -64,10 +73,10 @@ def plan_tree(tree: Tree, components: Sequence[Component], function_roots: Itera
         files = _component_files(tree, component, entries, held)
         for path in files:
             exact.setdefault(path, index)
-            parent = posixpath.dirname(path)
+            parent = _parent(path)
             while parent and parent != component.site_root and parent not in directories:
                 directories[parent] = index
-                parent = posixpath.dirname(parent)
+                parent = _parent(parent)
         if component.kind in _OWN_LOCATIONS:
             locations[component.location] = index
         plan.pure[index] = _is_pure(tree, component, files)
@@ -100,7 +109,7 @@ def _held(entries: Mapping[str, Entry], locations: set[str]) -> dict[str, list[s
                 held[directory].append(path)
             if not directory:
                 break
-            directory = posixpath.dirname(directory)
+            directory = _parent(directory)
     return held
 
 
@@ -167,14 +176,14 @@ def _owner(
     while directory:
         if directory in locations:
             return locations[directory]
-        directory = posixpath.dirname(directory)
+        directory = _parent(directory)
     if path in exact:
         return exact[path]
-    directory = posixpath.dirname(path)
+    directory = _parent(path)
     while directory:
         if directory in directories:
             return directories[directory]
-        directory = posixpath.dirname(directory)
+        directory = _parent(directory)
     return -1
 
 
@@ -187,9 +196,7 @@ def _component_files(
             parent = posixpath.dirname(component.location)  # the location is PKG-INFO
             return [p for p in entries if not parent or p.startswith(f"{parent}/")]
         return files
-    listed = _record_paths(tree, component) if component.kind is ComponentKind.DIST_INFO else []
-    if not listed:
-        listed = [p for p in (_placed(component.site_root, f) for f in component.files) if p]
+    listed = [p for p in (_placed(component.site_root, f) for f in component.files) if p]
     if not listed:
         prefix = f"{component.site_root}/" if component.site_root else ""
         tops = {f"{prefix}{top}" for top in component.top_level if top}
@@ -200,16 +207,6 @@ def _component_files(
 def _dirs(entries: Mapping[str, Entry], location: str) -> set[str]:
     prefix = f"{location}/"
     return {location} if any(p.startswith(prefix) for p in entries) else set()
-
-
-def _record_paths(tree: Tree, component: Component) -> list[str]:
-    try:
-        parsed = parse_record(tree.read_bytes(f"{component.location}/RECORD", limit=32 * MAX_SMALL))
-    except HostileArtifactError:
-        raise
-    except (ArtifactError, UnicodeDecodeError):
-        return []
-    return [p for p in (_placed(component.site_root, e.path) for e in parsed.entries) if p]
 
 
 def _placed(site_root: str, record_path: str) -> str | None:
@@ -238,7 +235,7 @@ def _is_pure(tree: Tree, component: Component, files: Sequence[str]) -> bool:
 
 def _is_entry(path: str, component: Component | None) -> bool:
     """A top-level module or a package's ``__init__`` below the owner's root."""
-    root = component.site_root if component is not None else posixpath.dirname(path)
+    root = component.site_root if component is not None else _parent(path)
     relative = path[len(root) + 1 :] if root and path.startswith(f"{root}/") else path
     depth = relative.count("/")
     return depth == 0 or (depth == 1 and relative.endswith("/__init__.py"))
@@ -251,7 +248,7 @@ def _source_of(pyc: str) -> str | None:
         return None
     stem = name.split(".", 1)[0]
     if posixpath.basename(directory) == "__pycache__":
-        return posixpath.join(posixpath.dirname(directory), f"{stem}.py")
+        return posixpath.join(_parent(directory), f"{stem}.py")
     return posixpath.join(directory, f"{stem}.py")
 
 
@@ -281,9 +278,7 @@ def startup_files(
         ):
             found[path] = Role.STARTUP
         elif name == "__init__.py" and posixpath.basename(directory) in CUSTOMIZE_MODULES:
-            found.update(
-                {path: Role.STARTUP} if posixpath.dirname(directory) in module_roots else {}
-            )
+            found.update({path: Role.STARTUP} if _parent(directory) in module_roots else {})
     return found
 
 

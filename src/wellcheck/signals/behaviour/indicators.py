@@ -243,6 +243,64 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
     ),
 }
 
+#: words (lower case; ``_`` kept, everything else a separator) one of which every
+#: match of the category contains: a literal is matched against a category's
+#: patterns only when it holds one of them (almost no literal does)
+ANCHORS: dict[Category, str] = {
+    Category.SINK_CHAT: "webhooks telegram slack",
+    Category.SINK_CAPTURE: (
+        "webhook requestbin pipedream burpcollaborator oastify oast interact interactsh dnslog "
+        "ceye canarytokens hookbin beeceptor requestcatcher ngrok trycloudflare serveo "
+        "localtunnel loca pastebin paste hastebin ghostbin transfer file anonfiles gofile 0x0 "
+        "termbin bashupload"
+    ),
+    Category.RECON_IP: (
+        "ipify ipinfo ifconfig icanhazip checkip ip ipapi wtfismyip myexternalip ident"
+    ),
+    Category.CLOUD_SECRET: (
+        "aws_secret_access_key aws_session_token aws_lambda_runtime_api 169 fd00 metadata aws "
+        "aws_container_credentials_full_uri aws_container_credentials_relative_uri "
+        "aws_container_authorization_token"
+    ),
+    Category.DEV_SECRET: (
+        "ssh id_rsa id_dsa id_ecdsa id_ed25519 kube credentials npmrc pypirc docker "
+        "bash_history shadow"
+    ),
+    Category.BROWSER: (
+        "login local web logins key3 key4 cookies chrome bravesoftware edge opera "
+        "yandexbrowser firefox chromium"
+    ),
+    Category.DISCORD_APP: "discord discordcanary discordptb discorddevelopment",
+    Category.TOKEN_STORE: "storage leveldb dqw4w9wgxcq",
+    Category.WALLET: (
+        "wallet exodus electrum coinomi guarda jaxx armory ethereum atomic "
+        "nkbihfbeogaeaoehlefnkodbefgpgknn fhbohimaelbohpjbbldcngcnapndodjp "
+        "bfnaelmomeimhlpmgjnjophhpkkoljpa hnfanknocfeofbddgcijnmhnfnkdnaad "
+        "ibnejdfjmmkpcnlpebklmnkoeoihofec"
+    ),
+    Category.WALLET_ADDRESS: "hj 0x bc1",
+    Category.SHELL_DOWNLOAD: (
+        "curl wget chmod powershell iex invoke downloadstring downloadfile bitstransfer "
+        "webclient mshta certutil bitsadmin regsvr32"
+    ),
+    Category.REVERSE_SHELL: "tcp udp nc ncat netcat sh bash mkfifo socat",
+    Category.PERSISTENCE: (
+        "startup menu currentversion schtasks crontab cron spool systemd autostart bashrc "
+        "zshrc bash_profile zprofile profile launchagents"
+    ),
+    Category.PYTHON_HOOK: "sitecustomize usercustomize pth",
+    Category.WINDOWS_PATH: "appdata localappdata temp userprofile programdata",
+    Category.WINDOWS_EXECUTABLE: "exe scr bat vbs ps1 hta cmd",
+    Category.MINER: (
+        "stratum stratum2 xmrig xmr cpuminer minerd nicehash moneroocean supportxmr minexmr "
+        "nanopool 2miners f2pool hashvault c3pool donate unmineable"
+    ),
+    Category.OBFUSCATOR: "__pyarmor__ pytransform pyobfuscate blankobf obfuscated",
+}
+#: substrings (lower case) that enable a category whatever the words around them
+#: (``pyarmor_runtime_000000`` is one word)
+SUBSTRING_ANCHORS: dict[Category, str] = {Category.OBFUSCATOR: "pyarmor"}
+
 #: case-insensitive categories (commands and host names); paths keep their case
 _CASELESS = frozenset(
     {
@@ -258,16 +316,21 @@ _CASELESS = frozenset(
 )
 
 
-def _compile() -> re.Pattern[str]:
-    parts = []
+def _compile() -> dict[Category, re.Pattern[str]]:
+    compiled = {}
     for category, patterns in PATTERNS.items():
-        body = "|".join(patterns)
-        flag = "(?i:" if category in _CASELESS else "(?:"
-        parts.append(f"(?P<{category.name}>{flag}{body}))")
-    return re.compile("|".join(parts), re.MULTILINE)
+        flags = re.MULTILINE | (re.IGNORECASE if category in _CASELESS else 0)
+        compiled[category] = re.compile("|".join(patterns), flags)
+    return compiled
 
 
-_MATCHER = _compile()
+_MATCHERS = _compile()
+_BY_ANCHOR: dict[str, list[Category]] = {}
+for _category, _words in ANCHORS.items():
+    for _word in _words.split():
+        _BY_ANCHOR.setdefault(_word, []).append(_category)
+_ANCHOR_WORDS = frozenset(_BY_ANCHOR)
+_TABLE = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in range(256)).lower()
 MAX_TEXT = 64 * 1024
 
 
@@ -276,9 +339,16 @@ def categories(text: str) -> dict[Category, str]:
     found: dict[Category, str] = {}
     if len(text) < 3:
         return found
-    for match in _MATCHER.finditer(text[:MAX_TEXT]):
-        name = match.lastgroup
-        if name is not None:
-            category = Category[name]
-            found.setdefault(category, match.group(0))
+    text = text[:MAX_TEXT]
+    lowered = text.lower()
+    words = set(lowered.encode("ascii", "ignore").translate(_TABLE).split())
+    wanted = {c for w in words & _ANCHOR_BYTES for c in _BY_ANCHOR[w.decode()]}
+    wanted |= {c for c, sub in SUBSTRING_ANCHORS.items() if sub in lowered}
+    for category in (c for c in PATTERNS if c in wanted):
+        match = _MATCHERS[category].search(text)
+        if match is not None:
+            found[category] = match.group(0)
     return found
+
+
+_ANCHOR_BYTES = frozenset(w.encode() for w in _ANCHOR_WORDS)

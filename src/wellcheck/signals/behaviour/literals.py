@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from wellcheck.signals.behaviour.visitor import Walker
 
 LONG_LITERAL = 1024  # characters: below this no literal is "very long"
-HIGH_ENTROPY = 4.8  # bits per character (base64 text is ~6, English ~4.2, hex 4)
+HIGH_ENTROPY = 5.0  # bits per character (base64 text is ~6, English prose ~4.5, hex 4)
+MAX_SPACING = 0.03  # share of whitespace: prose and code have 15% or more, base64 blobs ~1%
 ENTROPY_SAMPLE = 64 * 1024
 PAYLOAD_LITERAL = 16  # literals at least this long count as embedded data (Tag.LITERAL)
 _EMPTY: frozenset[str] = frozenset()
@@ -58,6 +59,16 @@ def entropy(text: str | bytes) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+def _dense(value: str | bytes) -> bool:
+    sample = value[:ENTROPY_SAMPLE]
+    spaces = (
+        sample.count(" ") + sample.count("\n")
+        if isinstance(sample, str)
+        else (sample.count(b" ") + sample.count(b"\n"))
+    )
+    return spaces <= MAX_SPACING * len(sample)
+
+
 class LiteralScanner:
     def __init__(self, walker: Walker) -> None:
         self.walker = walker
@@ -69,7 +80,7 @@ class LiteralScanner:
         tags = self._scan(value, node)
         if len(value) >= PAYLOAD_LITERAL:
             tags |= {Tag.LITERAL}
-        if len(value) >= LONG_LITERAL:
+        if len(value) >= LONG_LITERAL and _dense(value):
             score = entropy(value)
             if score >= HIGH_ENTROPY:
                 detail = f"{len(value)} characters, {score:.1f} bits per character"

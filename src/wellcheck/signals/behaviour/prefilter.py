@@ -25,21 +25,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-# Calls that are enough to parse a file, checked by look-behind at every '(':
-# (name, what may not come right before it)
+# Calls that are enough to parse a file, checked by look-behind at every '('.
 _STRONG_CALLS = (
     "os.system",
     "os.popen",
-    "startfile",
     "pty.spawn",
-    "dup2",
     "marshal.loads",
-    "CDLL",
-    "WinDLL",
-    "OleDLL",
-    "LoadLibrary",
-    "LoadLibraryA",
-    "LoadLibraryW",
     "CodeType",
     "ShellExecuteW",
     "ShellExecuteA",
@@ -49,8 +40,10 @@ _STRONG_CALLS = (
     *(f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
     *(f"os.exec{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
 )
+#: native loaders: enough in a pure-Python distribution, ordinary in a platform wheel
+_NATIVE_CALLS = ("CDLL", "WinDLL", "OleDLL", "LoadLibrary", "LoadLibraryA", "LoadLibraryW")
 #: dynamic code: common in legitimate code too, so they need a companion word
-_DYNAMIC_CALLS = ("exec", "eval", "compile", "execfile", "__import__", "system", "popen", "getattr")
+_DYNAMIC_CALLS = ("exec", "eval", "compile", "execfile", "__import__", "system", "popen")
 #: network and process calls: everywhere in legitimate code, so they need a companion
 _CAPABILITY_CALLS = (
     "requests.get",
@@ -66,6 +59,8 @@ _CAPABILITY_CALLS = (
     "check_output",
     "check_call",
     "getoutput",
+    "startfile",
+    "dup2",
 )
 #: modules that reach the network, spawn processes, load native code or touch the
 #: registry or clipboard: importing one is a trigger that needs a second look
@@ -108,47 +103,46 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-#: words (lower case) that make a capability import worth parsing on their own:
-#: exfiltration hosts, stealer targets, droppers, miners (rare in legitimate code)
+#: words (lower case) that make a trigger worth parsing on their own: exfiltration
+#: hosts, stealer targets, download cradles, miners, obfuscators (rare in legitimate code)
 COMPANIONS = _words(
     """
     discord discordapp telegram pastebin ngrok pipedream requestbin burpcollaborator
     oastify interactsh dnslog ceye canarytokens hookbin anonfiles gofile ipify icanhazip
     leveldb exodus electrum metamask nkbihfbeogaeaoehlefnkodbefgpgknn localappdata
     powershell mshta certutil bitsadmin downloadstring schtasks crontab stratum xmrig
-    monero minexmr nanopool nicehash moneroocean supportxmr pyarmor pytransform
-    win32clipboard wget
+    monero minexmr nanopool nicehash moneroocean supportxmr pyarmor pytransform __pyarmor__
+    win32clipboard bc1
     """
 )
-#: words that count only in pairs: each is common in some legitimate library
-#: (``getuser`` in database clients, ``atexit`` anywhere, ``curl`` in docstrings)
+#: words that count for network and process triggers only in pairs: each is common in
+#: some legitimate library (``curl`` in docstrings, ``atexit`` anywhere)
 WEAK_COMPANIONS = _words(
     """
-    curl appdata currentversion webhook webhooks windll gethostname getuser getlogin
-    uname whoami chmod atexit clipboard pyperclip __builtins__ marshal wallet id_rsa
-    pypirc npmrc bashrc zshrc startfile sitecustomize checkip ipinfo ifconfig getfqdn
+    curl wget appdata currentversion webhook webhooks windll gethostname getlogin uname
+    chmod atexit __builtins__ marshal wallet id_rsa pypirc npmrc bashrc zshrc startfile
+    sitecustomize checkip ipinfo ifconfig
     """
 )
-#: words that make dynamic code (exec, eval, __import__...) worth parsing on their
-#: own (decoders) or in pairs (compression, network and process modules)
+#: words that make dynamic code (exec, eval, __import__...) worth parsing on their own
 DECODERS = _words(
-    """
-    b64decode b32decode b85decode a85decode decodebytes unhexlify a2b_hex a2b_base64
-    rot13 rot_13 marshal __builtins__
-    """
+    "b64decode b32decode b85decode a85decode decodebytes unhexlify a2b_hex a2b_base64 "
+    "fromhex rot13 rot_13 marshal __builtins__"
 )
-DYNAMIC_COMPANIONS = WEAK_COMPANIONS | _words(
-    "decompress fromhex zlib lzma bz2 socket subprocess requests urlopen"
+#: ... and in pairs: compression, and the network and process modules decoded code uses
+DYNAMIC_PAIRS = _words("decompress chr zlib lzma bz2 socket subprocess requests urlopen")
+#: words that make a process or descriptor call worth parsing: what droppers and
+#: reverse shells use
+SPAWN_COMPANIONS = _words("curl wget powershell chmod exe startfile bitsadmin socket")
+_SPAWN_CALLS = frozenset(
+    {"Popen", "run", "call", "check_output", "check_call", "getoutput", "dup2", "startfile"}
 )
-#: words that make a process call worth parsing on their own: what droppers run
-SPAWN_COMPANIONS = _words("curl wget powershell chmod exe startfile bitsadmin")
-_SPAWN_CALLS = frozenset({"Popen", "run", "call", "check_output", "check_call", "getoutput"})
 _SPAWN_MODULES = frozenset({"subprocess", "commands", "pty"})
 #: words that make an entry file (it runs by its position) worth parsing even
 #: without a network, process or dynamic-code trigger: persistence and obfuscators
 ENTRY_COMPANIONS = COMPANIONS | _words(
     "bashrc zshrc bash_profile currentversion sitecustomize usercustomize pth autostart "
-    "launchagents __pyarmor__ pyarmor_runtime startfile"
+    "launchagents pyarmor_runtime startfile"
 )
 _WORD_TABLE = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in range(256)).lower()
 
@@ -157,12 +151,16 @@ def _call_pattern() -> re.Pattern[bytes]:
     """One regex anchored on '(' (a literal: ``re`` scans for it at C speed) with
     look-behinds for the names, grouped by their last character after a cheap
     check of that character."""
-    names = [(n, r"\w") for n in _STRONG_CALLS + _CAPABILITY_CALLS]
+    names = [(n, r"\w") for n in _STRONG_CALLS + _NATIVE_CALLS + _CAPABILITY_CALLS]
     names += [(n, r"[\w.]") for n in _DYNAMIC_CALLS]
     groups: dict[str, list[str]] = defaultdict(list)
-    for name, not_before in names:  # the name, not preceded by a longer identifier
+    for name, not_before in names:  # the name, not part of a longer one, not a def
         escaped = re.escape(name)
-        groups[name[-1]].append(f"(?<={escaped}\\()(?<!{not_before}{escaped}\\()")
+        groups[name[-1]].append(
+            f"(?<={escaped}\\()(?<!{not_before}{escaped}\\()(?<!def {escaped}\\()"
+        )
+    groups["r"].append("(?<=getattr\\()(?=\\s*_{0,2}builtins)")
+    groups["s"].append("(?<=vars\\()(?=\\s*__builtins__)")
     lasts = re.escape("".join(sorted(groups)))
     branches = (
         f"(?<={re.escape(last)}\\()(?:{'|'.join(alts)})" for last, alts in sorted(groups.items())
@@ -171,64 +169,80 @@ def _call_pattern() -> re.Pattern[bytes]:
 
 
 _CALLS = _call_pattern()
-_STRONG_NAMES = frozenset(_STRONG_CALLS)
-_DYNAMIC_NAMES = frozenset(_DYNAMIC_CALLS)
+_STRONG_SHORT = frozenset(n for n in _STRONG_CALLS if "." not in n)
+_STRONG_DOTTED = tuple(n for n in _STRONG_CALLS if "." in n)
+_NATIVE_NAMES = frozenset(_NATIVE_CALLS)
+_DYNAMIC_NAMES = frozenset((*_DYNAMIC_CALLS, "getattr", "vars"))
 _MODULES = "|".join(CAPABILITY_MODULES)
 _IMPORT = re.compile(
     rf"import[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*(?:{_MODULES})\b".encode()
 )
 _FROM = re.compile(rf"from[ \t]+(?:{_MODULES})(?:\.[\w.]+)?[ \t]+import\b".encode())
 _NAME = re.compile(rb"[\w.]+$")
-_STRONG_WORDS = frozenset(w.encode() for w in COMPANIONS)
-_WEAK_WORDS = frozenset(w.encode() for w in WEAK_COMPANIONS)
-_DYNAMIC_WORDS = frozenset(w.encode() for w in DYNAMIC_COMPANIONS)
-_DECODER_WORDS = frozenset(w.encode() for w in DECODERS)
-_SPAWN_WORDS = frozenset(w.encode() for w in SPAWN_COMPANIONS)
-_ENTRY_WORDS = frozenset(w.encode() for w in ENTRY_COMPANIONS)
 
 
-def triggers(data: bytes, *, entry: bool) -> tuple[str, ...]:
+def _encoded(words: frozenset[str]) -> frozenset[bytes]:
+    return frozenset(w.encode() for w in words)
+
+
+_STRONG_WORDS = _encoded(COMPANIONS)
+_WEAK_WORDS = _encoded(WEAK_COMPANIONS)
+_DECODER_WORDS = _encoded(DECODERS)
+_PAIR_WORDS = _encoded(DYNAMIC_PAIRS)
+_SPAWN_WORDS = _encoded(SPAWN_COMPANIONS)
+_ENTRY_WORDS = _encoded(ENTRY_COMPANIONS)
+
+
+def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ...]:
     """Why the file should be parsed (empty: it should not).
 
-    A strong call (``os.system(``, ``marshal.loads(``, ``CDLL(``...) is enough.
-    Dynamic code (``exec(``, ``__import__(``...), network and process calls and
-    imports of such modules are enough in an entry file (it runs by its position);
-    elsewhere they need companion words: one of ``COMPANIONS`` or two of
-    ``WEAK_COMPANIONS`` (``DYNAMIC_COMPANIONS`` for dynamic code)."""
+    A strong call (``os.system(``, ``marshal.loads(``...) is enough, and so is a
+    native loader (``CDLL(``) when ``native`` (the owner has no extension module).
+    Dynamic code (``exec(``, ``__import__(``...) needs a decoder or another
+    companion word; network and process calls and imports of such modules need an
+    entry file (it runs by its position: a package ``__init__`` or a top-level
+    module) or companion words: one of ``COMPANIONS`` or two of ``WEAK_COMPANIONS``
+    (``SPAWN_COMPANIONS`` for process calls)."""
     dynamic = capability = ""
     for call in _CALLS.finditer(data):
         name = _name_before(data, call.start())
-        short = name if name in _STRONG_NAMES else name.rsplit(".", 1)[-1]
-        if name in _STRONG_NAMES or short in _STRONG_NAMES:
+        short = name.rsplit(".", 1)[-1]
+        if (
+            short in _STRONG_SHORT
+            or name.endswith(_STRONG_DOTTED)
+            or (native and short in _NATIVE_NAMES)
+        ):
             return (f"call:{name}",)
-        if short in _DYNAMIC_NAMES and not dynamic:
-            dynamic = name
-        elif not capability:
-            capability = name
+        if short in _DYNAMIC_NAMES:
+            dynamic = dynamic or name
+        else:
+            capability = capability or name
     if not capability:
         imported = _IMPORT.search(data) or _FROM.search(data)
         capability = _imported(imported.group(0)) if imported is not None else ""
-    if not dynamic and not capability:
-        if not entry:
-            return ()
-        words = set(data.translate(_WORD_TABLE).split()) & _ENTRY_WORDS
-        return ("entry", *(f"word:{w.decode()}" for w in sorted(words)[:5])) if words else ()
+    if not (dynamic or capability or entry):
+        return ()
     reasons = [f"call:{dynamic}"] if dynamic else []
-    if capability:
-        reasons.append(f"uses:{capability}")
-    if entry:
+    reasons += [f"uses:{capability}"] if capability else []
+    if entry and (capability or dynamic):
         return (*reasons, "entry")
     words = set(data.translate(_WORD_TABLE).split())
-    strong_words = words.intersection(_STRONG_WORDS)
+    found = words & _STRONG_WORDS
     if dynamic:
-        strong_words |= words.intersection(_DECODER_WORDS)
-    if capability.rsplit(".", 1)[-1] in _SPAWN_CALLS or capability in _SPAWN_MODULES:
-        strong_words |= words.intersection(_SPAWN_WORDS)
-    weak_words = words.intersection(_DYNAMIC_WORDS if dynamic else _WEAK_WORDS)
-    if not strong_words and len(weak_words) < 2:
+        found |= words & _DECODER_WORDS
+        pairs = words & _PAIR_WORDS
+        found |= pairs if len(pairs) >= 2 else set()
+    if capability:
+        weak = words & _WEAK_WORDS
+        found |= weak if len(weak) >= 2 else set()
+        if capability.rsplit(".", 1)[-1] in _SPAWN_CALLS or capability in _SPAWN_MODULES:
+            found |= words & _SPAWN_WORDS
+    if entry and not reasons:
+        found = words & _ENTRY_WORDS
+        reasons = ["entry"]
+    if not found:
         return ()
-    shown = sorted(strong_words) + sorted(weak_words)
-    return (*reasons, *(f"word:{w.decode()}" for w in shown[:5]))
+    return (*reasons, *(f"word:{w.decode()}" for w in sorted(found)[:5]))
 
 
 def _name_before(data: bytes, paren: int) -> str:

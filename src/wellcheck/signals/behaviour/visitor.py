@@ -63,6 +63,8 @@ class Walker:
 
     def statement(self, node: ast.stmt) -> None:
         self.budget.tick()
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            return  # a docstring or a bare literal: nothing uses it
         if isinstance(node, ast.Import | ast.ImportFrom):
             self.names.bind_import(node)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):

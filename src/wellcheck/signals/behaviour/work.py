@@ -61,7 +61,7 @@ def _run(tree: Tree, job: Job, bounds: Bounds) -> Result | None:
         return FileFacts(job.path, job.role, skipped=data)
     if job.kind == "pth":
         return analyse_pth(job.path, data, bounds)
-    return analyse_source(job.path, data, job.role, bounds, entry=job.entry)
+    return analyse_source(job.path, data, job.role, bounds, entry=job.entry, native=job.native)
 
 
 def _read(tree: Tree, path: str, limit: int, *, cut: bool = False) -> bytes | str:
