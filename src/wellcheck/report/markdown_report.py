@@ -9,6 +9,7 @@ from wellcheck.models import ArtifactResult, ScanOutcome, SkippedCheck
 from wellcheck.policy import Verdict, count_by_severity
 from wellcheck.report.common import (
     all_findings,
+    all_shown_findings,
     all_skipped,
     finding_url,
     skipped_text,
@@ -68,7 +69,7 @@ class MarkdownReporter(Reporter):
         return [*lines, ""]
 
     def _findings(self, outcome: ScanOutcome) -> list[str]:
-        rows = list(all_findings(outcome))
+        rows = list(all_shown_findings(outcome))
         if not rows:
             return ["No findings.", ""]
         several = len(outcome.results) > 1

@@ -10,6 +10,7 @@ from wellcheck.models import ArtifactResult, Finding, ScanOutcome, Severity
 from wellcheck.policy import Verdict
 from wellcheck.report.common import skipped_text, sorted_findings
 from wellcheck.report.interface import Reporter
+from wellcheck.signals.verdict import shown_findings
 
 TITLE_WIDTH = 80  # the full text is in the json/sarif/markdown reports
 
@@ -53,7 +54,7 @@ class TableReporter(Reporter):
         lines = [self.paint(head, "1")]
         if result.error:
             lines.append(f"  {self.paint('error:', '1;31')} {result.error}")
-        findings = sorted_findings(result.findings)
+        findings = sorted_findings(tuple(shown_findings(result.findings)))
         if not findings and not result.error:
             lines.append(
                 "  no findings" if result.components else "  no Python distributions found"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+from dataclasses import replace
 
 from wellcheck.signals.behaviour.budget import BoundExceeded, Bounds, Budget
 from wellcheck.signals.behaviour.evidence import escape
@@ -97,15 +98,11 @@ def walk(tree: ast.Module, lines: list[str], budget: Budget, main_module: bool) 
 
 
 def _with_when(fact: Fact, when: When) -> Fact:
-    return Fact(
-        fact.kind, fact.detail, fact.line, fact.snippet, when, fact.tags, fact.via, fact.text
-    )
+    return replace(fact, when=when)
 
 
 def _renumber(fact: Fact, line: int) -> Fact:
-    return Fact(
-        fact.kind, fact.detail, line, fact.snippet, fact.when, fact.tags, fact.via, fact.text
-    )
+    return replace(fact, line=line)
 
 
 def _banners(data: bytes, text: str) -> list[Fact]:

@@ -10,6 +10,7 @@ qualified name (``apis``) or, for methods of objects, on the receiver's tags
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from wellcheck.signals.behaviour import apis
@@ -30,6 +31,13 @@ _SOURCE_CODE_SINKS = frozenset(
     {"builtins.exec", "builtins.eval", "builtins.compile", "builtins.execfile"}
 )
 _DESTINATION_KEYWORDS = ("url", "host", "address", "uri")
+_WRITERS = frozenset({"tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "io.open"})
+_PROMPTS = frozenset({"builtins.input", "getpass.getpass"})
+_DESTINATION_TAGS = frozenset({Tag.SINK, Tag.RAW_IP})
+_RAW_IP = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?]|$)"
+)
+_DASH_C = re.compile(r"""python[\d.]*(?:\.exe)?["']?\s+-c\s+(["'])(.+)\1""", re.DOTALL)
 _PYARMOR = frozenset({"__pyarmor__", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
 
 
@@ -71,14 +79,15 @@ def _method(
 ) -> frozenset[str]:
     returned = w.graph.returns.get(attr, _EMPTY)
     if CLIENT in receiver and attr in apis.CLIENT_METHODS:
-        destination = _destination(w, node)
-        tags = args | ({Tag.EMBEDDED} if destination is not None else _EMPTY)
-        w.fact(Kind.NETWORK, attr, node, tags, _text(destination))
-        return frozenset({Tag.NETWORK}) | (receiver & {Tag.SOCKET})
+        carried = frozenset(t for t in receiver if t in _DESTINATION_TAGS or t.startswith("ind:"))
+        tags = _network_tags(w, node, args | carried)
+        w.fact(Kind.NETWORK, attr, node, tags, _text(_destination(w, node)))
+        return _network_result(tags) | (receiver & {Tag.SOCKET})
     if attr == "fileno" and Tag.SOCKET in receiver:
         return frozenset({Tag.SOCKET})
     if attr in apis.WRITE_METHODS or (attr in ("write", "writelines") and WRITER in receiver):
         w.fact(Kind.WRITE, attr, node, args | receiver)
+        _dropped_code(w, node)
         return _EMPTY
     if attr in apis.CLIPBOARD_METHODS:
         w.fact(Kind.CLIPBOARD, attr, node, args)
@@ -117,6 +126,11 @@ def _api(
         return args | {Tag.DECODED}
     if name in apis.ENV_READS:
         return w.literals.secret_name(node.args[0]) if node.args else _EMPTY
+    if name in _WRITERS:
+        w.fact(Kind.WRITE, name, node, args)
+        return args | {WRITER}
+    if name in _PROMPTS:
+        return frozenset({Tag.INPUT})
     kind = apis.kind_of_call(name)
     if kind is Kind.SPAWN:
         return _spawn(w, node, name, args)
@@ -181,24 +195,69 @@ def _spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozen
             w.fact(Kind.INDICATOR, category.value, node, text=shown(match))
         tags |= tags_for(found) | {Tag.EMBEDDED}
     w.fact(Kind.SPAWN, name, node, tags, _text(folded))
+    inline = _inline_code(w.fold(command) if command is not None else None)
+    if inline:
+        w.nested(inline, node, via="spawn")
     if name in apis.WINDOWS_CALLS:
         w.fact(Kind.WINDOWS, name, node, tags, _text(folded))
     return args
 
 
+def _inline_code(command: Folded | None) -> str | None:
+    """The program of ``python -c PROGRAM`` in a folded command (argv or a string)."""
+    if isinstance(command, tuple):
+        parts = [p.decode("latin-1") if isinstance(p, bytes) else p for p in command]
+        for index, part in enumerate(parts[:-1]):
+            program = parts[index + 1]
+            if part == "-c" and isinstance(program, str):
+                return program
+        return None
+    if isinstance(command, str):
+        match = _DASH_C.search(command)
+        return match.group(2) if match else None
+    return None
+
+
 def _network(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozenset[str]:
-    destination = _destination(w, node)
-    tags = args | ({Tag.EMBEDDED} if destination is not None else _EMPTY)
-    w.fact(Kind.NETWORK, name, node, tags, _text(destination))
+    tags = _network_tags(w, node, args)
+    w.fact(Kind.NETWORK, name, node, tags, _text(_destination(w, node)))
     if name.endswith("urlretrieve"):
         target = w.fold(node.args[1]) if len(node.args) > 1 else None
         w.fact(Kind.WRITE, name, node, tags | {Tag.NETWORK}, _text(target))
-    result: set[str] = {Tag.NETWORK}
+    result = set(_network_result(tags))
     if name in apis.CLIENT_CONSTRUCTORS:
         result.add(CLIENT)
     if name.startswith("socket."):
         result.add(Tag.SOCKET)
     return frozenset(result)
+
+
+def _network_tags(w: Walker, node: ast.Call, args: frozenset[str]) -> frozenset[str]:
+    """The call's argument tags, plus EMBEDDED when the destination is fixed in the
+    code and RAW_IP when it is a literal IPv4 address."""
+    destination, whole = _fixed(w, node)
+    if destination is None:
+        return args
+    text = destination.decode("latin-1") if isinstance(destination, bytes) else destination
+    extra = {Tag.EMBEDDED if whole else Tag.HOST}
+    if _RAW_IP.match(text):
+        extra.add(Tag.RAW_IP)
+    return args | extra
+
+
+def _network_result(tags: frozenset[str]) -> frozenset[str]:
+    """What a response carries: NETWORK, and where it came from (a sink, an .exe...)."""
+    carried = {t for t in tags if t in _DESTINATION_TAGS or t.startswith("ind:")}
+    return frozenset({Tag.NETWORK, *carried})
+
+
+def _dropped_code(w: Walker, node: ast.Call) -> None:
+    """A literal written to a file that is Python code (a dropped script): walk it."""
+    if not node.args:
+        return
+    value = w.fold(node.args[0])
+    if isinstance(value, str | bytes) and len(value) >= 20:
+        w.nested(value, node, via="write")
 
 
 def _thread(w: Walker, node: ast.Call, name: str) -> None:
@@ -216,23 +275,28 @@ def _thread(w: Walker, node: ast.Call, name: str) -> None:
             w.graph.call(w.scope, target.attr)
 
 
-def _destination(w: Walker, node: ast.Call) -> Folded | None:
-    """The destination when the code fixes it: a literal, or a URL whose scheme and
-    host are literal and only the path or query is built (``'http://h/?q=' + data``)."""
+def _destination(w: Walker, node: ast.Call) -> str | bytes | None:
+    """The destination when the code fixes it (see ``_fixed``), else None."""
+    return _fixed(w, node)[0]
+
+
+def _fixed(w: Walker, node: ast.Call) -> tuple[str | bytes | None, bool]:
+    """(destination, whole): a literal destination (``whole``), or a URL whose scheme
+    and host are literal and only the path or query is built (``'http://h/?q=' + data``)."""
     target = _first(node, *_DESTINATION_KEYWORDS)
     if target is None:
-        return None
+        return None, False
     value = w.fold(target)
     if isinstance(value, tuple):
-        return ":".join(str(part) for part in value if isinstance(part, str | int))
+        return ":".join(str(part) for part in value if isinstance(part, str | int)), True
     if isinstance(value, str | bytes):
-        return value
+        return value, True
     prefix = _leftmost(target)
     if prefix is not None:
         head = w.fold(prefix)
         if isinstance(head, str) and "://" in head and head.split("://", 1)[1].split("/")[0]:
-            return head
-    return None
+            return head, False
+    return None, False
 
 
 def _leftmost(node: ast.expr) -> ast.expr | None:

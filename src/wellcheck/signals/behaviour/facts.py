@@ -63,6 +63,9 @@ class Tag(StrEnum):
     PACKAGE_PATH = "package-path"  # a path under the package's own directory (__file__)
     FILE = "file"  # read from a file
     EMBEDDED = "embedded"  # the call's main argument folds to a literal (payload, URL, command)
+    HOST = "host"  # the destination's scheme and host are literal, the rest is built
+    RAW_IP = "raw-ip"  # a destination given as a literal IPv4 address
+    INPUT = "input"  # typed in by the user (input(), getpass())
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Fact:
     tags: frozenset[str] = frozenset()  # Tag values and ``ind:<category>`` labels of the arguments
     via: str = ""  # "exec" when seen in code a literal passed to exec() would run
     text: str = ""  # the matched indicator text or the literal destination, escaped, short
+    scope: str = ""  # the function (qualified name) or "<module>"/"<main>" holding it
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,16 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"0x0\.st",
         r"termbin\.com",
         r"bashupload\.com",
+        r"rentry\.(?:co|org)",
+        r"paste\.fo",
+        r"controlc\.com",
+        r"justpaste\.it",
+        r"dpaste\.(?:org|com)",
+        r"privatebin\.",
+        r"paste\.rs",
+        r"\bix\.io\b",
+        r"sprunge\.us",
+        r"(?:cdn\.discordapp\.com|media\.discordapp\.net)/attachments",
     ),
     Category.RECON_IP: (
         r"api\d*\.ipify\.org",
@@ -168,7 +178,7 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"\(bc1\|",
     ),
     Category.SHELL_DOWNLOAD: (
-        r"\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b",
+        r"\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh|python[\d.]*|perl|ruby|node|php)\b",
         r"\b(?:curl|wget)\b[^\n]*(?:&&|;)\s*(?:chmod\s+\+?[0-7]*x|\./|(?:ba)?sh\s)",
         r"\bchmod\s+(?:\+x|[0-7]*7[0-7]{2})\b[^\n]*(?:&&|;)\s*\./",
         r"powershell(?:\.exe)?\b[^\n]*\s-(?:e|ec|enc|encodedcommand)\s",
@@ -252,7 +262,7 @@ ANCHORS: dict[Category, str] = {
         "webhook requestbin pipedream burpcollaborator oastify oast interact interactsh dnslog "
         "ceye canarytokens hookbin beeceptor requestcatcher ngrok trycloudflare serveo "
         "localtunnel loca pastebin paste hastebin ghostbin transfer file anonfiles gofile 0x0 "
-        "termbin bashupload"
+        "termbin bashupload rentry controlc justpaste dpaste privatebin ix sprunge attachments"
     ),
     Category.RECON_IP: (
         "ipify ipinfo ifconfig icanhazip checkip ip ipapi wtfismyip myexternalip ident"

@@ -179,6 +179,7 @@ _IMPORT = re.compile(
 )
 _FROM = re.compile(rf"from[ \t]+(?:{_MODULES})(?:\.[\w.]+)?[ \t]+import\b".encode())
 _NAME = re.compile(rb"[\w.]+$")
+_RAW_IP_URL = re.compile(rb"://\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
 
 
 def _encoded(words: frozenset[str]) -> frozenset[bytes]:
@@ -230,11 +231,15 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
     found = words & _STRONG_WORDS
     if dynamic:
         found |= words & _DECODER_WORDS
+        if capability.endswith(("urlopen", "urlretrieve")):
+            found.add(b"urlopen")
         pairs = words & _PAIR_WORDS
         found |= pairs if len(pairs) >= 2 else set()
     if capability:
         weak = words & _WEAK_WORDS
         found |= weak if len(weak) >= 2 else set()
+        if _RAW_IP_URL.search(data):
+            found.add(b"raw-ip-url")
         if capability.rsplit(".", 1)[-1] in _SPAWN_CALLS or capability in _SPAWN_MODULES:
             found |= words & _SPAWN_WORDS
     if entry and not reasons:

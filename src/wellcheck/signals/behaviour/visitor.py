@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from dataclasses import replace
 
 from wellcheck.signals.behaviour import apis
 from wellcheck.signals.behaviour.budget import BoundExceeded, Budget
@@ -260,15 +261,18 @@ class Walker:
         if self.budget.full:
             return
         line = getattr(node, "lineno", 0)
-        found = Fact(kind, detail, line, snippet(self.lines, line), _PROVISIONAL, tags, "", text)
+        found = Fact(
+            kind, detail, line, snippet(self.lines, line), _PROVISIONAL, tags, "", text, self.scope
+        )
         self.budget.fact()
         self.facts.append((self.scope, found))
 
     def fold(self, node: ast.expr) -> Folded | None:
         return self.folder.fold(node)
 
-    def nested(self, code: str | bytes, node: ast.Call) -> None:
-        """A literal passed to exec/eval/compile: parse it (never run it) and walk it."""
+    def nested(self, code: str | bytes, node: ast.Call, via: str = "exec") -> None:
+        """A literal passed to exec/eval/compile (or written to a file, ``via`` "write"):
+        parse it (never run it) and walk it."""
         if self.depth >= MAX_NESTING:
             return
         try:
@@ -283,16 +287,14 @@ class Walker:
             raise BoundExceeded("code nested too deeply to follow") from None
         line = node.lineno
         for _, fact in inner.facts:
-            shown_text = fact.text or fact.snippet
-            moved = Fact(
-                fact.kind,
-                fact.detail,
-                line,
-                snippet(self.lines, line),
-                _PROVISIONAL,
-                fact.tags | {Tag.DECODED},
-                "exec",
-                shown(shown_text),
+            moved = replace(
+                fact,
+                line=line,
+                snippet=snippet(self.lines, line),
+                tags=fact.tags | {Tag.DECODED},
+                via=via,
+                text=shown(fact.text or fact.snippet),
+                scope=self.scope,
             )
             self.facts.append((self.scope, moved))
 

@@ -4,12 +4,14 @@
 * a shell command that downloads and runs (``curl ... | sh``, ``wget ... && chmod
   +x``, PowerShell ``-enc``/``IEX``/``DownloadString``, ``mshta``, ``certutil
   -urlcache``, ``bitsadmin /transfer``) passed to a process call;
-* a dropper: a file written from a response (or ``urlretrieve``) in a file that
-  also makes a file executable, starts a process or loads a library.
+* a dropper: a download from a fixed address and, in the same function, a process
+  started, a file made executable or a library loaded (or a response written to a
+  file and such a run anywhere in the file).
 
 Critical when it runs by itself; high in a function, except a plain dropper in a
 function (downloaders of drivers and browsers do that): medium, high when the
-file dropped is a Windows executable or comes from an exfiltration host.
+file is a Windows executable or comes from a paste or capture host or a bare IP.
+A command line naming a paste or capture host is a download too.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from wellcheck.signals.behaviour.rules.context import (
 
 RULE = "WC-CODE-DOWNLOAD-EXEC"
 _RUNNERS = (Kind.EXEC, Kind.SPAWN, Kind.NATIVE_LOAD, Kind.WINDOWS)
+_DROP_RUNS = (Kind.CHMOD_EXEC, Kind.SPAWN, Kind.NATIVE_LOAD, Kind.WINDOWS)
+#: what makes a dropper in a function high: a Windows executable, a capture or paste
+#: host, a bare IP address
+_LOUD = (ind(Category.WINDOWS_EXECUTABLE), Tag.SINK, Tag.RAW_IP)
 
 
 def rule(subject: Subject) -> Iterator[Hit]:
@@ -42,7 +48,7 @@ def rule(subject: Subject) -> Iterator[Hit]:
         if tagged(fact, Tag.NETWORK):
             title = f"runs what it downloads ({fact.detail.rsplit('.', 1)[-1]})"
             found.append(hit(RULE, severity, "high", title, file, fact, remediation=REMOVE))
-        elif fact.kind is Kind.SPAWN and tagged(fact, ind(Category.SHELL_DOWNLOAD)):
+        elif fact.kind is Kind.SPAWN and tagged(fact, ind(Category.SHELL_DOWNLOAD), Tag.SINK):
             title = "runs a shell command that downloads and executes"
             found.append(hit(RULE, severity, "high", title, file, fact, remediation=REMOVE))
     found.extend(_droppers(subject))
@@ -50,23 +56,26 @@ def rule(subject: Subject) -> Iterator[Hit]:
 
 
 def _droppers(subject: Subject) -> Iterator[Hit]:
+    """A download and a run in one function (or a downloaded file written, and a run,
+    in one file)."""
     for file in subject.files:
-        downloads = [f for f in file.facts if f.kind is Kind.WRITE and Tag.NETWORK in f.tags]
-        runs = [
-            f
-            for f in file.facts
-            if f.kind in (Kind.CHMOD_EXEC, Kind.SPAWN, Kind.NATIVE_LOAD, Kind.WINDOWS)
-        ]
-        if not downloads or not runs:
+        runners = [f for f in file.facts if f.kind in _DROP_RUNS]
+        if not runners:
             continue
-        download = downloads[0]
-        now = triggered(file, download) or any(triggered(file, f) for f in runs)
-        windows = any(
-            tagged(f, ind(Category.WINDOWS_EXECUTABLE), Tag.SINK) for f in (*downloads, *runs)
-        )
-        severity = Severity.HIGH if windows else Severity.MEDIUM
-        if now:
-            severity = Severity.CRITICAL
-        title = "downloads a file and makes it executable or runs it"
-        extra = f"then {runs[0].detail} at line {runs[0].line}"
-        yield hit(RULE, severity, "medium", title, file, download, extra, REMOVE)
+        for download in file.facts:
+            fetched = download.kind is Kind.NETWORK and tagged(download, Tag.EMBEDDED, Tag.HOST)
+            saved = download.kind is Kind.WRITE and Tag.NETWORK in download.tags
+            if not (fetched or saved):
+                continue
+            runs = [r for r in runners if saved or r.scope == download.scope]
+            if not runs:
+                continue
+            now = triggered(file, download) or any(triggered(file, r) for r in runs)
+            loud = any(tagged(f, *_LOUD) for f in (download, *runs))
+            severity = Severity.HIGH if loud else Severity.MEDIUM
+            if now:
+                severity = Severity.CRITICAL
+            title = "downloads a file and makes it executable or runs it"
+            extra = f"then {runs[0].detail} at line {runs[0].line}"
+            yield hit(RULE, severity, "medium", title, file, download, extra, REMOVE)
+            break

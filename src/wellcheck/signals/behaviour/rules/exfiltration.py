@@ -1,16 +1,18 @@
 """Credentials, environment and host data sent out; exfiltration endpoints; stealers.
 
 * WC-CODE-EXFILTRATION: a network call whose data comes from a secret (credential
-  files, secret variables, browser/wallet/token stores, the clipboard), the whole
-  environment, or host facts (host name, user, public IP), sent to a destination
-  written in the code.  Critical for secrets and the environment when it runs by
-  itself, high in a function; host facts: high / medium.  Legitimate SDKs send
-  credentials too, but to the endpoint their configuration names, never to a
-  literal: sent elsewhere it is low.
+  files, secret variables, browser/wallet/token stores, the clipboard) or the whole
+  environment: critical when it runs by itself and the destination is written in
+  the code, high when it runs by itself anyway or is written in the code, low
+  otherwise (SDKs send their own credentials to the endpoint their configuration
+  names).  Host facts (host name, user, public IP): high when they leave at import,
+  medium from a function to a fixed destination.  File contents to a bare IP
+  address or a capture service, and what the user types to a chat or capture
+  service (seed-phrase phishing): high, critical when it runs by itself.
 * WC-CODE-SINK: a known exfiltration endpoint (chat webhooks and bot APIs, capture
   and tunnel services, paste and file drops) as a destination.  High when it runs by
-  itself; in a function medium for capture services, low for chat webhooks (bots
-  and notification libraries post there).
+  itself; in a function medium for capture services and for chat hooks whose token
+  is written in the code, low for chat API templates (notification libraries).
 * WC-CODE-STEALER: what only stealers read (browser password and cookie stores,
   Discord's token store, wallet files and extensions): two or more of them, or one
   with a way out, is high (critical at import); one with a network call is low.
@@ -38,6 +40,7 @@ from wellcheck.signals.behaviour.rules.context import (
 )
 
 _CAPTURE = ind(Category.SINK_CAPTURE)
+RULE_EXFIL = "WC-CODE-EXFILTRATION"
 
 
 def rule(subject: Subject) -> Iterator[Hit]:
@@ -50,32 +53,39 @@ def rule(subject: Subject) -> Iterator[Hit]:
 def _exfiltration(subject: Subject) -> Iterator[Hit]:
     for file, fact in facts(subject, Kind.NETWORK):
         runs = triggered(file, fact)
-        hardcoded = tagged(fact, Tag.EMBEDDED, Tag.SINK)
+        fixed = tagged(fact, Tag.EMBEDDED, Tag.HOST, Tag.SINK)
+        drop = tagged(fact, Tag.SINK, Tag.RAW_IP)  # a capture host or a bare address
         if tagged(fact, Tag.SECRET, Tag.ENV):
             what = "the whole environment" if tagged(fact, Tag.ENV) else "credentials"
-            severity = Severity.LOW
-            if hardcoded:
-                severity = Severity.CRITICAL if runs else Severity.HIGH
-            yield hit(
-                "WC-CODE-EXFILTRATION",
-                severity,
-                "high" if hardcoded else "low",
-                f"sends {what} over the network",
-                file,
-                fact,
-                remediation=REMOVE,
-            )
-        elif tagged(fact, Tag.RECON) and hardcoded:
-            severity = Severity.HIGH if runs else Severity.MEDIUM
-            yield hit(
-                "WC-CODE-EXFILTRATION",
-                severity,
-                "medium",
-                "sends host details (host name, user, address) to a fixed endpoint",
-                file,
-                fact,
-                remediation=REMOVE,
-            )
+            severity = _level(runs, fixed, Severity.CRITICAL, Severity.HIGH, Severity.LOW)
+            title = f"sends {what} over the network"
+        elif tagged(fact, Tag.FILE) and drop:
+            severity = Severity.CRITICAL if runs else Severity.HIGH
+            title = "sends file contents to a bare address or a capture service"
+        elif tagged(fact, Tag.INPUT) and tagged(fact, Tag.SINK):
+            severity = Severity.CRITICAL if runs else Severity.HIGH
+            title = "sends what the user types to a chat or capture service"
+        elif tagged(fact, Tag.RECON):
+            severity = _level(runs, fixed, Severity.HIGH, Severity.MEDIUM, Severity.INFO)
+            if runs:
+                severity = Severity.HIGH
+            title = "sends host details (host name, user, address) over the network"
+        else:
+            continue
+        if severity > Severity.INFO:
+            confidence = "high" if fixed else "low"
+            yield hit(RULE_EXFIL, severity, confidence, title, file, fact, remediation=REMOVE)
+
+
+def _level(
+    runs: bool, fixed: bool, now: Severity, later: Severity, elsewhere: Severity
+) -> Severity:
+    """``now`` when it runs by itself, ``later`` in a function, both only when the
+    destination is written in the code; ``elsewhere`` when the destination comes
+    from configuration (what SDKs do with their own credentials)."""
+    if not fixed:
+        return later if runs else elsewhere
+    return now if runs else later
 
 
 def _sinks(subject: Subject) -> Iterator[Hit]:
@@ -84,10 +94,10 @@ def _sinks(subject: Subject) -> Iterator[Hit]:
             continue
         if triggered(file, fact) and fact.detail not in apis.NO_IO:
             severity = Severity.HIGH
-        elif tagged(fact, _CAPTURE):
-            severity = Severity.MEDIUM
+        elif tagged(fact, _CAPTURE) or tagged(fact, Tag.EMBEDDED):
+            severity = Severity.MEDIUM  # a capture service, or a chat hook with its token
         else:
-            severity = Severity.LOW
+            severity = Severity.LOW  # a chat API template: notification libraries
         yield hit(
             "WC-CODE-SINK", severity, "medium", "talks to a known exfiltration endpoint", file, fact
         )
