@@ -18,11 +18,11 @@ EXAMPLES: dict[Category, list[str]] = {
         "http://x.oastify.com",
         "abc.interact.sh",
         "https://eo1.m.pipedream.net",
-        "https://pastebin.com/raw/x",
         "https://transfer.sh/x",
         "https://1a2b.ngrok-free.app",
         "x.dnslog.cn",
     ],
+    Category.SINK_PASTE: ["https://pastebin.com/raw/x", "https://dpaste.com/api/v2/"],
     Category.RECON_IP: [
         "https://api.ipify.org",
         "https://ifconfig.me/ip",

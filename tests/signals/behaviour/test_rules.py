@@ -193,14 +193,24 @@ POSITIVES = [
         {("WC-CODE-MINER", C)},
     ),
     Case(
-        "process at import",
-        "import subprocess\nINFO = subprocess.run(['uname', '-a'], capture_output=True)\n",
+        "shell command at import",
+        "import subprocess\nINFO = subprocess.run('uname -a; id', shell=True)\n",
         {("WC-CODE-IMPORT-SPAWN", M)},
+    ),
+    Case(
+        "tool run at import",
+        "import subprocess\nFONTS = subprocess.check_output(['fc-list', '--format=%{file}'])\n",
+        {("WC-CODE-IMPORT-SPAWN", L)},
     ),
     Case(
         "connection at import",
         "import urllib.request\nurllib.request.urlopen('https://example.org/ping')\n",
         {("WC-CODE-IMPORT-NETWORK", M)},
+    ),
+    Case(
+        "configured connection at import",
+        "import os, urllib.request\nurllib.request.urlopen(os.environ['CONFIG_URL'])\n",
+        {("WC-CODE-IMPORT-NETWORK", L)},
     ),
     Case(
         "decorator runs at import",

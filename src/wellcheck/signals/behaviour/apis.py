@@ -118,6 +118,7 @@ NETWORK = frozenset(
         "socket.create_connection",
         "socket.gethostbyname",
         "socket.gethostbyname_ex",
+        "socket.getaddrinfo",
         "urllib.request.urlopen",
         "urllib.request.urlretrieve",
         "urllib.request.Request",
@@ -263,6 +264,16 @@ THREADS = frozenset(
     }
 )
 
+#: what is on the screen: personal data like a credential
+SCREEN = frozenset(
+    {
+        "PIL.ImageGrab.grab",
+        "ImageGrab.grab",
+        "pyautogui.screenshot",
+        "mss.mss",
+        "pyscreenshot.grab",
+    }
+)
 RECON = frozenset(
     {
         "socket.gethostname",

@@ -33,9 +33,16 @@ _SOURCE_CODE_SINKS = frozenset(
 _DESTINATION_KEYWORDS = ("url", "host", "address", "uri")
 _WRITERS = frozenset({"tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "io.open"})
 _PROMPTS = frozenset({"builtins.input", "getpass.getpass"})
-_DESTINATION_TAGS = frozenset({Tag.SINK, Tag.RAW_IP})
+_DESTINATION_TAGS = frozenset({Tag.SINK, Tag.RAW_IP, Tag.HIDDEN})
 _RAW_IP = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?]|$)"
+)
+_INTERPRETERS = frozenset(
+    {
+        *("sh", "bash", "zsh", "dash", "cmd", "powershell", "pwsh", "start"),
+        *("python", "python3", "pythonw", "curl", "wget", "nc", "ncat"),
+        *("certutil", "mshta", "bitsadmin", "rundll32", "regsvr32", "wscript", "cscript"),
+    }
 )
 _DASH_C = re.compile(r"""python[\d.]*(?:\.exe)?["']?\s+-c\s+(["'])(.+)\1""", re.DOTALL)
 _PYARMOR = frozenset({"__pyarmor__", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
@@ -86,8 +93,8 @@ def _method(
     if attr == "fileno" and Tag.SOCKET in receiver:
         return frozenset({Tag.SOCKET})
     if attr in apis.WRITE_METHODS or (attr in ("write", "writelines") and WRITER in receiver):
-        w.fact(Kind.WRITE, attr, node, args | receiver)
-        _dropped_code(w, node)
+        script = _dropped_code(w, node)
+        w.fact(Kind.WRITE, attr, node, args | receiver | ({Tag.SCRIPT} if script else _EMPTY))
         return _EMPTY
     if attr in apis.CLIPBOARD_METHODS:
         w.fact(Kind.CLIPBOARD, attr, node, args)
@@ -131,6 +138,8 @@ def _api(
         return args | {WRITER}
     if name in _PROMPTS:
         return frozenset({Tag.INPUT})
+    if name in apis.SCREEN:
+        return frozenset({Tag.SECRET})
     kind = apis.kind_of_call(name)
     if kind is Kind.SPAWN:
         return _spawn(w, node, name, args)
@@ -184,11 +193,14 @@ def _open(w: Walker, node: ast.Call, path_tags: frozenset[str]) -> frozenset[str
 def _spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozenset[str]:
     command = _first(node, "args", "command", "cmd", "path", "file", "filepath")
     folded = w.fold(command) if command is not None else None
+    if folded is None and isinstance(command, ast.List | ast.Tuple):  # what is literal of it
+        parts = [w.fold(element) for element in command.elts]
+        folded = tuple(p for p in parts if isinstance(p, str | bytes)) or None
     if isinstance(folded, tuple):
         folded = " ".join(str(part) for part in folded if isinstance(part, str | bytes | int))
     if isinstance(folded, bytes):
         folded = folded.decode("latin-1")
-    tags = args
+    tags = args | ({Tag.SHELL} if _shell(node, name, command, folded) else _EMPTY)
     if isinstance(folded, str):
         found = categories(folded)
         for category, match in found.items():
@@ -201,6 +213,27 @@ def _spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozen
     if name in apis.WINDOWS_CALLS:
         w.fact(Kind.WINDOWS, name, node, tags, _text(folded))
     return args
+
+
+def _shell(node: ast.Call, name: str, command: ast.expr | None, folded: object) -> bool:
+    """A command line a shell or an interpreter reads (``os.system``, ``shell=True``, a
+    string, ``sh``/``cmd``/``powershell``/``python``/``curl``... as the program), as
+    opposed to a plain tool's argument vector (``['fc-list', ...]``)."""
+    if name in apis.SHELL_SPAWN or name.endswith(("create_subprocess_shell", "startfile")):
+        return True
+    if any(
+        kw.arg == "shell" and not (isinstance(kw.value, ast.Constant) and not kw.value.value)
+        for kw in node.keywords
+    ):
+        return True
+    if isinstance(command, ast.Constant | ast.JoinedStr | ast.BinOp):
+        return True
+    if isinstance(command, ast.List | ast.Tuple) and command.elts:
+        program = command.elts[0]
+        text = program.value if isinstance(program, ast.Constant) else ""
+        base = str(text).replace("\\", "/").rsplit("/", 1)[-1].lower()
+        return base.removesuffix(".exe") in _INTERPRETERS or isinstance(program, ast.Attribute)
+    return False
 
 
 def _inline_code(command: Folded | None) -> str | None:
@@ -235,9 +268,11 @@ def _network(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> froz
 def _network_tags(w: Walker, node: ast.Call, args: frozenset[str]) -> frozenset[str]:
     """The call's argument tags, plus EMBEDDED when the destination is fixed in the
     code and RAW_IP when it is a literal IPv4 address."""
+    target = _first(node, *_DESTINATION_KEYWORDS)
+    hidden = target is not None and Tag.DECODED in w.tags_of(target)
     destination, whole = _fixed(w, node)
     if destination is None:
-        return args
+        return args | ({Tag.HIDDEN} if hidden else _EMPTY)
     text = destination.decode("latin-1") if isinstance(destination, bytes) else destination
     extra = {Tag.EMBEDDED if whole else Tag.HOST}
     if _RAW_IP.match(text):
@@ -251,13 +286,17 @@ def _network_result(tags: frozenset[str]) -> frozenset[str]:
     return frozenset({Tag.NETWORK, *carried})
 
 
-def _dropped_code(w: Walker, node: ast.Call) -> None:
-    """A literal written to a file that is Python code (a dropped script): walk it."""
+def _dropped_code(w: Walker, node: ast.Call) -> bool:
+    """A literal written to a file that is Python code doing something (a dropped
+    script): walk it; True when it was one."""
     if not node.args:
-        return
+        return False
     value = w.fold(node.args[0])
-    if isinstance(value, str | bytes) and len(value) >= 20:
-        w.nested(value, node, via="write")
+    if not isinstance(value, str | bytes) or len(value) < 20:
+        return False
+    before = len(w.facts)
+    w.nested(value, node, via="write")
+    return len(w.facts) > before
 
 
 def _thread(w: Walker, node: ast.Call, name: str) -> None:

@@ -65,7 +65,10 @@ class Tag(StrEnum):
     EMBEDDED = "embedded"  # the call's main argument folds to a literal (payload, URL, command)
     HOST = "host"  # the destination's scheme and host are literal, the rest is built
     RAW_IP = "raw-ip"  # a destination given as a literal IPv4 address
+    HIDDEN = "hidden"  # a destination decoded at run time from an obfuscated literal
     INPUT = "input"  # typed in by the user (input(), getpass())
+    SCRIPT = "script"  # Python code written to a file (a dropped script)
+    SHELL = "shell"  # a command line for a shell or an interpreter, not a plain tool's argv
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from enum import StrEnum
 
 class Category(StrEnum):
     SINK_CHAT = "chat-webhook"  # Discord/Slack webhooks, Telegram bot API
-    SINK_CAPTURE = "capture-service"  # request/DNS capture, tunnels, paste and file drops
+    SINK_CAPTURE = "capture-service"  # request/DNS capture, tunnels, file drops
+    SINK_PASTE = "paste-service"  # paste sites: payload stores and drop boxes
     RECON_IP = "public-ip-lookup"
     CLOUD_SECRET = "cloud-credentials"  # noqa: S105 - a category name; AWS secret variables, instance/ECS metadata
     DEV_SECRET = "developer-credentials"  # noqa: S105 - a category name; ssh keys, kube config, git/npm/pypi tokens
@@ -49,7 +50,7 @@ SECRET_CATEGORIES = frozenset(
 STEALER_CATEGORIES = frozenset(
     {Category.BROWSER, Category.TOKEN_STORE, Category.WALLET, Category.DISCORD_APP}
 )
-SINK_CATEGORIES = frozenset({Category.SINK_CHAT, Category.SINK_CAPTURE})
+SINK_CATEGORIES = frozenset({Category.SINK_CHAT, Category.SINK_CAPTURE, Category.SINK_PASTE})
 
 _SEP = r"[\\/]+"
 PATTERNS: dict[Category, tuple[str, ...]] = {
@@ -78,17 +79,20 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"serveo\.net",
         r"localtunnel\.me",
         r"\bloca\.lt\b",
-        r"pastebin\.com",
-        r"paste\.ee",
-        r"hastebin\.com",
-        r"ghostbin\.",
         r"transfer\.sh",
         r"\bfile\.io\b",
         r"anonfiles\.com",
         r"gofile\.io",
         r"0x0\.st",
-        r"termbin\.com",
         r"bashupload\.com",
+        r"(?:cdn\.discordapp\.com|media\.discordapp\.net)/attachments",
+    ),
+    Category.SINK_PASTE: (
+        r"pastebin\.com",
+        r"paste\.ee",
+        r"hastebin\.com",
+        r"ghostbin\.",
+        r"termbin\.com",
         r"rentry\.(?:co|org)",
         r"paste\.fo",
         r"controlc\.com",
@@ -98,7 +102,6 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"paste\.rs",
         r"\bix\.io\b",
         r"sprunge\.us",
-        r"(?:cdn\.discordapp\.com|media\.discordapp\.net)/attachments",
     ),
     Category.RECON_IP: (
         r"api\d*\.ipify\.org",
@@ -181,6 +184,10 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh|python[\d.]*|perl|ruby|node|php)\b",
         r"\b(?:curl|wget)\b[^\n]*(?:&&|;)\s*(?:chmod\s+\+?[0-7]*x|\./|(?:ba)?sh\s)",
         r"\bchmod\s+(?:\+x|[0-7]*7[0-7]{2})\b[^\n]*(?:&&|;)\s*\./",
+        r"\b(?:curl|wget)\b[^\n]*\s(?:-o|-O|--output(?:-document)?)\s*\S+\.(?:exe|bat|ps1|vbs|scr|sh|py|bin|elf|dll)\b",
+        r"\b(?:curl|wget)\b[^\n]*https?://[^\s'\"]+\.(?:exe|bat|ps1|vbs|scr|sh|bin|elf|dll|msi)\b",
+        r"powershell(?:\.exe)?\b[^\n]*\s-(?:ExecutionPolicy\s+Bypass|ep\s+bypass|WindowStyle\s+Hidden|w\s+hidden)\b",
+        r"FromBase64String",
         r"powershell(?:\.exe)?\b[^\n]*\s-(?:e|ec|enc|encodedcommand)\s",
         r"\bIEX\b",
         r"Invoke-Expression",
@@ -261,8 +268,11 @@ ANCHORS: dict[Category, str] = {
     Category.SINK_CAPTURE: (
         "webhook requestbin pipedream burpcollaborator oastify oast interact interactsh dnslog "
         "ceye canarytokens hookbin beeceptor requestcatcher ngrok trycloudflare serveo "
-        "localtunnel loca pastebin paste hastebin ghostbin transfer file anonfiles gofile 0x0 "
-        "termbin bashupload rentry controlc justpaste dpaste privatebin ix sprunge attachments"
+        "localtunnel loca transfer file anonfiles gofile 0x0 bashupload attachments"
+    ),
+    Category.SINK_PASTE: (
+        "pastebin paste hastebin ghostbin termbin rentry controlc justpaste dpaste privatebin "
+        "ix sprunge"
     ),
     Category.RECON_IP: (
         "ipify ipinfo ifconfig icanhazip checkip ip ipapi wtfismyip myexternalip ident"
@@ -316,6 +326,7 @@ _CASELESS = frozenset(
     {
         Category.SINK_CHAT,
         Category.SINK_CAPTURE,
+        Category.SINK_PASTE,
         Category.RECON_IP,
         Category.SHELL_DOWNLOAD,
         Category.REVERSE_SHELL,

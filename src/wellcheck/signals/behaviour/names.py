@@ -19,6 +19,10 @@ BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith(
     "__build_class__",
 }
 _GLOBALS = "<globals>"
+#: modules code uses by name often enough that an unbound name is taken to be them
+IMPLICIT_MODULES = frozenset(
+    {"os", "subprocess", "socket", "requests", "base64", "zlib", "marshal", "urllib", "ctypes"}
+)
 _IMPORTERS = frozenset({"builtins.__import__", "importlib.import_module", "importlib.__import__"})
 
 
@@ -54,13 +58,13 @@ class Names:
             self.aliases[name] = qualified
             return
         self.aliases.pop(name, None)
-        if name in BUILTIN_NAMES:
+        if name in BUILTIN_NAMES or name in IMPLICIT_MODULES:
             self.shadowed.add(name)
 
     def define(self, name: str) -> None:
         """A def or class statement binds ``name``."""
         self.aliases.pop(name, None)
-        if name in BUILTIN_NAMES:
+        if name in BUILTIN_NAMES or name in IMPLICIT_MODULES:
             self.shadowed.add(name)
 
     def qualify(self, node: ast.expr) -> str | None:
@@ -87,6 +91,8 @@ class Names:
     def _name(self, name: str) -> str | None:
         if name in self.aliases:
             return self.aliases[name]
+        if name in IMPLICIT_MODULES and name not in self.shadowed:
+            return name  # used without an import (a star import, or a NameError at run time)
         if name in ("__builtins__", "builtins"):
             return "builtins"
         if name in BUILTIN_NAMES and name not in self.shadowed:

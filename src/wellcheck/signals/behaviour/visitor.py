@@ -33,6 +33,8 @@ from wellcheck.signals.behaviour.reach import CallGraph
 MODULE = "<module>"
 MAIN = "<main>"
 MAX_NESTING = 3  # literals passed to exec, parsed and walked in turn
+#: module globals obfuscators set to sign their output
+_OBFUSCATOR_MARKS = frozenset({"__obfuscator__", "__pyarmor__", "__armor__"})
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -53,6 +55,7 @@ class Walker:
         self.facts: list[tuple[str, Fact]] = []  # (scope, fact with a provisional ``when``)
         self.folder = Folder(self._const, self.names.qualify, self.lambdas, budget.fold)
         self.literals = LiteralScanner(self)
+        self.seen: dict[int, frozenset[str]] = {}  # id(expression) -> its tags, once walked
 
     # ----------------------------------------------------------------- statements
     def run(self, tree: ast.Module) -> None:
@@ -144,6 +147,8 @@ class Walker:
 
     def assign(self, target: ast.expr, value: ast.expr | None, tags: frozenset[str]) -> None:
         if isinstance(target, ast.Name):
+            if target.id in _OBFUSCATOR_MARKS and self.scope == MODULE:
+                self.fact(Kind.OBFUSCATOR, target.id, target)
             self.names.bind(target.id, value)
             scope_tags, consts = self.scopes[-1][1], self.scopes[-1][2]
             scope_tags[target.id] = tags
@@ -157,8 +162,12 @@ class Walker:
                 if len(value.args.args) == 1:
                     self.lambdas[target.id] = (value.args.args[0].arg, value.body)
         elif isinstance(target, ast.Tuple | ast.List):
-            for element in target.elts:
-                self.assign(element, None, tags)
+            values = value.elts if isinstance(value, ast.Tuple | ast.List) else []
+            pairs = len(values) == len(target.elts) and not any(
+                isinstance(v, ast.Starred) for v in values
+            )
+            for index, element in enumerate(target.elts):  # (a, e) = (print, exec)
+                self.assign(element, values[index] if pairs else None, tags)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, None, tags)
         elif isinstance(target, ast.Attribute | ast.Subscript):
@@ -169,6 +178,16 @@ class Walker:
 
     # ---------------------------------------------------------------- expressions
     def expr(self, node: ast.expr) -> frozenset[str]:
+        tags = self._expr(node)
+        self.seen[id(node)] = tags
+        return tags
+
+    def tags_of(self, node: ast.expr) -> frozenset[str]:
+        """The tags an expression already walked had (its facts are not recorded twice)."""
+        found = self.seen.get(id(node))
+        return found if found is not None else self.expr(node)
+
+    def _expr(self, node: ast.expr) -> frozenset[str]:
         self.budget.tick()
         if isinstance(node, ast.Call):
             return self.call(node)

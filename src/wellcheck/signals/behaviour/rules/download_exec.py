@@ -4,9 +4,9 @@
 * a shell command that downloads and runs (``curl ... | sh``, ``wget ... && chmod
   +x``, PowerShell ``-enc``/``IEX``/``DownloadString``, ``mshta``, ``certutil
   -urlcache``, ``bitsadmin /transfer``) passed to a process call;
-* a dropper: a download from a fixed address and, in the same function, a process
-  started, a file made executable or a library loaded (or a response written to a
-  file and such a run anywhere in the file).
+* a dropper: a download from a fixed address, a response written to a file, or a
+  script written to a file, and, in the same function, a process started, a file
+  made executable or a library loaded.
 
 Critical when it runs by itself; high in a function, except a plain dropper in a
 function (downloaders of drivers and browsers do that): medium, high when the
@@ -56,18 +56,22 @@ def rule(subject: Subject) -> Iterator[Hit]:
 
 
 def _droppers(subject: Subject) -> Iterator[Hit]:
-    """A download and a run in one function (or a downloaded file written, and a run,
-    in one file)."""
+    """A download (or a response or a script written to a file) and a run, in one
+    function."""
     for file in subject.files:
         runners = [f for f in file.facts if f.kind in _DROP_RUNS]
         if not runners:
             continue
         for download in file.facts:
             fetched = download.kind is Kind.NETWORK and tagged(download, Tag.EMBEDDED, Tag.HOST)
-            saved = download.kind is Kind.WRITE and Tag.NETWORK in download.tags
+            saved = download.kind is Kind.WRITE and (
+                Tag.NETWORK in download.tags
+                or tagged(download, ind(Category.SHELL_DOWNLOAD))
+                or Tag.SCRIPT in download.tags
+            )
             if not (fetched or saved):
                 continue
-            runs = [r for r in runners if saved or r.scope == download.scope]
+            runs = [r for r in runners if r.scope == download.scope]
             if not runs:
                 continue
             now = triggered(file, download) or any(triggered(file, r) for r in runs)

@@ -11,8 +11,9 @@
   service (seed-phrase phishing): high, critical when it runs by itself.
 * WC-CODE-SINK: a known exfiltration endpoint (chat webhooks and bot APIs, capture
   and tunnel services, paste and file drops) as a destination.  High when it runs by
-  itself; in a function medium for capture services and for chat hooks whose token
-  is written in the code, low for chat API templates (notification libraries).
+  itself or names a capture, tunnel or paste service whole; in a function medium
+  for chat hooks whose token is written in the code, low for chat API templates
+  (notification libraries).
 * WC-CODE-STEALER: what only stealers read (browser password and cookie stores,
   Discord's token store, wallet files and extensions): two or more of them, or one
   with a way out, is high (critical at import); one with a network call is low.
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 
 from wellcheck.models import Severity
 from wellcheck.signals.behaviour import apis
+from wellcheck.signals.behaviour.calls import WRITER
 from wellcheck.signals.behaviour.facts import Fact, FileFacts, Kind, Tag
 from wellcheck.signals.behaviour.indicators import STEALER_CATEGORIES, Category
 from wellcheck.signals.behaviour.rules.context import (
@@ -59,7 +61,7 @@ def _exfiltration(subject: Subject) -> Iterator[Hit]:
             what = "the whole environment" if tagged(fact, Tag.ENV) else "credentials"
             severity = _level(runs, fixed, Severity.CRITICAL, Severity.HIGH, Severity.LOW)
             title = f"sends {what} over the network"
-        elif tagged(fact, Tag.FILE) and drop:
+        elif tagged(fact, Tag.FILE, WRITER) and drop:
             severity = Severity.CRITICAL if runs else Severity.HIGH
             title = "sends file contents to a bare address or a capture service"
         elif tagged(fact, Tag.INPUT) and tagged(fact, Tag.SINK):
@@ -94,8 +96,11 @@ def _sinks(subject: Subject) -> Iterator[Hit]:
             continue
         if triggered(file, fact) and fact.detail not in apis.NO_IO:
             severity = Severity.HIGH
-        elif tagged(fact, _CAPTURE) or tagged(fact, Tag.EMBEDDED):
-            severity = Severity.MEDIUM  # a capture service, or a chat hook with its token
+        elif tagged(fact, _CAPTURE):
+            # a capture, tunnel or paste service written whole in the code: high
+            severity = Severity.HIGH if tagged(fact, Tag.EMBEDDED) else Severity.MEDIUM
+        elif tagged(fact, Tag.EMBEDDED):
+            severity = Severity.MEDIUM  # a chat hook with its token in the code
         else:
             severity = Severity.LOW  # a chat API template: notification libraries
         yield hit(

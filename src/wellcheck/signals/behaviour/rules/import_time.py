@@ -5,8 +5,11 @@ time (module body, class bodies, decorators, functions and classes those call,
 thread targets and ``atexit`` hooks they register), at every start-up (``.pth``,
 ``sitecustomize``: high) or at install time (``setup.py``: spawning compilers and
 writing version files is ordinary there, so only network access is reported).
-At import: a process or a connection is medium, a file written is low.  Building a
-client object (``requests.Session()``, ``socket.socket()``) is not a connection.
+At import: a shell or interpreter command line, or a connection to a destination
+written in the code, is medium; a plain tool run with an argument vector
+(``['fc-list', ...]``), a connection to a configured destination and a file written
+are low.  Building a client object (``requests.Session()``, ``socket.socket()``) is
+not a connection.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from collections.abc import Iterator
 
 from wellcheck.models import Severity
 from wellcheck.signals.behaviour import apis
-from wellcheck.signals.behaviour.facts import Kind, Role
+from wellcheck.signals.behaviour.facts import Kind, Role, Tag
 from wellcheck.signals.behaviour.rules.context import (
     Hit,
     Subject,
     by_severity,
     facts,
     hit,
+    tagged,
     triggered,
 )
 
@@ -29,6 +33,18 @@ _RULES = {
     Kind.SPAWN: ("WC-CODE-IMPORT-SPAWN", "starts a process", Severity.MEDIUM),
     Kind.NETWORK: ("WC-CODE-IMPORT-NETWORK", "connects to the network", Severity.MEDIUM),
     Kind.WRITE: ("WC-CODE-IMPORT-WRITE", "writes files", Severity.LOW),
+}
+#: what makes an import-time process or connection medium rather than low: a shell or
+#: interpreter command line; a destination written in the code
+_NOTABLE: dict[Kind, tuple[str, ...]] = {
+    Kind.SPAWN: (Tag.SHELL,),
+    Kind.NETWORK: (Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.SINK, Tag.HIDDEN),
+    Kind.WRITE: (
+        Tag.SCRIPT,
+        "ind:persistence",
+        "ind:python-startup-hook",
+        "ind:windows-executable",
+    ),
 }
 _WHEN = {
     Role.MODULE: "when imported",
@@ -49,4 +65,6 @@ def _hits(subject: Subject, kind: Kind, rule_id: str, what: str, base: Severity)
         if file.role is Role.INSTALL and kind is not Kind.NETWORK:
             continue
         severity = Severity.HIGH if file.role is Role.STARTUP else base
+        if file.role is Role.MODULE and not tagged(fact, *_NOTABLE[kind]):
+            severity = Severity.LOW  # a plain tool's argv, a destination from configuration
         yield hit(rule_id, severity, "medium", f"{what} {_WHEN[file.role]}", file, fact)

@@ -1,10 +1,10 @@
 """WC-CODE-WINDOWS-PAYLOAD: Windows-only payload code in a Linux artifact.
 
-A Lambda function or Linux image never needs ``os.startfile``, the registry,
-``ctypes.windll``, ``.exe`` files dropped or run, or ``%APPDATA%``.  Libraries carry
-such branches for Windows users, so: medium when it runs by itself, low in
-functions only when two kinds of it meet (registry, start-file, windll, an
-executable dropped or run, APPDATA paths), otherwise nothing.
+A Lambda function or Linux image never needs ``os.startfile``, registry writes,
+``ShellExecute``, ``.exe`` files dropped or run, or ``%APPDATA%`` paths written to or
+run.  (Registry reads and other ``ctypes.windll`` calls are what cross-platform
+libraries do for their Windows users: not payload.)  Medium when it runs by itself,
+low in functions only when two kinds of it meet, otherwise nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from wellcheck.signals.behaviour.rules.context import (
 )
 
 RULE = "WC-CODE-WINDOWS-PAYLOAD"
+_REGISTRY_WRITES = frozenset({"SetValue", "SetValueEx", "CreateKey", "CreateKeyEx"})
 
 
 def _behaviour(fact: Fact) -> str | None:
