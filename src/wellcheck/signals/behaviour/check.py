@@ -19,7 +19,7 @@ from wellcheck.checks import Check, CheckContext, CheckResult, component_finding
 from wellcheck.models import Component, ComponentKind, Finding, SkippedCheck
 from wellcheck.signals.behaviour.budget import Bounds
 from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile
-from wellcheck.signals.behaviour.files import Job, Plan, plan_tree
+from wellcheck.signals.behaviour.files import Plan, plan_tree
 from wellcheck.signals.behaviour.rules import RULES, Hit, Subject
 from wellcheck.signals.behaviour.work import Result, Workers, run_sharded
 
@@ -114,20 +114,25 @@ def judge(
             skipped.append(_not_checked(plan, owner, result))
     findings: list[Finding] = []
     owners = set(grouped) | set(plan.sourceless)
+    compiled: dict[int, set[str]] = {}
+    for job in plan.jobs:
+        if job.has_bytecode:
+            compiled.setdefault(job.owner, set()).add(job.path)
     for owner in sorted(owners):
-        for subject, component in _subjects(plan, owner, grouped.get(owner, []), jobs, linux):
+        results_of = grouped.get(owner, [])
+        known = frozenset(compiled.get(owner, ()))
+        for subject, component in _subjects(plan, owner, results_of, known, linux):
             for rule in RULES:
                 findings.extend(_finding(tree, component, hit) for hit in rule(subject))
     return findings, skipped
 
 
 def _subjects(
-    plan: Plan, owner: int, results: list[Result], jobs: dict[str, Job], linux: bool
+    plan: Plan, owner: int, results: list[Result], compiled: frozenset[str], linux: bool
 ) -> list[tuple[Subject, Component | None]]:
     files = tuple(r for r in results if isinstance(r, FileFacts))
     binaries = tuple(r for r in results if isinstance(r, BinaryFile))
     pycs = tuple(r for r in results if isinstance(r, PycFile))
-    compiled = frozenset(p for p, j in jobs.items() if j.has_bytecode and j.owner == owner)
     if owner < 0:  # start-up files no distribution owns: judged one by one
         return [(Subject("", (f,), linux=linux, compiled=compiled), None) for f in files]
     component = plan.owners[owner]

@@ -51,6 +51,7 @@ class Job:
     source: str = ""  # for "pyc": the source file it was compiled from, if present
     has_bytecode: bool = False  # for "source": compiled bytecode sits beside it
     native: bool = False  # for "source": its owner ships no extension module
+    size: int | None = None  # the size the archive declares
 
 
 @dataclass

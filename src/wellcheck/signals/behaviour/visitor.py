@@ -34,6 +34,7 @@ MODULE = "<module>"
 MAIN = "<main>"
 MAX_NESTING = 3  # literals passed to exec, parsed and walked in turn
 #: module globals obfuscators set to sign their output
+_ENVIRON_ATTRS = frozenset({"environ", "environb"})
 _OBFUSCATOR_MARKS = frozenset({"__obfuscator__", "__pyarmor__", "__armor__"})
 _EMPTY: frozenset[str] = frozenset()
 
@@ -56,6 +57,7 @@ class Walker:
         self.folder = Folder(self._const, self.names.qualify, self.lambdas, budget.fold)
         self.literals = LiteralScanner(self)
         self.seen: dict[int, frozenset[str]] = {}  # id(expression) -> its tags, once walked
+        self.attributes = False  # the file stored tags under an attribute (self.sock = ...)
 
     # ----------------------------------------------------------------- statements
     def run(self, tree: ast.Module) -> None:
@@ -174,6 +176,7 @@ class Walker:
             key = _dotted(target)
             if key:
                 self.scopes[-1][1][key] = tags
+                self.attributes = True
             self.expr(target.value)
 
     # ---------------------------------------------------------------- expressions
@@ -189,21 +192,15 @@ class Walker:
 
     def _expr(self, node: ast.expr) -> frozenset[str]:
         self.budget.tick()
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        if isinstance(node, ast.Constant):
-            return self.literals.constant(node)
-        if isinstance(node, ast.Name):
-            if node.id == "__file__":
-                return frozenset({Tag.PACKAGE_PATH})
-            if self.names.qualify(node) in apis.ENVIRON:
-                return self._env_dump(node)
-            return self._lookup(node.id)
-        if isinstance(node, ast.Attribute):
-            if self.names.qualify(node) in apis.ENVIRON:
-                return self._env_dump(node)
-            key = _dotted(node)
-            return self.expr(node.value) | (self._lookup(key) if key else _EMPTY)
+        kind = type(node)
+        if kind is ast.Name:
+            return self._name(node)  # type: ignore[arg-type]
+        if kind is ast.Call:
+            return self.call(node)  # type: ignore[arg-type]
+        if kind is ast.Constant:
+            return self.literals.constant(node)  # type: ignore[arg-type]
+        if kind is ast.Attribute:
+            return self._attribute(node)  # type: ignore[arg-type]
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
         if isinstance(node, ast.BinOp | ast.JoinedStr):
@@ -223,6 +220,22 @@ class Walker:
                 tags |= self.expr(child)
             elif isinstance(child, ast.comprehension):
                 tags |= self.expr(child.iter)
+        return tags
+
+    def _name(self, node: ast.Name) -> frozenset[str]:
+        if node.id == "__file__":
+            return frozenset({Tag.PACKAGE_PATH})
+        if self.names.qualify(node) in apis.ENVIRON:
+            return self._env_dump(node)
+        return self._lookup(node.id)
+
+    def _attribute(self, node: ast.Attribute) -> frozenset[str]:
+        if node.attr in _ENVIRON_ATTRS and self.names.qualify(node) in apis.ENVIRON:
+            return self._env_dump(node)
+        tags = self.expr(node.value)
+        if self.attributes:  # only when the file assigned to an attribute (self.x = ...)
+            key = _dotted(node)
+            tags |= self._lookup(key) if key else _EMPTY
         return tags
 
     def _subscript(self, node: ast.Subscript) -> frozenset[str]:

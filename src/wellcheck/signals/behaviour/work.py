@@ -53,10 +53,10 @@ def _run(tree: Tree, job: Job, bounds: Bounds) -> Result | None:
         header = _read(tree, job.path, PYC_HEADER, cut=True)
         if not isinstance(header, bytes) or len(header) < PYC_HEADER or not header[4] & 1:
             return None
-        source = _read(tree, job.source, bounds.max_read)
+        source = _read(tree, job.source, bounds.max_read, declared=None)
         issue = pyc_issue(header, source if isinstance(source, bytes) else None)
         return PycFile(job.path, issue) if issue else None
-    data = _read(tree, job.path, bounds.max_read)
+    data = _read(tree, job.path, bounds.max_read, declared=job.size)
     if isinstance(data, str):
         return FileFacts(job.path, job.role, skipped=data)
     if job.kind == "pth":
@@ -64,11 +64,23 @@ def _run(tree: Tree, job: Job, bounds: Bounds) -> Result | None:
     return analyse_source(job.path, data, job.role, bounds, entry=job.entry, native=job.native)
 
 
-def _read(tree: Tree, path: str, limit: int, *, cut: bool = False) -> bytes | str:
-    """The file's bytes, or why they could not be read (hostile artifacts propagate)."""
+def _read(
+    tree: Tree, path: str, limit: int, *, cut: bool = False, declared: int | None = None
+) -> bytes | str:
+    """The file's bytes, or why they could not be read (hostile artifacts propagate).
+
+    ``declared``: the size the archive claims; one byte more is asked for first (a
+    read sized for ``limit`` costs a buffer that large), the rest only if it lied."""
     try:
         with tree.open(path) as stream:
-            data = stream.read(limit + (0 if cut else 1))
+            if cut:
+                data = stream.read(limit)
+            elif declared is not None and declared < limit:
+                data = stream.read(declared + 1)
+                if len(data) > declared:
+                    data += stream.read(limit + 1 - len(data))
+            else:
+                data = stream.read(limit + 1)
     except HostileArtifactError:
         raise
     except ArtifactError as exc:
