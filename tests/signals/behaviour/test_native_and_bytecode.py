@@ -50,6 +50,28 @@ def test_a_bundled_binary_the_code_runs_at_import_is_critical(tmp_path: Path) ->
     assert _rules(tmp_path, files)["WC-CODE-NATIVE-BUNDLED"].severity is Severity.CRITICAL
 
 
+def test_a_platform_tagged_wheel_may_ship_an_executable(tmp_path: Path) -> None:
+    code = b"import subprocess\nsubprocess.run(['ruff'])\n"
+    files = installed(
+        "rufflike",
+        "1.0",
+        {"rufflike/__main__.py": code, "rufflike/bin/ruff": ELF},
+        tag="py3-none-manylinux_2_17_x86_64",
+    )
+    assert "WC-CODE-NATIVE-BUNDLED" not in _rules(tmp_path, files)
+
+
+def test_payloads_in_test_modules_are_shown_low(tmp_path: Path) -> None:
+    import base64
+
+    payload = base64.b64encode(b"import os; os.system('id')").decode()
+    code = f"import base64\nexec(base64.b64decode('{payload}'))\n".encode()
+    files = installed("tested", "1.0", {"tested/__init__.py": b"", "tested/tests/test_x.py": code})
+    found = _rules(tmp_path, files)
+    assert found["WC-CODE-DECODE-EXEC"].severity is Severity.LOW
+    assert "in a test module" in found["WC-CODE-DECODE-EXEC"].evidence
+
+
 def test_platform_wheels_may_ship_and_load_their_own_libraries(tmp_path: Path) -> None:
     code = (
         b"import ctypes, os\nLIB = ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'x.so'))\n"

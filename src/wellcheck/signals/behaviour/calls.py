@@ -34,6 +34,13 @@ _DESTINATION_KEYWORDS = ("url", "host", "address", "uri")
 _WRITERS = frozenset({"tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "io.open"})
 _PROMPTS = frozenset({"builtins.input", "getpass.getpass"})
 _DESTINATION_TAGS = frozenset({Tag.SINK, Tag.RAW_IP, Tag.HIDDEN})
+_SOCKET_SELF = frozenset({"fileno", "makefile", "dup", "detach", "accept"})
+_OBJECT = frozenset({Tag.SOCKET, "client"})
+_RESOLVERS = frozenset(
+    {"socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo"}
+    | {"dns.resolver.resolve", "dns.resolver.query"}
+)
+_STREAMS = ("stdin", "stdout", "stderr")
 _RAW_IP = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?]|$)"
 )
@@ -91,8 +98,8 @@ def _method(
         tags |= carried
         w.fact(Kind.NETWORK, attr, node, tags, _text(_destination(w, node)))
         return _network_result(tags, fetched) | (receiver & {Tag.SOCKET})
-    if attr == "fileno" and Tag.SOCKET in receiver:
-        return frozenset({Tag.SOCKET})
+    if Tag.SOCKET in receiver:  # only the socket's own descriptor stays a socket
+        return frozenset({Tag.SOCKET}) if attr in _SOCKET_SELF else (receiver - _OBJECT) | args
     if attr in apis.WRITE_METHODS or (attr in ("write", "writelines") and WRITER in receiver):
         script = _dropped_code(w, node)
         w.fact(Kind.WRITE, attr, node, args | receiver | ({Tag.SCRIPT} if script else _EMPTY))
@@ -202,6 +209,9 @@ def _spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozen
     if isinstance(folded, bytes):
         folded = folded.decode("latin-1")
     tags = args | ({Tag.SHELL} if _shell(node, name, command, folded) else _EMPTY)
+    streams = [kw.value for kw in node.keywords if kw.arg in _STREAMS]
+    if any(Tag.SOCKET in w.tags_of(stream) for stream in streams):
+        tags |= {Tag.SOCKET_IO}
     if isinstance(folded, str):
         found = categories(folded)
         for category, match in found.items():
@@ -258,12 +268,14 @@ def _network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
     if name.endswith("urlretrieve"):
         target = w.fold(node.args[1]) if len(node.args) > 1 else None
         w.fact(Kind.WRITE, name, node, tags | {Tag.NETWORK}, _text(target))
-    result = set(_network_result(tags, fetched))
-    if name in apis.CLIENT_CONSTRUCTORS:
-        result.add(CLIENT)
-    if name.startswith("socket."):
-        result.add(Tag.SOCKET)
-    return frozenset(result)
+    if name in _RESOLVERS:
+        return _EMPTY  # an address: not content from the network
+    if name in apis.CLIENT_CONSTRUCTORS or name in apis.NO_IO:
+        built = {CLIENT, *(t for t in tags if t in _DESTINATION_TAGS or t.startswith("ind:"))}
+        if name.startswith("socket."):
+            built.add(Tag.SOCKET)
+        return frozenset(built)  # an object that will talk, not data that came back
+    return _network_result(tags, fetched)
 
 
 def _network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[str]]:

@@ -12,13 +12,14 @@ incomplete, never silently clean.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from wellcheck.artifact.base import EntryKind, Tree
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.checks import Check, CheckContext, CheckResult, component_finding
-from wellcheck.models import Component, ComponentKind, Finding, SkippedCheck
+from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
 from wellcheck.signals.behaviour.budget import Bounds
-from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile
+from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile, Role
 from wellcheck.signals.behaviour.files import Plan, plan_tree
 from wellcheck.signals.behaviour.rules import RULES, Hit, Subject
 from wellcheck.signals.behaviour.work import Result, Workers, run_sharded
@@ -122,9 +123,16 @@ def judge(
         results_of = grouped.get(owner, [])
         known = frozenset(compiled.get(owner, ()))
         for subject, component in _subjects(plan, owner, results_of, known, linux):
+            tests = {f.path for f in subject.files if f.role is Role.TEST}
             for rule in RULES:
-                findings.extend(_finding(tree, component, hit) for hit in rule(subject))
+                hits = [_in_tests(hit) if hit.path in tests else hit for hit in rule(subject)]
+                findings.extend(_finding(tree, component, hit) for hit in hits)
     return findings, skipped
+
+
+def _in_tests(hit: Hit) -> Hit:
+    """Test modules run only under a test runner: at most low (still shown)."""
+    return replace(hit, severity=min(hit.severity, Severity.LOW))
 
 
 def _subjects(

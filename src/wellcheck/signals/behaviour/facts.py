@@ -27,6 +27,7 @@ class Role(StrEnum):
     MODULE = "module"  # importable code of a distribution
     STARTUP = "startup"  # a .pth line or sitecustomize/usercustomize: every interpreter start
     INSTALL = "install"  # setup.py or an in-tree build backend of an sdist: pip runs it
+    TEST = "test"  # a test module (tests/, test_*.py, conftest.py): only a test runner imports it
 
 
 class Kind(StrEnum):
@@ -60,6 +61,7 @@ class Tag(StrEnum):
     RECON = "recon"  # host facts (host name, user, public IP)
     SINK = "sink"  # names a known exfiltration endpoint
     SOCKET = "socket"  # a socket object or its file descriptor
+    SOCKET_IO = "socket-io"  # a process whose stdin/stdout/stderr is a socket
     PACKAGE_PATH = "package-path"  # a path under the package's own directory (__file__)
     FILE = "file"  # read from a file
     EMBEDDED = "embedded"  # the call's main argument folds to a literal (payload, URL, command)

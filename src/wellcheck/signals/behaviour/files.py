@@ -91,11 +91,25 @@ def plan_tree(tree: Tree, components: Sequence[Component], function_roots: Itera
         if entry.kind is not EntryKind.FILE:
             continue
         owner = _owner(path, exact, directories, locations)
-        role = startup.get(path) or (Role.INSTALL if path in install else Role.MODULE)
-        if owner < 0 and role is Role.MODULE:
+        role = startup.get(path) or (Role.INSTALL if path in install else _module_role(path))
+        if owner < 0 and role in (Role.MODULE, Role.TEST):
             continue
         _add_jobs(plan, path, entry, owner, role, entries, compiled)
     return plan
+
+
+_TEST_DIRS = frozenset({"tests", "test", "testing", "unittests"})
+
+
+def _module_role(path: str) -> Role:
+    """TEST for test modules (a test runner imports them, an application does not)."""
+    parts = path.split("/")
+    name = parts[-1]
+    if any(part in _TEST_DIRS for part in parts[:-1]):
+        return Role.TEST
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return Role.TEST
+    return Role.MODULE
 
 
 def _held(entries: Mapping[str, Entry], locations: set[str]) -> dict[str, list[str]]:
@@ -216,7 +230,7 @@ def _placed(site_root: str, record_path: str) -> str | None:
 
 
 def _is_pure(tree: Tree, component: Component, files: Sequence[str]) -> bool:
-    """A WHEEL tagged ``none-any``, or no extension module among its files."""
+    """A WHEEL tagged ``*-any``; without WHEEL tags, no extension module among its files."""
     if component.kind is ComponentKind.DIST_INFO:
         try:
             wheel = tree.read_bytes(f"{component.location}/WHEEL", limit=MAX_SMALL).decode(
@@ -229,8 +243,8 @@ def _is_pure(tree: Tree, component: Component, files: Sequence[str]) -> bool:
         tags = [
             line.split(":", 1)[1].strip() for line in wheel.splitlines() if line.startswith("Tag:")
         ]
-        if tags and all(tag.endswith("-none-any") for tag in tags):
-            return True
+        if tags:  # the WHEEL says: a platform tag means native code is expected
+            return all(tag.endswith("-any") for tag in tags)
     return not any(path.endswith(EXTENSION_SUFFIXES) or ".so." in path for path in files)
 
 

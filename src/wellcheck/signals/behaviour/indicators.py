@@ -186,11 +186,8 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"\bchmod\s+(?:\+x|[0-7]*7[0-7]{2})\b[^\n]*(?:&&|;)\s*\./",
         r"\b(?:curl|wget)\b[^\n]*\s(?:-o|-O|--output(?:-document)?)\s*\S+\.(?:exe|bat|ps1|vbs|scr|sh|py|bin|elf|dll)\b",
         r"\b(?:curl|wget)\b[^\n]*https?://[^\s'\"]+\.(?:exe|bat|ps1|vbs|scr|sh|bin|elf|dll|msi)\b",
-        r"powershell(?:\.exe)?\b[^\n]*\s-(?:ExecutionPolicy\s+Bypass|ep\s+bypass|WindowStyle\s+Hidden|w\s+hidden)\b",
         r"FromBase64String",
         r"powershell(?:\.exe)?\b[^\n]*\s-(?:e|ec|enc|encodedcommand)\s",
-        r"\bIEX\b",
-        r"Invoke-Expression",
         r"DownloadString",
         r"DownloadFile",
         r"Invoke-WebRequest",
@@ -300,7 +297,8 @@ ANCHORS: dict[Category, str] = {
     ),
     Category.WALLET_ADDRESS: "hj 0x bc1",
     Category.SHELL_DOWNLOAD: (
-        "curl wget chmod powershell iex invoke downloadstring downloadfile bitstransfer "
+        "curl wget chmod powershell invoke downloadstring downloadfile bitstransfer "
+        "frombase64string "
         "webclient mshta certutil bitsadmin regsvr32"
     ),
     Category.REVERSE_SHELL: "tcp udp nc ncat netcat sh bash mkfifo socat",

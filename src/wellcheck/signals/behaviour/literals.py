@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,8 @@ LONG_LITERAL = 1024  # characters: below this no literal is "very long"
 HIGH_ENTROPY = 5.0  # bits per character (base64 text is ~6, English prose ~4.5, hex 4)
 MAX_SPACING = 0.03  # share of whitespace: prose and code have 15% or more, base64 blobs ~1%
 ENTROPY_SAMPLE = 64 * 1024
-PAYLOAD_LITERAL = 16  # literals at least this long count as embedded data (Tag.LITERAL)
+PAYLOAD_LITERAL = 16  # literals at least this long may be embedded data (Tag.LITERAL)
+_NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")  # an encoding, a key, a module path
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -59,6 +61,14 @@ def entropy(text: str | bytes) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+def _payload_like(value: str | bytes) -> bool:
+    """Long enough to hold a payload and not a plain name (``'raw_unicode_escape'``)."""
+    if len(value) < PAYLOAD_LITERAL:
+        return False
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    return len(text) >= 2 * PAYLOAD_LITERAL or not _NAME_LIKE.fullmatch(text)
+
+
 def _dense(value: str | bytes) -> bool:
     sample = value[:ENTROPY_SAMPLE]
     spaces = (
@@ -78,7 +88,7 @@ class LiteralScanner:
         if not isinstance(value, str | bytes):
             return _EMPTY
         tags = self._scan(value, node)
-        if len(value) >= PAYLOAD_LITERAL:
+        if _payload_like(value):
             tags |= {Tag.LITERAL}
         if len(value) >= LONG_LITERAL and _dense(value):
             score = entropy(value)

@@ -241,7 +241,8 @@ class Walker:
     def _subscript(self, node: ast.Subscript) -> frozenset[str]:
         if self.names.qualify(node.value) in apis.ENVIRON:  # os.environ['X']: one variable
             return self.literals.secret_name(node.slice)
-        tags = self.expr(node.value) | self.expr(node.slice)
+        tags = self.expr(node.value)
+        self.expr(node.slice)  # walked for its facts; a key or an index is not the data
         if isinstance(node.slice, ast.Slice) and node.slice.step is not None:
             step = self.folder.fold(node.slice.step)
             if isinstance(step, int) and step < 0:  # x[::-1]: reversed

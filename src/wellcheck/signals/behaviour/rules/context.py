@@ -42,7 +42,7 @@ def triggered(file: FileFacts, fact: Fact) -> bool:
     """Does this code run without anyone calling it (import, start-up, install)?"""
     if file.role is Role.MODULE:
         return fact.when is When.IMPORT
-    return True  # a .pth line, sitecustomize, setup.py: all of it runs by itself
+    return file.role is not Role.TEST  # .pth lines, sitecustomize, setup.py run by themselves
 
 
 def context(file: FileFacts, fact: Fact) -> str:
@@ -50,6 +50,8 @@ def context(file: FileFacts, fact: Fact) -> str:
         where = "at every interpreter start-up"
     elif file.role is Role.INSTALL:
         where = "at install time"
+    elif file.role is Role.TEST:
+        where = "in a test module"
     elif fact.when is When.IMPORT:
         where = "at import time"
     elif fact.when is When.MAIN:

@@ -99,10 +99,10 @@ def _sinks(subject: Subject) -> Iterator[Hit]:
         elif tagged(fact, _CAPTURE):
             # a capture, tunnel or paste service written whole in the code: high
             severity = Severity.HIGH if tagged(fact, Tag.EMBEDDED) else Severity.MEDIUM
-        elif tagged(fact, Tag.EMBEDDED):
+        elif tagged(fact, ind(Category.SINK_CHAT)) and tagged(fact, Tag.EMBEDDED):
             severity = Severity.MEDIUM  # a chat hook with its token in the code
         else:
-            severity = Severity.LOW  # a chat API template: notification libraries
+            severity = Severity.LOW  # chat API templates, paste sites: libraries post there
         yield hit(
             "WC-CODE-SINK", severity, "medium", "talks to a known exfiltration endpoint", file, fact
         )

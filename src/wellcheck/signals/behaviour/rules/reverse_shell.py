@@ -35,7 +35,7 @@ def rule(subject: Subject) -> Iterator[Hit]:
         dup2 = [f for f in file.facts if f.kind is Kind.DUP2 and Tag.SOCKET in f.tags]
         for fact in spawns:
             shell_string = tagged(fact, ind(Category.REVERSE_SHELL))
-            if tagged(fact, Tag.SOCKET) or shell_string or (dup2 and fact.detail == "pty.spawn"):
+            if tagged(fact, Tag.SOCKET_IO) or shell_string or (dup2 and fact.detail == "pty.spawn"):
                 severity = Severity.CRITICAL if triggered(file, fact) else Severity.HIGH
                 found.append(hit(RULE, severity, "high", TITLE, file, fact, remediation=REMOVE))
         if dup2 and spawns and not found:
