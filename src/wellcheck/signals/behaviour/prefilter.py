@@ -112,7 +112,7 @@ COMPANIONS = _words(
     leveldb exodus electrum metamask nkbihfbeogaeaoehlefnkodbefgpgknn localappdata
     powershell mshta certutil bitsadmin downloadstring schtasks crontab stratum xmrig
     monero minexmr nanopool nicehash moneroocean supportxmr pyarmor pytransform __pyarmor__
-    win32clipboard bc1
+    win32clipboard bc1 mnemonic private_key privatekey seed_phrase
     """
 )
 #: words that count for network and process triggers only in pairs: each is common in
@@ -205,6 +205,7 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
     module) or companion words: one of ``COMPANIONS`` or two of ``WEAK_COMPANIONS``
     (``SPAWN_COMPANIONS`` for process calls)."""
     dynamic = capability = ""
+    kinds: set[str] = set()
     for call in _CALLS.finditer(data):
         name = _name_before(data, call.start())
         short = name.rsplit(".", 1)[-1]
@@ -218,6 +219,9 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
             dynamic = dynamic or name
         else:
             capability = capability or name
+            kinds.add("process" if short in _SPAWN_CALLS else "network")
+    if len(kinds) == 2:  # downloads and starts processes: what droppers do
+        return (*((f"call:{dynamic}",) if dynamic else ()), f"uses:{capability}", "network+process")
     if not capability:
         imported = _IMPORT.search(data) or _FROM.search(data)
         capability = _imported(imported.group(0)) if imported is not None else ""
@@ -241,7 +245,7 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
         if _RAW_IP_URL.search(data):
             found.add(b"raw-ip-url")
         if capability.rsplit(".", 1)[-1] in _SPAWN_CALLS or capability in _SPAWN_MODULES:
-            found |= words & _SPAWN_WORDS
+            found |= words & (_SPAWN_WORDS | _DECODER_WORDS)  # a command built from decoding
     if entry and not reasons:
         found = words & _ENTRY_WORDS
         reasons = ["entry"]

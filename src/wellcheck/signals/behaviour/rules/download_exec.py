@@ -8,10 +8,8 @@
   script written to a file, and, in the same function, a process started, a file
   made executable or a library loaded.
 
-Critical when it runs by itself; high in a function, except a plain dropper in a
-function (downloaders of drivers and browsers do that): medium, high when the
-file is a Windows executable or comes from a paste or capture host or a bare IP.
-A command line naming a paste or capture host is a download too.
+Critical when it runs by itself; high in a function.  A command line naming a
+paste or capture host is a download too.
 """
 
 from __future__ import annotations
@@ -36,9 +34,6 @@ from wellcheck.signals.behaviour.rules.context import (
 RULE = "WC-CODE-DOWNLOAD-EXEC"
 _RUNNERS = (Kind.EXEC, Kind.SPAWN, Kind.NATIVE_LOAD, Kind.WINDOWS)
 _DROP_RUNS = (Kind.CHMOD_EXEC, Kind.SPAWN, Kind.NATIVE_LOAD, Kind.WINDOWS)
-#: what makes a dropper in a function high: a Windows executable, a capture or paste
-#: host, a bare IP address
-_LOUD = (ind(Category.WINDOWS_EXECUTABLE), Tag.SINK, Tag.RAW_IP)
 
 
 def rule(subject: Subject) -> Iterator[Hit]:
@@ -75,10 +70,7 @@ def _droppers(subject: Subject) -> Iterator[Hit]:
             if not runs:
                 continue
             now = triggered(file, download) or any(triggered(file, r) for r in runs)
-            loud = any(tagged(f, *_LOUD) for f in (download, *runs))
-            severity = Severity.HIGH if loud else Severity.MEDIUM
-            if now:
-                severity = Severity.CRITICAL
+            severity = Severity.CRITICAL if now else Severity.HIGH
             title = "downloads a file and makes it executable or runs it"
             extra = f"then {runs[0].detail} at line {runs[0].line}"
             yield hit(RULE, severity, "medium", title, file, download, extra, REMOVE)

@@ -11,9 +11,9 @@
   service (seed-phrase phishing): high, critical when it runs by itself.
 * WC-CODE-SINK: a known exfiltration endpoint (chat webhooks and bot APIs, capture
   and tunnel services, paste and file drops) as a destination.  High when it runs by
-  itself or names a capture, tunnel or paste service whole; in a function medium
-  for chat hooks whose token is written in the code, low for chat API templates
-  (notification libraries).
+  itself, names a capture or tunnel service whole, or a chat hook with its token;
+  low for chat API templates and paste sites in functions (notification libraries,
+  IPython's ``%pastebin``).
 * WC-CODE-STEALER: what only stealers read (browser password and cookie stores,
   Discord's token store, wallet files and extensions): two or more of them, or one
   with a way out, is high (critical at import); one with a network call is low.
@@ -100,7 +100,7 @@ def _sinks(subject: Subject) -> Iterator[Hit]:
             # a capture, tunnel or paste service written whole in the code: high
             severity = Severity.HIGH if tagged(fact, Tag.EMBEDDED) else Severity.MEDIUM
         elif tagged(fact, ind(Category.SINK_CHAT)) and tagged(fact, Tag.EMBEDDED):
-            severity = Severity.MEDIUM  # a chat hook with its token in the code
+            severity = Severity.HIGH  # a chat hook with its token in the code
         else:
             severity = Severity.LOW  # chat API templates, paste sites: libraries post there
         yield hit(

@@ -6,9 +6,10 @@ thread targets and ``atexit`` hooks they register), at every start-up (``.pth``,
 ``sitecustomize``: high) or at install time (``setup.py``: spawning compilers and
 writing version files is ordinary there, so only network access is reported).
 At import: a shell or interpreter command line, or a connection to a destination
-written in the code, is medium; a plain tool run with an argument vector
-(``['fc-list', ...]``), a connection to a configured destination and a file written
-are low.  Building a client object (``requests.Session()``, ``socket.socket()``) is
+written in the code, is high (none of the 1,000 most-downloaded projects does either;
+console housekeeping such as ``os.system('')`` is low); a plain tool run with an
+argument vector (``['fc-list', ...]``), a connection to a configured destination and
+a file written are low.  Building a client object (``requests.Session()``, ``socket.socket()``) is
 not a connection.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 
 from wellcheck.models import Severity
 from wellcheck.signals.behaviour import apis
-from wellcheck.signals.behaviour.facts import Kind, Role, Tag
+from wellcheck.signals.behaviour.facts import Fact, Kind, Role, Tag
 from wellcheck.signals.behaviour.rules.context import (
     Hit,
     Subject,
@@ -46,6 +47,18 @@ _NOTABLE: dict[Kind, tuple[str, ...]] = {
         "ind:windows-executable",
     ),
 }
+#: console housekeeping some CLI helpers run at import (``os.system('')`` enables ANSI
+#: colours on Windows): a command line, but nothing to fear
+_CONSOLE = frozenset({"", "cls", "clear", "color", "chcp 65001", "tput init", "title"})
+
+
+def _console(fact: Fact) -> Severity | None:
+    text = fact.text.strip().lower()
+    if fact.kind is Kind.SPAWN and Tag.EMBEDDED in fact.tags and text in _CONSOLE:
+        return Severity.LOW
+    return None
+
+
 _WHEN = {
     Role.MODULE: "when imported",
     Role.STARTUP: "at every interpreter start-up",
@@ -67,4 +80,6 @@ def _hits(subject: Subject, kind: Kind, rule_id: str, what: str, base: Severity)
         severity = Severity.HIGH if file.role is Role.STARTUP else base
         if file.role is Role.MODULE and not tagged(fact, *_NOTABLE[kind]):
             severity = Severity.LOW  # a plain tool's argv, a destination from configuration
+        elif file.role is Role.MODULE and kind is not Kind.WRITE:
+            severity = _console(fact) or Severity.HIGH  # a command line, a fixed address
         yield hit(rule_id, severity, "medium", f"{what} {_WHEN[file.role]}", file, fact)

@@ -2,7 +2,8 @@
 
 An obfuscator's runtime, signature or banner (PyArmor's ``__pyarmor__``/
 ``pytransform``, an ``__obfuscator__`` global, pyobfuscate, BlankOBF, "obfuscated
-with ...") is medium, high when the file also executes code by itself.  A network
+with ...") is high: a dependency whose code cannot be read has no place in a
+function.  A network
 destination decoded at run time from an obfuscated literal is medium, high when
 it is contacted by itself.  A very long high-entropy literal alone is info (fonts,
 certificates and test vectors are long literals too); decoding and running one is
@@ -28,9 +29,8 @@ def rule(subject: Subject) -> Iterator[Hit]:
         if fact.kind is Kind.OBFUSCATOR or fact.detail == Category.OBFUSCATOR.value
     ]
     for file, fact in marked[:1]:
-        runs = any(triggered(file, f) for f in file.facts if f.kind is Kind.EXEC)
         title = "ships obfuscated code (an obfuscator's runtime or banner)"
-        severity = Severity.HIGH if runs else Severity.MEDIUM
+        severity = Severity.HIGH
         yield hit(RULE, severity, "medium", title, file, fact, "its real behaviour cannot be read")
     if marked:
         return

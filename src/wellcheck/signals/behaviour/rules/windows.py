@@ -30,9 +30,11 @@ _REGISTRY_WRITES = frozenset({"SetValue", "SetValueEx", "CreateKey", "CreateKeyE
 
 def _behaviour(fact: Fact) -> str | None:
     if fact.kind is Kind.WINDOWS:
-        return (
-            fact.detail.split(".", 2)[0] if not fact.detail.endswith("startfile") else "startfile"
-        )
+        if fact.detail.endswith("startfile"):
+            return "startfile"
+        if fact.detail.rsplit(".", 1)[-1] in _REGISTRY_WRITES:
+            return "registry"
+        return "shell-execute" if "ShellExecute" in fact.detail else None
     if fact.kind in (Kind.WRITE, Kind.SPAWN) and tagged(fact, ind(Category.WINDOWS_EXECUTABLE)):
         return f"executable-{fact.kind.value}"
     if fact.kind in (Kind.WRITE, Kind.SPAWN) and tagged(fact, ind(Category.WINDOWS_PATH)):
