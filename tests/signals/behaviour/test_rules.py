@@ -380,6 +380,23 @@ NEGATIVES = [
         quiet=M,
     ),
     Case(
+        "build helper fetching a tool for later",
+        "import os, urllib.request\n"
+        "def fetch_flamegraph(path):\n"
+        "    urllib.request.urlretrieve('https://raw.example.org/flamegraph.pl', path)\n"
+        "    os.chmod(path, 0o755)\n",
+        quiet=H,
+    ),
+    Case(
+        "version control call, then a download",
+        "import subprocess, urllib.request\n"
+        "def get(url, dest):\n"
+        "    subprocess.run(['git', 'status'])\n"
+        "    with urllib.request.urlopen(url) as response, open(dest, 'wb') as out:\n"
+        "        out.write(response.read())\n",
+        quiet=M,
+    ),
+    Case(
         "clipboard helper", "import pyperclip\ndef copy(text):\n    pyperclip.copy(text)\n", quiet=L
     ),
     Case(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 from dataclasses import replace
 
 from wellcheck.signals.behaviour.budget import BoundExceeded, Bounds, Budget
@@ -116,7 +117,10 @@ def _banners(data: bytes, text: str) -> list[Fact]:
 
 
 def _syntax(exc: SyntaxError | ValueError) -> str:
+    """The parse error, naming the parser's Python: newer syntax (``type X = ...`` of
+    3.12) does not parse with an older one; run wellcheck on the artifact's Python."""
+    parser = f"Python {sys.version_info.major}.{sys.version_info.minor}"
     if isinstance(exc, SyntaxError):
-        where = f" (line {exc.lineno})" if exc.lineno else ""
-        return f"{escape(str(exc.msg), 80)}{where}"
-    return escape(str(exc), 80)
+        where = f" at line {exc.lineno}" if exc.lineno else ""
+        return f"{escape(str(exc.msg), 80)}{where}, for the parser of {parser}"
+    return f"{escape(str(exc), 80)}, for the parser of {parser}"

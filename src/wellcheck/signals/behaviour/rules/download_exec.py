@@ -5,11 +5,12 @@
   +x``, PowerShell ``-enc``/``IEX``/``DownloadString``, ``mshta``, ``certutil
   -urlcache``, ``bitsadmin /transfer``) passed to a process call;
 * a dropper: a download from a fixed address, a response written to a file, or a
-  script written to a file, and, in the same function, a process started, a file
-  made executable or a library loaded.
+  script written to a file, and after it, in the same function, a process started,
+  a file made executable or a library loaded.
 
-Critical when it runs by itself; high in a function.  A command line naming a
-paste or capture host is a download too.
+Critical when it runs by itself; high in a function (medium when the function only
+makes the file executable: fetching a tool for later, as build helpers do).  A
+command line naming a paste or capture host is a download too.
 """
 
 from __future__ import annotations
@@ -66,11 +67,14 @@ def _droppers(subject: Subject) -> Iterator[Hit]:
             )
             if not (fetched or saved):
                 continue
-            runs = [r for r in runners if r.scope == download.scope]
+            runs = [r for r in runners if r.scope == download.scope and r.line >= download.line]
             if not runs:
                 continue
             now = triggered(file, download) or any(triggered(file, r) for r in runs)
-            severity = Severity.CRITICAL if now else Severity.HIGH
+            started = any(r.kind is not Kind.CHMOD_EXEC for r in runs)
+            severity = Severity.HIGH if started else Severity.MEDIUM  # chmod only: a tool fetched
+            if now:
+                severity = Severity.CRITICAL
             title = "downloads a file and makes it executable or runs it"
             extra = f"then {runs[0].detail} at line {runs[0].line}"
             yield hit(RULE, severity, "medium", title, file, download, extra, REMOVE)
