@@ -126,6 +126,7 @@ def test_a_kept_sbom_finds_what_the_zip_found(
     assert kept["not_applicable"] == [
         {"source": "integrity", "reason": NO_FILES, "package": None, "version": None},
         {"source": "startup", "reason": NO_FILES, "package": None, "version": None},
+        {"source": "behaviour", "reason": NO_FILES, "package": None, "version": None},
     ]
     assert kept["not_checked"] == [] and kept["complete"] is True
     assert from_sbom["verdict"]["incomplete"] is False
@@ -166,6 +167,7 @@ def test_merged_shards_keep_what_did_not_apply(wellcheck: Runner) -> None:
     assert [s["source"] for s in merged["artifacts"][0]["not_applicable"]] == [
         "integrity",
         "startup",
+        "behaviour",
     ]
 
 

@@ -225,7 +225,8 @@ def test_cyclonedx_keeps_the_hook_and_the_ignored_advisory_and_reads_back_as_vex
     assert validate_cyclonedx(text, "json", "1.6") is None
     bom = json.loads(text)
     vulns = {v["id"]: v for v in bom["vulnerabilities"]}
-    assert set(vulns) == {"GHSA-j8r2-6x86-q33q", "WC-PTH-EXEC"}
+    # the hook is a start-up file (WC-PTH-EXEC) whose code spawns a process (WC-CODE-...)
+    assert set(vulns) == {"GHSA-j8r2-6x86-q33q", "WC-PTH-EXEC", "WC-CODE-IMPORT-SPAWN"}
     hook = vulns["WC-PTH-EXEC"]
     assert hook["source"] == {"name": "wellcheck"}
     assert hook["affects"] == [{"ref": bom["metadata"]["component"]["bom-ref"]}]

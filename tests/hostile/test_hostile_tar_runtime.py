@@ -36,7 +36,8 @@ def test_a_start_up_hook_the_runtime_installs_is_found(sandbox: Sandbox, case: s
                              "-f", "json")  # fmt: skip
     assert scan.returncode == 1, scan.stderr
     [artifact] = json.loads(scan.stdout)["artifacts"]
-    assert [f["rule"] for f in artifact["findings"]] == ["WC-PTH-EXEC"]
+    hooks = [f["rule"] for f in artifact["findings"] if f["kind"] not in ("behaviour", "verdict")]
+    assert hooks == ["WC-PTH-EXEC"]  # (what the hook's code does is the behaviour check's)
 
 
 def test_an_ambiguous_layer_exits_2_naming_the_rule(sandbox: Sandbox) -> None:
@@ -84,4 +85,5 @@ def test_a_tar_that_is_also_a_zip_is_scanned_both_ways(sandbox: Sandbox) -> None
     assert scan.returncode == 1, scan.stderr
     [artifact] = json.loads(scan.stdout)["artifacts"]
     assert artifact["artifact"]["kind"] == "docker-archive"
-    assert [f["rule"] for f in artifact["findings"]] == ["WC-PTH-EXEC"]
+    hooks = [f["rule"] for f in artifact["findings"] if f["kind"] not in ("behaviour", "verdict")]
+    assert hooks == ["WC-PTH-EXEC"]  # (what the hook's code does is the behaviour check's)

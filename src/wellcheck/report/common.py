@@ -38,6 +38,16 @@ def all_findings(outcome: ScanOutcome) -> Iterator[tuple[ArtifactResult, Finding
             yield result, finding
 
 
+def all_shown_findings(outcome: ScanOutcome) -> Iterator[tuple[ArtifactResult, Finding]]:
+    """``all_findings`` as one-line-per-finding reports show them: a WC-POISON-SUSPECT
+    verdict stands for its package's signal findings (``signals.verdict``)."""
+    from wellcheck.signals.verdict import shown_findings
+
+    for result in outcome.results:
+        for finding in sorted_findings(tuple(shown_findings(result.findings))):
+            yield result, finding
+
+
 def all_skipped(outcome: ScanOutcome) -> Iterator[tuple[ArtifactResult, SkippedCheck]]:
     for result in outcome.results:
         for skipped in result.skipped:

@@ -15,6 +15,7 @@ from wellcheck.models import ArtifactResult, ScanOutcome
 from wellcheck.policy import Verdict, count_by_severity
 from wellcheck.report.common import (
     all_findings,
+    all_shown_findings,
     finding_url,
     skipped_lines,
     skipped_text,
@@ -69,7 +70,7 @@ class MarkdownReporter(Reporter):
         return [*lines, ""]
 
     def _findings(self, outcome: ScanOutcome) -> list[str]:
-        rows = list(all_findings(outcome))
+        rows = list(all_shown_findings(outcome))
         if not rows:
             return ["No findings.", ""]
         several = len(outcome.results) > 1

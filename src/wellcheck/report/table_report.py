@@ -20,6 +20,7 @@ from wellcheck.policy import Verdict
 from wellcheck.report.columns import fit, pad, width, wrap
 from wellcheck.report.common import skipped_lines, skipped_text, sorted_findings
 from wellcheck.report.interface import Reporter
+from wellcheck.signals.verdict import shown_findings
 
 MIN_WIDTH = 40
 MIN_TITLE = 24  # below this much room a title goes on its own line
@@ -70,7 +71,7 @@ class TableReporter(Reporter):
         lines = [self.paint(line, "1") for line in wrap(head, self.width, "", "  ")]
         if result.error:
             lines += self._labelled("error:", "1;31", one_line(result.error))
-        findings = sorted_findings(result.findings)
+        findings = sorted_findings(tuple(shown_findings(result.findings)))
         if not findings and not result.error:
             lines.append(
                 "  no findings" if result.components else "  no Python distributions found"

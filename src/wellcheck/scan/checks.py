@@ -139,15 +139,18 @@ def open_source(options: ScanOptions) -> AdvisorySource:
 
 
 def signal_checks(options: ScanOptions) -> list[Check]:
-    """The offline signal checks: typosquats, RECORD integrity and start-up hooks, then
-    Lambda's unzipped size limit."""
+    """The offline signal checks: typosquats, RECORD integrity and start-up hooks, behaviour,
+    then Lambda's unzipped size limit."""
     from wellcheck.aws.size import LambdaSizeCheck
+    from wellcheck.signals.behaviour import BehaviourCheck
     from wellcheck.signals.integrity import IntegrityCheck
     from wellcheck.signals.typosquat import TyposquatCheck
 
+    workers = options.hash_workers or options.jobs
     return [
         TyposquatCheck(allow=options.typosquat_allow),
-        IntegrityCheck(workers=options.hash_workers or options.jobs, limits=options.limits),
+        IntegrityCheck(workers=workers, limits=options.limits),
+        BehaviourCheck(workers=workers, limits=options.limits),
         LambdaSizeCheck(),
     ]
 

@@ -4,8 +4,9 @@ Advisories and the name-only signals (typosquat, PyPI metadata) run as for any a
 Checks that read files cannot:
 
 - the default file checks (RECORD integrity and start-up hooks, both done by the
-  ``integrity`` check) do not apply to an SBOM, as integrity does not apply to a vendored
-  copy or with ``--no-signals``: the user chose an input without files.  They are
+  ``integrity`` check, and the ``behaviour`` check's code analysis) do not apply to
+  an SBOM, as integrity does not apply to a vendored copy or with ``--no-signals``:
+  the user chose an input without files.  They are
   reported as not applicable (``ArtifactResult.not_applicable``), and the scan is not
   incomplete for them: otherwise every daily re-check of a kept SBOM would exit 3, CI
   would have to tolerate 3, and a real outage of the advisory source would pass unseen.
@@ -29,7 +30,10 @@ from wellcheck.models import SkippedCheck
 NO_FILES = "input is an SBOM: no files"
 
 #: check name -> the SkippedCheck sources it stands for (on by default)
-DEFAULT_FILE_CHECKS: dict[str, tuple[str, ...]] = {"integrity": ("integrity", "startup")}
+DEFAULT_FILE_CHECKS: dict[str, tuple[str, ...]] = {
+    "integrity": ("integrity", "startup"),
+    "behaviour": ("behaviour",),
+}
 #: check name -> sources, for file checks that run only when asked for
 REQUESTED_FILE_CHECKS: dict[str, tuple[str, ...]] = {"upstream": ("upstream",)}
 

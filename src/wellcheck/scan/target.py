@@ -97,6 +97,7 @@ def _open_and_check(
     from wellcheck.artifact.sbomfile import listed_components
     from wellcheck.inventory import collect
     from wellcheck.scan.sbom import checks_for_sbom
+    from wellcheck.signals.verdict import add_verdicts
 
     if opener is None:
         from wellcheck.artifact import open_artifact
@@ -132,6 +133,7 @@ def _open_and_check(
                 findings.extend(result.findings)
                 skipped.extend(result.skipped)
                 not_applicable.extend(result.not_applicable)
+            findings = add_verdicts(findings)  # one WC-POISON-SUSPECT per suspicious package
     except (ArtifactError, MetadataError, OSError) as exc:
         log.debug("artifact %s failed", path, exc_info=True)
         error: str | None = _describe(exc)

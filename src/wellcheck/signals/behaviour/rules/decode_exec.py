@@ -1,0 +1,64 @@
+"""WC-CODE-DECODE-EXEC: code hidden in a literal and run.
+
+``exec``/``eval``/``compile``/``marshal.loads``/``pickle.loads``/``types.CodeType``
+fed by base64, zlib/gzip/lzma/bz2, hex, rot13, reversal or ``chr`` joins of a
+literal of the file.  When the payload folds (the walk decodes it, and walks the
+decoded code): critical when it runs by itself (import, start-up, install), high
+in a function.  When a payload-like literal is decoded but does not fold: high /
+medium.  Data decoded from elsewhere (a parameter, a file) and deserialised is what
+caches and RPC libraries do: ``marshal``/``pickle`` of it is not reported, ``exec``
+of it is medium / low.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wellcheck.models import Severity
+from wellcheck.signals.behaviour.facts import Kind, Tag
+from wellcheck.signals.behaviour.rules.context import (
+    REMOVE,
+    Hit,
+    Subject,
+    facts,
+    hit,
+    tagged,
+    triggered,
+)
+
+RULE = "WC-CODE-DECODE-EXEC"
+_SERIALISERS = (
+    "marshal.loads",
+    "pickle.loads",
+    "_pickle.loads",
+    "cPickle.loads",
+    "dill.loads",
+    "cloudpickle.loads",
+)
+
+
+def rule(subject: Subject) -> Iterator[Hit]:
+    for file, fact in facts(subject, Kind.EXEC):
+        runs = triggered(file, fact)
+        if tagged(fact, Tag.NETWORK):
+            continue  # download-and-execute: its own rule
+        short = fact.detail.rsplit(".", 1)[-1]
+        whole = tagged(fact, Tag.EMBEDDED)
+        decoded = tagged(fact, Tag.DECODED)
+        if fact.detail == "marshal.loads" and whole:
+            title = "loads Python bytecode hidden in a literal (marshal.loads)"
+            severity = Severity.CRITICAL if runs else Severity.HIGH
+        elif decoded and whole:
+            title = f"runs code decoded from a literal ({short})"
+            severity = Severity.CRITICAL if runs else Severity.HIGH
+        elif decoded and tagged(fact, Tag.LITERAL) and fact.detail not in _SERIALISERS:
+            title = f"runs code decoded from a literal ({short})"
+            severity = Severity.HIGH if runs else Severity.MEDIUM
+        elif decoded and fact.detail not in _SERIALISERS:
+            title = f"runs decoded data as code ({short})"
+            severity = Severity.MEDIUM if runs else Severity.LOW
+        else:
+            continue
+        yield hit(
+            RULE, severity, "high" if whole else "medium", title, file, fact, remediation=REMOVE
+        )
