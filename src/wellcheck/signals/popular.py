@@ -127,8 +127,9 @@ def parse_top_pypi(raw: bytes, origin: str) -> PopularList:
         data: Any = json.loads(raw)
         rows = data["rows"]
         counted = [(int(row["download_count"]), str(row["project"])) for row in rows]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidPopularListError(f"{origin} is not a top-pypi-packages list: {exc}") from exc
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+        why = f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise InvalidPopularListError(f"{origin} is not a top-pypi-packages list: {why}") from exc
     counted.sort(key=lambda item: -item[0])
     names: list[str] = []
     seen: set[str] = set()
@@ -150,12 +151,14 @@ def fetch(source: str, timeout: float = 30.0) -> bytes:
     """Read ``source``: an http(s) URL or a local file path."""
     if source.startswith(("http://", "https://")):
         import requests
+        import urllib3
 
         try:
             with requests.get(source, timeout=timeout, stream=True) as response:
                 response.raise_for_status()
                 body = response.raw.read(MAX_DOWNLOAD + 1, decode_content=True)
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # reading the body raises urllib3's own errors (a cut connection, bad gzip)
             raise PopularListError(f"cannot download {source}: {exc}") from exc
         if len(body) > MAX_DOWNLOAD:
             raise InvalidPopularListError(f"{source} is larger than {MAX_DOWNLOAD} bytes")
