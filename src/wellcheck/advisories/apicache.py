@@ -26,11 +26,15 @@ class RecordCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS vulns (id TEXT PRIMARY KEY, modified TEXT, "
-                "json TEXT NOT NULL, fetched_at REAL NOT NULL)"
-            )
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS vulns (id TEXT PRIMARY KEY, modified TEXT, "
+                    "json TEXT NOT NULL, fetched_at REAL NOT NULL)"
+                )
+            except BaseException:
+                conn.close()  # now, not whenever the collector gets to it
+                raise
             self._conn = conn
         except (OSError, sqlite3.Error) as exc:
             log.warning("OSV API cache %s unusable (%s); continuing without it", path, exc)

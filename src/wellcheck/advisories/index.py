@@ -219,8 +219,12 @@ class AdvisoryIndex:
         uri = f"{path.resolve().as_uri()}?mode=ro"
         try:
             self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"advisory index {path} is unreadable ({exc}); {RECOVERY}") from exc
+        try:
             rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
         except sqlite3.Error as exc:
+            self._conn.close()  # now, not whenever the collector gets to it
             raise DatabaseError(f"advisory index {path} is unreadable ({exc}); {RECOVERY}") from exc
         self._meta: dict[str, str | None] = dict(rows)
         if self._meta.get("format") != FORMAT:

@@ -52,9 +52,13 @@ class PyPIStore:
     def _open(self) -> sqlite3.Connection:
         try:
             db = self._connect()
-            ok = db.execute("PRAGMA quick_check").fetchone()
-            if ok is None or ok[0] != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {ok}")
+            try:
+                ok = db.execute("PRAGMA quick_check").fetchone()
+                if ok is None or ok[0] != "ok":
+                    raise sqlite3.DatabaseError(f"quick_check: {ok}")
+            except BaseException:
+                db.close()
+                raise
             return db
         except sqlite3.DatabaseError as exc:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
@@ -66,9 +70,13 @@ class PyPIStore:
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=30000")
-        db.executescript(_SCHEMA)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            db.executescript(_SCHEMA)
+        except BaseException:
+            db.close()  # closed now, not whenever the collector gets to it
+            raise
         return db
 
     def close(self) -> None:
