@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from osvdata import FIXTURES, REAL_EXPORT
@@ -35,11 +36,12 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def real_source(tmp_path_factory: pytest.TempPathFactory) -> OfflineSource:
+def real_source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineSource]:
     db = tmp_path_factory.mktemp("real") / "osv.sqlite3"
     report = import_path(REAL_EXPORT, db)
     assert report.record_count > 2000 and report.invalid == 0
-    return OfflineSource(db)
+    with OfflineSource(db) as source:
+        yield source
 
 
 def test_demo_versions_against_the_real_export(real_source: OfflineSource) -> None:

@@ -39,10 +39,9 @@ def sources(osv_server: OsvServer, tmp_path: Path) -> Iterator[list[AdvisorySour
     osv_server.add(RANGED, ("ranged", "1.5"))
     osv_server.add(LISTED, ("listed", "1.0-custom"))
     build_index([RANGED, LISTED], tmp_path / "osv.sqlite3", source="test records")
-    offline = OfflineSource(tmp_path / "osv.sqlite3")
     api = OsvApiSource(osv_server.url, policy=FAST, cache_path=tmp_path / "api.sqlite3")
-    yield [offline, api]
-    offline.close()
+    with OfflineSource(tmp_path / "osv.sqlite3") as offline:
+        yield [offline, api]
 
 
 def test_a_version_that_is_not_pep440_is_not_checked_by_every_source(
