@@ -177,6 +177,8 @@ def _interval(
 
 def _merged(intervals: list[_Interval]) -> tuple[_Interval, ...]:
     """Overlapping or touching intervals joined, in order: each stretch of versions once."""
+    if len(intervals) < 2:
+        return tuple(intervals)  # most ranges: one introduced, one fixed
     merged: list[_Interval] = []
     for interval in sorted(intervals, key=lambda i: (i.lo is not None, i.lo or _ZERO)):
         last = merged[-1] if merged else None
