@@ -36,6 +36,7 @@ if shutil.which("bash") is None:  # pragma: no cover - every CI runner has bash
 ROOT = Path(__file__).parents[1]
 ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 DOCS = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 BIN = Path(sys.executable).parent
 
@@ -134,6 +135,8 @@ class Context:
             return self.steps.get(parts[1], {}).get(parts[3], "")
         if parts[0] == "matrix" and len(parts) == 2:
             return self.matrix[parts[1]]
+        if expression == "github.action_path":  # where the runner checked the action out
+            return str(ROOT)
         raise AssertionError(f"the runner does not know ${{{{ {expression} }}}}")
 
     def substitute(self, text: str) -> str:
@@ -275,8 +278,13 @@ def test_the_action_scans_writes_sarif_and_summary_and_exits_with_the_verdict(
     assert headline in runner.summary.read_text().splitlines()[0]
     assert runner.installs is not None
     assert runner.installs.read_text().split() == [
-        "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "wellcheck",
-    ]  # fmt: skip
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--quiet",
+        str(ROOT),
+    ]  # fmt: skip: the action's own checkout, never a name on an index
     # the SARIF the action writes is what `scan --format sarif` writes
     paths = inputs["artifacts"].split()
     if paths == ["dist/*.zip"]:
@@ -289,17 +297,14 @@ def test_the_action_scans_writes_sarif_and_summary_and_exits_with_the_verdict(
     assert sarif.read_text() == direct.stdout
 
 
-def test_an_index_path_is_used_as_given_and_versions_are_pinned(runner: Runner) -> None:
+def test_an_index_path_is_used_as_given(runner: Runner) -> None:
     index = runner.workspace.parent / "given.sqlite3"
     assert wellcheck(runner, "db", "update", "--db", str(index)).returncode == 0
-    inputs = {"artifacts": "dist/function.zip", "db": str(index), "version": "0.1.0"}
-    inputs["json"] = "out/report.json"
+    inputs = {"artifacts": "dist/function.zip", "db": str(index), "json": "out/report.json"}
     (runner.workspace / "out").mkdir()
     assert runner.run_action(inputs) == 1
     report = json.loads((runner.workspace / "out" / "report.json").read_text())
     assert report["artifacts"][0]["findings"]
-    assert runner.installs is not None
-    assert runner.installs.read_text().split()[-1] == "wellcheck==0.1.0"
 
 
 def test_the_category_input_goes_to_the_sarif_upload(runner: Runner) -> None:
@@ -314,12 +319,36 @@ def test_the_category_input_goes_to_the_sarif_upload(runner: Runner) -> None:
     assert uris == {"dist/layer.zip"}  # the artifact is in every location, not only a base id
 
 
-def test_install_from_a_checkout_and_no_summary(runner: Runner) -> None:
-    inputs = {"artifacts": "dist/layer.zip", "install-from": ".", "summary": "false"}
+def test_install_from_a_given_wheel_and_no_summary(runner: Runner) -> None:
+    wheel = "dist/wellcheck-0.1.0-py3-none-any.whl"
+    inputs = {"artifacts": "dist/layer.zip", "install-from": wheel, "summary": "false"}
     runner.run_action(inputs)
     assert runner.installs is not None
-    assert runner.installs.read_text().split()[-1] == "."
+    assert runner.installs.read_text().split()[-1] == wheel
     assert runner.summary.read_text() == ""
+
+
+def test_nothing_is_installed_by_name_from_an_index() -> None:
+    """Issue 12: ``pip install wellcheck`` ran whatever PyPI serves under a name that is not
+    ours.  The action installs its own checkout; every example pins a tag or commit."""
+    assert "version" not in ACTION["inputs"]
+    [install] = [s for s in ACTION["runs"]["steps"] if s.get("name") == "Install wellcheck"]
+    assert install["env"]["WCA_ACTION_PATH"] == "${{ github.action_path }}"
+    installs = re.findall(r"pip install ([^\n`&|;]*)", DOCS + README)  # one command's arguments
+    named = [args for args in installs if "wellcheck" in args]
+    assert len(named) == 5  # docs/ci.md: 4 examples; README: the aws extra
+    for args in named:
+        assert "@ git+https://github.com/wellcheck/wellcheck@v0.1.0" in args, args
+
+
+def test_docs_pin_the_action_by_tag_or_commit_sha() -> None:
+    """docs/ci.md names a release tag (v0.1.0) and shows the commit-SHA form beside it."""
+    uses = re.findall(r"uses: (wellcheck/wellcheck@\S+)(.*)", DOCS + README)
+    assert uses
+    refs = {ref for ref, _ in uses}
+    assert refs == {"wellcheck/wellcheck@v0.1.0", "wellcheck/wellcheck@<commit"}
+    assert any(comment.strip().endswith("# v0.1.0") for _, comment in uses)
+    assert "git rev-parse 'v0.1.0^{commit}'" in DOCS
 
 
 # --- docs/ci.md -------------------------------------------------------------------------------
@@ -331,7 +360,7 @@ def test_every_docs_example_is_valid_yaml_and_uses_only_real_action_inputs() -> 
     for block in blocks:
         for step in iter_steps(block):
             if str(step.get("uses", "")).startswith("wellcheck/wellcheck@"):
-                assert set(step["with"]) <= set(ACTION["inputs"])
+                assert set(step.get("with") or {}) <= set(ACTION["inputs"])
 
 
 def iter_steps(block: Any) -> Iterator[dict[str, Any]]:
@@ -343,7 +372,7 @@ def iter_steps(block: Any) -> Iterator[dict[str, Any]]:
 
 
 def test_docs_github_example_with_the_action(runner: Runner) -> None:
-    workflow = docs_blocks()[0]
+    workflow = docs_blocks()[1]
     assert runner.run_steps(workflow["jobs"]["wellcheck"]["steps"], {}) == 1
     assert json.loads((runner.workspace / "wellcheck.json").read_text())["verdict"]["failing"]
     assert (runner.workspace / "wellcheck.sarif").is_file()
@@ -351,14 +380,14 @@ def test_docs_github_example_with_the_action(runner: Runner) -> None:
 
 
 def test_docs_github_example_without_the_action(runner: Runner) -> None:
-    steps = docs_blocks()[1]
+    steps = docs_blocks()[2]
     assert runner.run_steps(steps, {}) == 1  # the scan step fails the job on findings
     log = json.loads((runner.workspace / "wellcheck.sarif").read_text())
     assert log["runs"][0]["results"]
 
 
 def test_docs_sharded_fleet_merges_to_the_serial_verdict(runner: Runner) -> None:
-    workflow = docs_blocks()[2]
+    workflow = docs_blocks()[3]
     scan = workflow["jobs"]["scan"]
     shards = scan["strategy"]["matrix"]["shard"]
     for shard in shards:
@@ -379,7 +408,7 @@ def test_docs_sharded_fleet_merges_to_the_serial_verdict(runner: Runner) -> None
 
 
 def test_docs_gitlab_example_keeps_reports_and_fails_on_findings(runner: Runner) -> None:
-    job = docs_blocks()[3]["wellcheck"]
+    job = docs_blocks()[4]["wellcheck"]
     script = "\n".join(job["script"])  # GitLab runs the lines in one shell, stopping at errors
     assert runner.bash(script, {}, {}) == 1
     for path in (*job["artifacts"]["paths"], job["artifacts"]["reports"]["cyclonedx"]):

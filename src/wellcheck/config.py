@@ -2,8 +2,10 @@
 
 Found from the working directory upward (``--config PATH`` picks one).  Precedence:
 command-line flags > ``WELLCHECK_*`` environment variables > the file > defaults.
+A ``wellcheck.toml`` holds the settings either at its top level or in the same
+``[tool.wellcheck]`` table as pyproject.toml (so the one example fits both), not both.
 
-    [tool.wellcheck]                 # or top level of wellcheck.toml
+    [tool.wellcheck]                 # or the top level of wellcheck.toml
     fail-on = "high"
     internal-packages = ["acme-utils"]
     typosquat-allowlist = ["my-requests-fork"]
@@ -26,7 +28,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from wellcheck.advisories.locations import DEFAULT_MAX_AGE_DAYS, MAX_AGE_ENV
-from wellcheck.artifact.limits import Limits
+from wellcheck.artifact.limits import Limits, with_values
 from wellcheck.errors import WellcheckError
 
 LEVELS = ("critical", "high", "medium", "low", "any", "none")
@@ -68,12 +70,28 @@ def load_config(
 ) -> Config:
     """File settings, then environment variables on top (flags are applied by the caller)."""
     path = explicit or find_config(start or Path.cwd())
-    table: dict[str, Any] = {}
+    table: Mapping[str, Any] = {}
     if path is not None:
-        doc = _read_toml(path)
-        table = doc.get("tool", {}).get("wellcheck", {}) if path.name == "pyproject.toml" else doc
+        table = _settings_table(_read_toml(path), path)
     config = _from_table(table, path)
     return _apply_env(config, os.environ if environ is None else environ)
+
+
+def _settings_table(doc: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
+    """``[tool.wellcheck]`` of a pyproject.toml; of a wellcheck.toml, that table or its top."""
+    tool = doc.get("tool")
+    nested = tool.get("wellcheck") if isinstance(tool, dict) else None
+    if nested is not None and not isinstance(nested, dict):
+        raise ConfigError(f"{path}: [tool.wellcheck] must be a table")
+    if path.name == "pyproject.toml":
+        return nested or {}
+    if nested is None:
+        return doc
+    if set(doc) != {"tool"}:
+        raise ConfigError(
+            f"{path}: put the settings either at the top level or in [tool.wellcheck], not both"
+        )
+    return nested
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -159,8 +177,10 @@ def _limits(table: object, current: Limits) -> Limits:
         attr = key.replace("-", "_")
         if attr not in names:
             raise ConfigError(f"unknown limit {key!r}; known: {', '.join(sorted(names))}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"limit {key} must be a number, got {value!r}")
         values[attr] = value
     try:
-        return replace(current, **values)
+        return with_values(current, values)
     except WellcheckError as exc:
         raise ConfigError(str(exc)) from exc

@@ -34,12 +34,22 @@ class HostileArtifactError(ArtifactError):
         self.member = member
         self.rule = rule
         self.detail = detail
-        text = f"hostile artifact: member {member!r} breaks rule {rule}"
+        text = self._headline()
         super().__init__(f"{text}: {detail}" if detail else text)
+
+    def _headline(self) -> str:
+        return f"hostile artifact: member {self.member!r} breaks rule {self.rule}"
 
 
 class LimitExceededError(HostileArtifactError):
-    """An archive limit (size, ratio, count, depth) was exceeded."""
+    """An archive limit (size, ratio, count, depth) was exceeded.
+
+    Not necessarily hostile (a big image may simply need ``--limit``), so the
+    message says "limit exceeded" and names the limit; the exit status is the same.
+    """
+
+    def _headline(self) -> str:
+        return f"limit exceeded: {self.rule} (member {self.member!r})"
 
 
 class MetadataError(WellcheckError):

@@ -1,7 +1,9 @@
 """A loopback server speaking OSV's API (and serving an export zip), with fault injection.
 
 Endpoints: POST /v1/querybatch, GET /v1/vulns/{id}, POST /v1/query (pip-audit's
-OsvService), GET /export.zip.  Faults are queued per endpoint and consumed one
+OsvService), GET /export.zip.  A querybatch query without a version gets every
+record whose ``affected`` names the package (as OSV answers); with one, the hits
+``add`` registered for that (name, version).  Faults are queued per endpoint and consumed one
 per request: "429:<retry-after>", "500", "503", "400", "truncated", "close"
 (drop the connection), "slow:<seconds>" (sleep before answering), "drip:<seconds>"
 (send half the body, then sleep before the rest).
@@ -93,12 +95,16 @@ class OsvServer:
             return 500, {"error": "injected batch failure"}
         results = []
         for query in body["queries"]:
+            key: tuple[str, str] = ("", "")
             if "purl" in query["package"]:  # OSV: the version is in the purl, none beside it
                 assert "version" not in query
                 key = ("purl", query["package"]["purl"])
-            else:
+                ids = self.hits.get(key, [])
+            elif "version" in query:
                 key = (query["package"]["name"], query["version"])
-            ids = self.hits.get(key, [])
+                ids = self.hits.get(key, [])
+            else:  # by name alone: every record of the package, as OSV answers
+                ids = self._records_naming(query["package"]["name"])
             start = int(query.get("page_token") or 0)
             end = len(ids) if self.page_size is None else start + self.page_size
             page = ids[start:end]
@@ -117,6 +123,13 @@ class OsvServer:
                 result["next_page_token"] = str(end)
             results.append(result)
         return 200, {"results": results}
+
+    def _records_naming(self, name: str) -> list[str]:
+        return [
+            rid
+            for rid, rec in self.records.items()
+            if any(a.get("package", {}).get("name") == name for a in rec.get("affected", []))
+        ]
 
     def _query(self, body: dict[str, Any]) -> tuple[int, Any]:
         key = (body["package"]["name"], body["version"])

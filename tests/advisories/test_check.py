@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -164,9 +164,10 @@ DEMO = [
 
 
 @pytest.fixture
-def demo_source(tmp_path: Path) -> OfflineSource:
+def demo_source(tmp_path: Path) -> Iterator[OfflineSource]:
     import_path(FIXTURES, tmp_path / "demo.sqlite3")
-    return OfflineSource(tmp_path / "demo.sqlite3")
+    with OfflineSource(tmp_path / "demo.sqlite3") as source:
+        yield source
 
 
 def test_demo_versions_against_the_fixture_records(demo_source: OfflineSource) -> None:

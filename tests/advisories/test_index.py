@@ -81,7 +81,8 @@ def test_yaml_records_are_read_when_pyyaml_is_present_else_skipped(tmp_path: Pat
         assert any("PyYAML" in note for note in report.notes)
     else:
         assert report.record_count == 2 and report.skipped == 0
-        result = OfflineSource(tmp_path / "db.sqlite3").query([("six", "1.16.0")])
+        with OfflineSource(tmp_path / "db.sqlite3") as source:
+            result = source.query([("six", "1.16.0")])
         (adv,) = result.advisories[("six", "1.16.0")]
         assert (adv.id, adv.modified) == ("PYSEC-1", "2024-05-01T10:00:00Z")
 
@@ -113,20 +114,20 @@ def test_empty_source_keeps_the_old_index(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatabaseError, match="no OSV records"):
         import_path(tmp_path / "empty", db)
-    assert OfflineSource(db).status.record_count == 1
+    with OfflineSource(db) as source:
+        assert source.status.record_count == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("db")) == ["db.sqlite3"]
 
 
 def test_stale_index_warns_but_works(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
     import_path(write_records(tmp_path / "a", REQ), db)  # imported now, data from 2024-01-01
-    source = OfflineSource(db)
-    assert source.status.stale and source.status.age_days is not None
-    assert source.status.age_days > 300  # the data's age, not the import's (seconds)
-    assert source.stale_warning and "wellcheck db update" in source.stale_warning
-    assert "data date 2024-01-01T00:00:00Z" in source.stale_warning
-    assert source.query([("requests", "2.25.1")]).advisories  # still used
-    source.close()
+    with OfflineSource(db) as source:
+        assert source.status.stale and source.status.age_days is not None
+        assert source.status.age_days > 300  # the data's age, not the import's (seconds)
+        assert source.stale_warning and "wellcheck db update" in source.stale_warning
+        assert "data date 2024-01-01T00:00:00Z" in source.stale_warning
+        assert source.query([("requests", "2.25.1")]).advisories  # still used
 
 
 def test_env_and_flag_choose_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from packaging.version import Version
 from wellcheck.advisories.matching import fixes_above, match_record
 
 INTRO, FIX, LA, LIM = "introduced", "fixed", "last_affected", "limit"
+PYSPARK = [{INTRO: "0"}, {FIX: "3.1.1"}, {INTRO: "3.2.0"}, {FIX: "3.2.2"}]  # then one more pair
 
 # (case, events, installed version, affected?, fix offered)
 RANGES: list[tuple[str, list[dict[str, str]], str, bool, str | None]] = [
@@ -71,6 +73,61 @@ RANGES: list[tuple[str, list[dict[str, str]], str, bool, str | None]] = [
         True,
         "1.9",
     ),
+    # issue 12: several limits widen the range (below ANY limit, the schema's BeforeLimits)
+    (
+        "below the higher of two limits",
+        [{INTRO: "0"}, {LIM: "2.0"}, {LIM: "3.0"}],
+        "2.5",
+        True,
+        None,
+    ),
+    ("above both limits", [{INTRO: "0"}, {LIM: "3.0"}, {LIM: "2.0"}], "3.0", False, None),
+    ("limit * is infinity", [{INTRO: "1.0"}, {LIM: "2.0"}, {LIM: "*"}], "7.0", True, None),
+    ("limit above a fix", [{INTRO: "0"}, {FIX: "1.5"}, {LIM: "3.0"}], "2.0", False, None),
+    # issue 12: introduced and fixed on one version: each pair is an interval, the union counts
+    (
+        "PYSEC-2022-42972 shape: at the shared version",
+        [{INTRO: "0.13.0"}, {FIX: "0.14.0rc1"}, {INTRO: "0.12.2"}, {FIX: "0.13.0"}],
+        "0.13.0",
+        True,
+        "0.14.0rc1",
+    ),
+    (
+        "PYSEC-2022-42972 shape: below it, the fix ends the whole stretch",
+        [{INTRO: "0.13.0"}, {FIX: "0.14.0rc1"}, {INTRO: "0.12.2"}, {FIX: "0.13.0"}],
+        "0.12.6",
+        True,
+        "0.14.0rc1",
+    ),
+    (
+        "PYSEC-2023-72 shape: inside the pair that starts at a fix",
+        [*PYSPARK, {INTRO: "3.1.1"}, {FIX: "3.2.0"}],
+        "3.2.0",
+        True,
+        "3.2.2",
+    ),
+    (
+        "PYSEC-2022-236 shape: a real gap stays clean",
+        [*PYSPARK, {INTRO: "3.1.1"}, {FIX: "3.1.3"}],
+        "3.1.3",
+        False,
+        None,
+    ),
+    (
+        "introduced and fixed alone on one version: empty",
+        [{INTRO: "1.0"}, {FIX: "1.0"}],
+        "1.0",
+        False,
+        None,
+    ),
+    (
+        "an empty pair below a real one",
+        [{INTRO: "1.0"}, {FIX: "1.0"}, {INTRO: "2.0"}, {FIX: "3.0"}],
+        "1.5",
+        False,
+        None,
+    ),
+    ("last_affected on the introduced version", [{INTRO: "1.0"}, {LA: "1.0"}], "1.0", True, None),
 ]
 
 
@@ -238,3 +295,30 @@ def test_single_interval_agrees_with_comparison(lo: str, hi: str, installed: str
 def test_hostile_record_shapes_never_crash(rec: dict[str, Any], installed: str) -> None:
     rec = {"id": "J", "affected": [{"package": PKG, **rec}, rec]}
     match_record(rec, "jinja2", installed)
+
+
+@st.composite
+def listed_pairs(draw: st.DrawFn) -> tuple[list[tuple[int, int]], list[dict[str, str]]]:
+    """Non-overlapping [lo, hi) pairs (touching allowed), their events in any order."""
+    bounds = sorted(draw(st.sets(st.integers(min_value=1, max_value=40), min_size=2, max_size=9)))
+    steps = list(itertools.pairwise(bounds))
+    pairs = [step for step in steps if draw(st.booleans())]
+    events = [e for lo, hi in pairs for e in ({INTRO: f"{lo}.0"}, {FIX: f"{hi}.0"})]
+    return pairs, draw(st.permutations(events))
+
+
+@given(listed_pairs(), st.integers(min_value=0, max_value=41))
+def test_a_range_means_the_union_of_its_pairs(
+    drawn: tuple[list[tuple[int, int]], list[dict[str, str]]], installed: int
+) -> None:
+    """Issue 12: whatever the order of the events and wherever pairs touch, a version is
+    affected exactly when one listed pair holds it, and the fix offered ends its stretch."""
+    pairs, events = drawn
+    verdict = match_record(record("P", "pkg", events), "pkg", f"{installed}.0")
+    holding = [(lo, hi) for lo, hi in pairs if lo <= installed < hi]
+    assert verdict.affected is bool(holding)
+    if holding:
+        end = holding[0][1]
+        while any(lo == end for lo, _ in pairs):  # touching pairs are one stretch
+            end = next(hi for lo, hi in pairs if lo == end)
+        assert verdict.fixed == f"{end}.0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from osvdata import FIXTURES, REAL_EXPORT
@@ -35,11 +36,12 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def real_source(tmp_path_factory: pytest.TempPathFactory) -> OfflineSource:
+def real_source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineSource]:
     db = tmp_path_factory.mktemp("real") / "osv.sqlite3"
     report = import_path(REAL_EXPORT, db)
     assert report.record_count > 2000 and report.invalid == 0
-    return OfflineSource(db)
+    with OfflineSource(db) as source:
+        yield source
 
 
 def test_demo_versions_against_the_real_export(real_source: OfflineSource) -> None:
@@ -70,3 +72,24 @@ def test_the_fixture_records_agree_with_the_real_ones(real_source: OfflineSource
         ]
         assert ranges[0]["events"] == mine["affected"][0]["ranges"][0]["events"]
         assert theirs.get("severity") == mine.get("severity")
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "record", "fixed"),
+    [
+        ("apache-iotdb", "0.13.0", "PYSEC-2022-42972", "0.14.0rc1"),
+        ("pyspark", "3.2.0", "PYSEC-2023-72", "3.2.2"),
+        ("pyspark", "3.1.2", "PYSEC-2023-72", "3.2.2"),
+    ],
+)
+def test_pairs_sharing_a_version_affect_their_union(
+    real_source: OfflineSource, name: str, version: str, record: str, fixed: str
+) -> None:
+    """Issue 12: these records list introduced/fixed pairs that meet at one version; that
+    version (left out of their ``versions`` lists too) was reported clean."""
+    component = Component(name=name, version=version, kind=ComponentKind.DIST_INFO, location=name)
+    result = AdvisoryCheck(real_source).run(
+        [component], CheckContext(ArtifactInfo(path="x", kind="directory"))
+    )
+    [finding] = [f for f in result.findings if record in (f.id, *f.aliases)]
+    assert finding.fixed == fixed

@@ -283,3 +283,17 @@ def test_config_file_sets_fail_on_and_ignore_file_and_flags_win(
     proc = wellcheck(workdir, "function.zip", "--config", str(config), "-f", "json")
     assert proc.returncode == 0, proc.stdout
     assert json.loads(proc.stdout)["verdict"]["ignored"] == 1
+
+
+def test_a_missing_path_gets_a_report_that_says_so(workdir: Path, wellcheck: Runner) -> None:
+    """Issue 12: README said nothing is written; ``scan -o`` writes its report (the action
+    and fleets rely on it), with the artifact marked as an error and exit 2."""
+    report = workdir / "missing-report.json"
+    proc = wellcheck(workdir, "absent.zip", "-o", str(report))
+    assert proc.returncode == 2
+    assert "wellcheck: error: absent.zip: no such file or directory" in proc.stderr
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["verdict"]["status"] == "input_error"
+    [artifact] = written["artifacts"]
+    assert artifact["error"] == "absent.zip: no such file or directory"
+    assert artifact["components"] == []

@@ -68,3 +68,40 @@ def test_invalid_settings_are_one_clear_error(tmp_path: Path, text: str) -> None
     (tmp_path / "wellcheck.toml").write_text(text)
     with pytest.raises(ConfigError):
         load_config(start=tmp_path, environ={})
+
+
+def test_readme_table_works_in_a_wellcheck_toml_too(tmp_path: Path) -> None:
+    """Issue 12: README's ``[tool.wellcheck]`` example, pasted into wellcheck.toml."""
+    (tmp_path / "wellcheck.toml").write_text(
+        '[tool.wellcheck]\nfail-on = "medium"\ncooldown-days = 3\n'
+        "[tool.wellcheck.limits]\nmax-total-size = 1073741824\n"
+    )
+    config = load_config(start=tmp_path, environ={})
+    assert (config.fail_on, config.cooldown_days) == ("medium", 3.0)
+    assert config.limits.max_total_size == 1 << 30
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'fail-on = "low"\n[tool.wellcheck]\nfail-on = "high"\n',  # both: which one wins?
+        '[tool]\nwellcheck = "high"\n',
+        '[limits]\nmax-total-size = "1GiB"\n',
+    ],
+)
+def test_ambiguous_wellcheck_toml_is_an_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / "wellcheck.toml").write_text(text)
+    with pytest.raises(ConfigError):
+        load_config(start=tmp_path, environ={})
+
+
+def test_a_lower_total_size_lowers_the_member_size_it_would_undercut(tmp_path: Path) -> None:
+    """Issue 12: ``max-total-size`` under the default 2 GiB member size was refused."""
+    (tmp_path / "wellcheck.toml").write_text("[limits]\nmax-total-size = 1073741824\n")
+    limits = load_config(start=tmp_path, environ={}).limits
+    assert (limits.max_total_size, limits.max_member_size) == (1 << 30, 1 << 30)
+    (tmp_path / "wellcheck.toml").write_text(
+        "[limits]\nmax-total-size = 1073741824\nmax-member-size = 2147483648\n"
+    )
+    with pytest.raises(ConfigError, match="max_member_size cannot exceed max_total_size"):
+        load_config(start=tmp_path, environ={})

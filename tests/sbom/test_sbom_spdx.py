@@ -10,7 +10,7 @@ import pytest
 from sbom_factories import demo_components, demo_inventory, dist, spdx_tools_errors
 
 from wellcheck.errors import OutputError
-from wellcheck.models import ArtifactInfo
+from wellcheck.models import ArtifactInfo, Person
 from wellcheck.pipeline import Inventory
 from wellcheck.sbom import render_spdx, validate_sbom
 from wellcheck.sbom.spdx import check_spdx
@@ -160,3 +160,63 @@ def test_the_official_spdx_tools_do_catch_mistakes(tmp_path: Path) -> None:
     doc = json.loads(render_spdx([demo_inventory()]))
     doc["packages"][1]["licenseDeclared"] = "MIT or whatever I like"
     assert spdx_tools_errors(json.dumps(doc), tmp_path)
+
+
+def _parsed(text: str, directory: Path) -> Any:
+    """The document as the official SPDX tools read it (what NTIA checkers build on)."""
+    pytest.importorskip("spdx_tools")
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+
+    assert spdx_tools_errors(text, directory) == []
+    return parse_file(str(directory / "document.spdx.json"))
+
+
+def test_every_package_has_the_ntia_minimum_elements(tmp_path: Path) -> None:
+    """Issue 12: NTIA's minimum elements (supplier, name, version, identifier, relationship,
+    author, timestamp), read the way ntia-conformance-checker reads them (spdx-tools), for a
+    file artifact, a directory, and components without a version or maintainers."""
+    from spdx_tools.spdx.model import RelationshipType
+
+    inventories = [demo_inventory(), demo_inventory(path="srv/app", kind="directory", sha256=None)]
+    doc = _parsed(render_spdx(inventories), tmp_path)
+    assert doc.creation_info.creators and doc.creation_info.created
+    for pkg in doc.packages:
+        assert pkg.name and pkg.spdx_id, pkg
+        assert pkg.version, f"{pkg.name} has no version"
+        assert pkg.supplier is not None, f"{pkg.name} has no supplier"
+    described = {
+        r.related_spdx_element_id
+        for r in doc.relationships
+        if r.relationship_type is RelationshipType.DESCRIBES
+    }
+    artifacts = [p for p in doc.packages if p.spdx_id in described]
+    assert [p.version for p in artifacts] == [f"sha256:{'cd' * 32}", "NOASSERTION"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Amazon Web Services", "ORGANIZATION"),
+        ("Google LLC", "ORGANIZATION"),
+        ("Python Software Foundation", "ORGANIZATION"),
+        ("The Jupyter Development Team", "ORGANIZATION"),
+        ("The Python Packaging Authority", "ORGANIZATION"),
+        ("NumPy Developers", "ORGANIZATION"),
+        ("Kenneth Reitz", "PERSON"),
+        ("Andrey Petrov", "PERSON"),
+        ("Seth Michael Larson", "PERSON"),
+    ],
+)
+def test_organisations_are_organizations_and_people_persons(
+    tmp_path: Path, name: str, kind: str
+) -> None:
+    """Issue 12: SPDX wrote every author and maintainer as ``Person:``."""
+    from spdx_tools.spdx.model import ActorType
+
+    party = (Person(name, "security@example.org"),)
+    component = dist("boto3", "1.26.0", authors=party, maintainers=party)
+    inventory = Inventory(demo_inventory().artifact, (component,), ())
+    [pkg] = [p for p in _parsed(render_spdx([inventory]), tmp_path).packages if p.name == "boto3"]
+    for actor in (pkg.originator, pkg.supplier):
+        assert actor.actor_type is getattr(ActorType, kind)
+        assert (actor.name, actor.email) == (name, "security@example.org")

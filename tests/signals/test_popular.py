@@ -172,3 +172,73 @@ def test_popular_show_names_the_list_in_use(cache: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "from bundled" in proc.stdout
+
+
+class _Broken(BaseHTTPRequestHandler):
+    """Answers that fail while the body is read, not when the request is sent."""
+
+    mode = "truncated"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        if self.mode == "bad-gzip":
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", "10")
+            self.end_headers()
+            self.wfile.write(b"not gzip!!")
+            return
+        self.send_header("Content-Length", "100000")  # then the connection drops
+        self.end_headers()
+        self.wfile.write(b'{"rows": [')
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [
+        ("truncated", 3),
+        ("bad-gzip", 3),
+        ("unreachable", 3),
+        ("infinite-count", 2),
+        ("deep-json", 2),
+    ],
+)
+def test_a_failed_refresh_is_one_line_and_keeps_the_list(
+    cache: Path, tmp_path: Path, failure: str, status: int
+) -> None:
+    """Issue 12: ``popular refresh`` failing showed an internal error (a bug's message)."""
+    source = tmp_path / "top.json"
+    source.write_bytes(top_pypi(PROJECTS))
+    refresh_popular(str(source))
+    before = (cache / "popular.json").read_bytes()
+    handler = type("Handler", (_Broken,), {"mode": failure})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        origin = f"http://127.0.0.1:{httpd.server_address[1]}/top.json"
+        if failure == "unreachable":
+            origin = "http://127.0.0.1:9/top.json"
+        elif failure == "infinite-count":
+            source.write_text('{"rows": [{"project": "x", "download_count": 1e999}]}')
+            origin = str(source)
+        elif failure == "deep-json":
+            source.write_text("[" * 100_000 + "]" * 100_000)
+            origin = str(source)
+        proc = subprocess.run(
+            [sys.executable, "-m", "wellcheck", "popular", "refresh", "--from", origin],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "WELLCHECK_CACHE_DIR": str(cache)},
+            timeout=60,
+        )
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert proc.returncode == status, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("wellcheck: error: ") and origin in line
+    assert (cache / "popular.json").read_bytes() == before

@@ -5,19 +5,29 @@ Follows the OSV schema's evaluation rules (https://ossf.github.io/osv-schema/):
 - only ``affected[]`` entries whose ``package.ecosystem`` is exactly ``PyPI``
   count; names are compared PEP 503-canonical;
 - an explicit ``versions`` list matches by string or by PEP 440 equality;
-- ``ECOSYSTEM`` ranges: events in any order are sorted by ``packaging`` Version
-  (``introduced: "0"`` is minus infinity); ``introduced`` opens, ``fixed``
-  closes (exclusive), ``last_affected`` closes (inclusive), ``limit`` caps the
-  whole range.  ``SEMVER`` ranges are evaluated the same way, best effort.
+- ``ECOSYSTEM`` ranges: events in any order, compared as ``packaging`` Versions
+  (``introduced: "0"`` is minus infinity).  Each ``introduced`` opens an interval
+  that the nearest ``fixed`` above it closes (exclusive) or the nearest
+  ``last_affected`` at or above it (inclusive); the range is the union of its
+  intervals.  That is the schema's sorted walk, except where an ``introduced`` and
+  a ``fixed`` share a version: records that list a range as several
+  introduced/fixed pairs (PYSEC-2022-42972: [0.13.0, 0.14.0rc1) and
+  [0.12.2, 0.13.0); PYSEC-2023-72) mean the union, and a walk that meets
+  ``introduced 0.13.0`` before ``fixed 0.13.0`` leaves 0.13.0 out of it.  A
+  ``fixed`` equal to an ``introduced`` with no ``introduced`` below it closes
+  that one (an empty interval).  ``limit`` events bound the range: a version is
+  in it only below *any* limit (the schema's ``BeforeLimits``; ``*`` is
+  infinity).  ``SEMVER`` ranges are evaluated the same way, best effort.
   ``GIT`` ranges (commit hashes) are ignored;
 - an event whose version is not PEP 440 is left out of its range (a ``fixed``
-  dropped that way errs towards "affected", never towards "clean");
+  dropped that way errs towards "affected", never towards "clean"; so does a
+  ``limit`` dropped that way: the range is not bounded);
 - an installed version that is not PEP 440 can only match explicit ``versions``;
   if the record has ranges for the package the verdict says it was undecidable,
   so the caller can report a SkippedCheck instead of a silent pass.
 
-``fixed`` is the smallest ``fixed`` event above the installed version within a
-range that affects it.
+``fixed`` is the ``fixed`` event that ends the affected stretch holding the
+installed version (its intervals merged), so it is never itself affected.
 """
 
 from __future__ import annotations
@@ -33,7 +43,6 @@ from packaging.version import InvalidVersion, Version
 
 ECOSYSTEM = "PyPI"
 _EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
-_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2}
 
 
 @dataclass(frozen=True)
@@ -120,47 +129,118 @@ def affected_names(record: Mapping[str, Any]) -> set[str]:
 
 
 def _events(rng: Mapping[str, Any]) -> _Range:
-    """Parsed (version, kind) events sorted per OSV, and the limit versions."""
-    parsed: list[tuple[Version | None, str]] = []
+    """The range's intervals, merged, and its limits (None: not bounded)."""
+    opens: list[Version | None] = []
+    closes: list[tuple[Version, str]] = []
     limits: list[Version] = []
+    unbounded = False
     events = rng.get("events")
     for event in events if isinstance(events, list) else ():
         if not isinstance(event, dict):
             continue
         for kind, raw in event.items():
             if kind == "introduced" and raw == "0":
-                parsed.append((None, kind))
+                opens.append(None)
                 continue
             version = parse_version(raw)
-            if version is None:
-                continue
-            if kind == "limit":
+            if kind == "limit" and version is None:
+                unbounded = True  # "*" is infinity; an unreadable limit errs to affected
+            elif kind == "limit" and version is not None:
                 limits.append(version)
-            elif kind in _ORDER:
-                parsed.append((version, kind))
-    parsed.sort(key=lambda p: ((0,) if p[0] is None else (1, p[0]), _ORDER[p[1]]))
-    return _Range(tuple(parsed), tuple(limits))
+            elif version is None:
+                continue
+            elif kind == "introduced":
+                opens.append(version)
+            elif kind in ("fixed", "last_affected"):
+                closes.append((version, kind))
+    intervals = [i for lo in opens if (i := _interval(lo, opens, closes)) is not None]
+    return _Range(_merged(intervals), None if unbounded or not limits else max(limits))
+
+
+def _interval(
+    lo: Version | None, opens: list[Version | None], closes: list[tuple[Version, str]]
+) -> _Interval | None:
+    """The interval ``introduced: lo`` opens; None when a ``fixed`` at ``lo`` empties it."""
+    emptied = lo is not None and (lo, "fixed") in closes
+    if emptied and not any(other is None or (lo is not None and other < lo) for other in opens):
+        return None  # nothing below for that fixed to close: it closes this one
+    above = [
+        (version, kind)
+        for version, kind in closes
+        if lo is None or version > lo or (kind == "last_affected" and version == lo)
+    ]
+    if not above:
+        return _Interval(lo, None)
+    version, kind = min(above, key=lambda c: (c[0], c[1] != "fixed"))  # fixed is the tighter
+    return _Interval(lo, version, inclusive=kind == "last_affected")
+
+
+def _merged(intervals: list[_Interval]) -> tuple[_Interval, ...]:
+    """Overlapping or touching intervals joined, in order: each stretch of versions once."""
+    if len(intervals) < 2:
+        return tuple(intervals)  # most ranges: one introduced, one fixed
+    merged: list[_Interval] = []
+    for interval in sorted(intervals, key=lambda i: (i.lo is not None, i.lo or _ZERO)):
+        last = merged[-1] if merged else None
+        if last is not None and last.reaches(interval.lo):
+            merged[-1] = last.joined(interval)
+        else:
+            merged.append(interval)
+    return tuple(merged)
+
+
+_ZERO = Version("0")
+
+
+@dataclass(frozen=True)
+class _Interval:
+    lo: Version | None  # None: below every version (``introduced: "0"``)
+    hi: Version | None  # None: no upper end
+    inclusive: bool = False  # ``hi`` is a ``last_affected`` (affected), else a ``fixed``
+
+    def contains(self, version: Version) -> bool:
+        if self.lo is not None and version < self.lo:
+            return False
+        if self.hi is None:
+            return True
+        return version <= self.hi if self.inclusive else version < self.hi
+
+    def reaches(self, lo: Version | None) -> bool:
+        """Whether an interval starting at ``lo`` (not below this one's start) joins this one."""
+        if self.hi is None or lo is None:
+            return True
+        return lo <= self.hi
+
+    def joined(self, other: _Interval) -> _Interval:
+        if self.hi is None or other.hi is None:
+            return _Interval(self.lo, None)
+        if (other.hi, other.inclusive) > (self.hi, self.inclusive):
+            return _Interval(self.lo, other.hi, other.inclusive)
+        return self
 
 
 @dataclass(frozen=True)
 class _Range:
-    events: tuple[tuple[Version | None, str], ...]
-    limits: tuple[Version, ...]
+    intervals: tuple[_Interval, ...]  # merged, in order
+    limit: Version | None  # affected only below it (the highest ``limit``); None: no bound
+
+    def hit(self, version: Version) -> _Interval | None:
+        """The merged interval holding ``version``, if the range affects it."""
+        if self.limit is not None and version >= self.limit:
+            return None
+        return next((i for i in self.intervals if i.contains(version)), None)
 
     def affects(self, version: Version) -> bool:
-        affected = False
-        for bound, kind in self.events:
-            if kind == "introduced" and (bound is None or version >= bound):
-                affected = True
-            elif bound is not None and (
-                (kind == "fixed" and version >= bound)
-                or (kind == "last_affected" and version > bound)
-            ):
-                affected = False
-        return affected and not any(version >= limit for limit in self.limits)
+        return self.hit(version) is not None
+
+    def fix_for(self, version: Version) -> Version | None:
+        """The ``fixed`` that ends the affected stretch holding ``version``."""
+        interval = self.hit(version)
+        return None if interval is None or interval.inclusive else interval.hi
 
     def fixes_above(self, version: Version) -> list[Version]:
-        return [b for b, k in self.events if k == "fixed" and b is not None and b > version]
+        ends = (i.hi for i in self.intervals if not i.inclusive and i.hi is not None)
+        return [end for end in ends if end > version]
 
 
 @dataclass(frozen=True)
@@ -221,8 +301,8 @@ class CompiledRecord:
             hits = [r for r in entry.ranges if r.affects(parsed)]
             if hits:
                 affected = True
-                # the smallest fix above the version within each range that affects it
-                fixes.extend(min(f) for r in hits if (f := r.fixes_above(parsed)))
+                # the fix that ends the affected stretch, in each range that affects it
+                fixes.extend(f for r in hits if (f := r.fix_for(parsed)) is not None)
             elif entry.lists(version, parsed):
                 affected = True
                 fixes.extend(f for r in entry.ranges for f in r.fixes_above(parsed))

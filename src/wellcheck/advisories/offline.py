@@ -34,6 +34,12 @@ class OfflineSource(AdvisorySource):
     def close(self) -> None:
         self._index.close()
 
+    def __enter__(self) -> OfflineSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def query(self, packages: Sequence[Pair]) -> SourceResult:
         records = self._index.records_for(name for name, _ in packages)
         found: dict[Pair, list[Advisory]] = {}

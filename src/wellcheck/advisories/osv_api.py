@@ -5,7 +5,11 @@ Batches of at most 1000 queries; a query whose result carries a
 records are fetched per id, through a local cache with a TTL.  Anything that
 could not be consulted (a failed batch, a malformed response, a record that
 could not be fetched) becomes a SkippedCheck for the pairs it concerns:
-never an exception, never a silent "clean".  Malformed includes JSON nested
+never an exception, never a silent "clean".  A version that is not PEP 440 is
+asked about by package name alone and every record is evaluated here, as the
+offline index does: a record with ranges it cannot place the version in makes
+the pair "not checked" (the API itself would answer "no vulnerabilities").
+Malformed includes JSON nested
 deeper than ``MAX_DEPTH`` (or deep enough to exhaust the recursion limit).  A
 hit whose ``modified`` is not a string is kept, its ``modified`` ignored.
 
@@ -45,7 +49,7 @@ from wellcheck.advisories.interface import (
     SourceResult,
 )
 from wellcheck.advisories.locations import cache_dir
-from wellcheck.advisories.matching import ECOSYSTEM, fixes_above, match_record
+from wellcheck.advisories.matching import ECOSYSTEM, fixes_above, match_record, parse_version
 from wellcheck.advisories.records import is_valid_record, to_advisory
 from wellcheck.errors import SourceError
 from wellcheck.http import HttpClient, RetryPolicy
@@ -110,7 +114,9 @@ class OsvApiSource(AdvisorySource):
                     skipped[pair] = f"{rid}: {failed[rid]}"
                     continue
                 advisory = self._advisory(records[rid], pair)
-                if advisory is not None:
+                if isinstance(advisory, str):
+                    skipped[pair] = advisory
+                elif advisory is not None:
                     advisories.setdefault(pair, []).append(advisory)
         gone = tuple(SkippedCheck(self.name, skipped[p], *p) for p in pairs if p in skipped)
         return SourceResult(advisories, gone)
@@ -146,11 +152,16 @@ class OsvApiSource(AdvisorySource):
         return PurlResult(found, gone, not_covered)
 
     @staticmethod
-    def _advisory(record: dict[str, Any], pair: Pair) -> Advisory | None:
+    def _advisory(record: dict[str, Any], pair: Pair) -> Advisory | str | None:
+        """The advisory ``record`` gives ``pair``; None; or why it cannot be decided."""
         if record.get("withdrawn"):
             return None
         name, version = pair
         verdict = match_record(record, name, version)
+        if parse_version(version) is None:  # asked by name alone: decided here, as offline
+            if verdict.undecidable and not verdict.affected:
+                return f"{record.get('id')}: {verdict.undecidable}"
+            return to_advisory(record, verdict.fixed) if verdict.affected else None
         fixed = verdict.fixed if verdict.affected else fixes_above(record, name, version)
         return to_advisory(record, fixed)
 
@@ -184,7 +195,10 @@ class OsvApiSource(AdvisorySource):
             if isinstance(key, str):  # a purl with its version (OSV: no separate version)
                 query = {"package": {"purl": key}}
             else:
-                query = {"package": {"name": key[0], "ecosystem": ECOSYSTEM}, "version": key[1]}
+                name, version = key
+                query = {"package": {"name": name, "ecosystem": ECOSYSTEM}}
+                if parse_version(version) is not None:  # else every record of the package
+                    query["version"] = version
             if token:
                 query["page_token"] = token
             queries.append(query)

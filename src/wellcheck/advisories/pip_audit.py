@@ -1,12 +1,14 @@
 """pip-audit's vulnerability services (``OsvService``, ``PyPIService``) behind our interface.
 
 pip-audit has no severity data, so its advisories are Severity.UNKNOWN (MAL-
-ids are still CRITICAL).  pip-audit fetches itself, through a requests session of
-its own: ``BoundedAdapter`` is mounted on it (behind pip-audit's HTTP cache), so
-each of its exchanges has wellcheck's deadline and body caps.  Any failure of a
-query (pip-audit's ServiceError or ConnectionError, a requests error, a timeout
-escaping as a traceback upstream, an answer over its cap or past its deadline)
-becomes a SkippedCheck for that pair; pip-audit's own SkippedDependency too.
+ids are still CRITICAL).  Its OSV service asks ``WELLCHECK_OSV_API_URL`` when
+that is set, like ``--source osv-api`` (pip-audit's own default is api.osv.dev).
+pip-audit fetches itself, through a requests session of its own: ``BoundedAdapter``
+is mounted on it (behind pip-audit's HTTP cache), so each of its exchanges has
+wellcheck's deadline and body caps.  Any failure of a query (pip-audit's ServiceError
+or ConnectionError, a requests error, a timeout escaping as a traceback upstream, an
+answer over its cap or past its deadline) becomes a SkippedCheck for that pair;
+pip-audit's own SkippedDependency too.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class PipAuditSource(AdvisorySource):
         if service not in SERVICES:
             raise ValueError(f"unknown pip-audit service {service!r}; expected one of {SERVICES}")
         self.service_name = service
-        self.osv_url = osv_url
+        self.osv_url = osv_url or _osv_url_from_environment()
         self.timeout = timeout
         self.cache = cache or cache_dir() / "pip-audit"
         self.policy = RetryPolicy.from_env()  # a malformed limit is an input error, now
@@ -116,6 +118,16 @@ def bound(session: Any, policy: RetryPolicy) -> None:
         adapter = BoundedAdapter(policy=policy)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+
+
+def _osv_url_from_environment() -> str | None:
+    """``WELLCHECK_OSV_API_URL`` (a base URL, as for osv-api) as pip-audit's query URL."""
+    import os
+
+    from wellcheck.advisories.osv_api import API_URL_ENV
+
+    base = os.environ.get(API_URL_ENV)
+    return f"{base.rstrip('/')}/v1/query" if base else None
 
 
 def _convert(result: Any, installed: Version) -> Advisory:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from wellcheck.errors import WellcheckError
 
@@ -35,6 +36,20 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+def with_values(base: Limits, changes: Mapping[str, float | int]) -> Limits:
+    """``base`` with ``changes`` (field names) applied, validated.
+
+    A ``max_total_size`` below the member size lowers ``max_member_size`` to it,
+    unless ``changes`` sets a member size too (then a member size above the total is
+    an error): one member can never produce more than the whole artifact may.
+    """
+    total = changes.get("max_total_size")
+    if total is not None and "max_member_size" not in changes:
+        changes = {**changes, "max_member_size": min(base.max_member_size, int(total))}
+    values: dict[str, Any] = {name: getattr(base, name) for name in _LIMIT_NAMES}
+    return Limits(**(values | dict(changes)))
+
+
 _UNITS = {"": 1, "k": 1024, "kib": 1024, "m": MiB, "mib": MiB, "g": GiB, "gib": GiB}
 _LIMIT_NAMES = tuple(f.name for f in fields(Limits))
 
@@ -55,7 +70,7 @@ def with_overrides(base: Limits, values: Sequence[str]) -> Limits:
                 f"--limit takes NAME=VALUE with NAME one of {known}; got {value!r}"
             )
         changes[name] = _number(name, raw)
-    return Limits(**{**{f: getattr(base, f) for f in _LIMIT_NAMES}, **changes})
+    return with_values(base, changes)
 
 
 def _number(name: str, raw: str) -> float | int:

@@ -103,7 +103,7 @@ def lambda_client(endpoint_url: str | None = None, region: str | None = None) ->
         from botocore.exceptions import BotoCoreError
     except ImportError as exc:
         raise LambdaError(
-            "lambda: and layer: targets need boto3: pip install 'wellcheck[aws]'"
+            "lambda: and layer: targets need boto3 (the wellcheck[aws] extra): pip install boto3"
         ) from exc
     endpoint = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")

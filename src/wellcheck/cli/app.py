@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
+from typer.models import CommandFunctionType
 
 #: command module (under ``wellcheck.cli``) -> the top-level commands and groups it
 #: defines.  Modules are imported in this order, which is the order ``--help`` lists.
@@ -34,7 +36,42 @@ _MODULE_OF = {name: module for module, names in COMMAND_MODULES.items() for name
 _ROOT_FLAG = re.compile(r"^(?:--debug|--verbose|-v+)$")  # the root callback's options
 
 
-class _OnDemandTyper(typer.Typer):
+class Command(TyperCommand):
+    """A command whose usage line names its arguments as click does (``ARTIFACT...``).
+
+    typer 0.28 writes a required argument as ``{ARTIFACT}`` and drops the ``...`` of
+    one that takes several values.  ``_Typer`` makes every command one.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                pieces.append(_argument_usage(param))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+def _argument_usage(param: TyperArgument) -> str:
+    """``NAME``, ``NAME...`` (several values), ``[NAME]`` (optional), as click writes them."""
+    text = param.metavar or (param.name or "").upper()
+    if not param.required:
+        text = f"[{text}]"
+    return f"{text}..." if param.nargs != 1 else text
+
+
+class _Typer(typer.Typer):
+    """A Typer whose commands are ``Command``s (usage lines as click writes them)."""
+
+    def command(
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        kwargs.setdefault("cls", Command)
+        return super().command(*args, **kwargs)
+
+
+class _OnDemandTyper(_Typer):
     """A Typer whose command list imports the command modules when first read."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -95,16 +132,25 @@ def _command_name(argv: Sequence[str]) -> str | None:
     return None
 
 
+# Help is plain click text, not Rich markup: markup would swallow every [bracketed]
+# word of a help text (wellcheck[aws], [limits], [default: ...]).
 app = _OnDemandTyper(
     name="wellcheck",
     help="Supply-chain scanner for serverless deployment artifacts.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Manage the local OSV advisory index.", no_args_is_help=True)
-popular_app = typer.Typer(help="Manage the popular-package snapshot.", no_args_is_help=True)
-baseline_app = typer.Typer(help="Pin expected PyPI owners in a file.", no_args_is_help=True)
+db_app = _Typer(
+    help="Manage the local OSV advisory index.", no_args_is_help=True, rich_markup_mode=None
+)
+popular_app = _Typer(
+    help="Manage the popular-package snapshot.", no_args_is_help=True, rich_markup_mode=None
+)
+baseline_app = _Typer(
+    help="Pin expected PyPI owners in a file.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(db_app, name="db")
 app.add_typer(popular_app, name="popular")
 app.add_typer(baseline_app, name="baseline")
@@ -128,7 +174,14 @@ def _show_version(wanted: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging on stderr."),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        show_default=False,
+        help="More logging on stderr (repeat for more: -vv).",
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(
         False,

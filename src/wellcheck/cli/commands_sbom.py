@@ -87,7 +87,10 @@ def sbom_command(
     fmt: Annotated[
         SbomFormat, typer.Option("--format", "-f", help="SBOM format.")
     ] = SbomFormat.CYCLONEDX_JSON,
-    spec: Annotated[Spec, typer.Option("--spec", help="CycloneDX version.")] = Spec.V1_6,
+    spec: Annotated[
+        Spec | None,
+        typer.Option("--spec", help="CycloneDX version (default: 1.6); not with spdx-json."),
+    ] = None,
     output: Annotated[
         str | None,
         typer.Option(
@@ -113,10 +116,12 @@ def sbom_command(
     from wellcheck.sbom.job import SbomJob, run_sbom
     from wellcheck.sbom.output import write_atomic
 
+    if spec is not None and fmt is SbomFormat.SPDX_JSON:
+        raise typer.BadParameter("CycloneDX only; spdx-json is SPDX 2.3", param_hint="--spec")
     job = SbomJob(
         artifacts=tuple(artifacts),
         fmt=fmt,
-        spec=spec.value,
+        spec=(spec or Spec.V1_6).value,
         output=output,
         reproducible=reproducible,
         validate=validate,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import typer
@@ -10,20 +11,26 @@ import typer
 from wellcheck.cli.app import app, popular_app
 from wellcheck.errors import ExitStatus
 
+# A project name as PEP 508 (and the core metadata spec) allows it: what pip accepts.
+_VALID_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
+
 
 @app.command("typosquat")
 def typosquat(
-    names: list[str] = typer.Argument(..., help="Project names to check."),
+    names: list[str] = typer.Argument(..., metavar="NAME", help="Project names to check."),
     top: int | None = typer.Option(
         None,
         "--top",
         min=1,
+        metavar="N",
         help=(
             "Only the N most popular projects count as popular (targets, never suspects); "
             "lower-ranked names are checked like any other."
         ),
     ),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: str = typer.Option(
+        "text", "--format", metavar="text|json", help="text or json."
+    ),
     allow: list[str] = typer.Option(
         [], "--allow", help="Legitimate near-name (NAME or NAME=TARGET); repeatable."
     ),
@@ -34,6 +41,9 @@ def typosquat(
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--format")
+    for name in names:
+        if not _VALID_NAME.fullmatch(name):
+            raise typer.BadParameter(f"{name!r} is not a valid project name", param_hint="NAME")
     if allow:
         base = default_detector()
         detector = TyposquatDetector(base.popular, load_allowlist(extra=allow), base.index)

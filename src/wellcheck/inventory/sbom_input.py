@@ -282,6 +282,8 @@ class _Reader:
             self.ignored["no purl"] = self.ignored.get("no purl", 0) + 1
             return None
         version = as_text(pkg.get("versionInfo"))
+        if version in ("NOASSERTION", "NONE"):  # SPDX for "not known": no version
+            version = ""
         return self._pypi(purl, as_text(pkg.get("name")), version, props, pkg)
 
     def _pypi(

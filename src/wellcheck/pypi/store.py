@@ -62,9 +62,13 @@ class PyPIStore:
     def _open(self) -> sqlite3.Connection:
         try:
             db = self._connect(str(self.path))
-            ok = db.execute("PRAGMA quick_check").fetchone()
-            if ok is None or ok[0] != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {ok}")
+            try:
+                ok = db.execute("PRAGMA quick_check").fetchone()
+                if ok is None or ok[0] != "ok":
+                    raise sqlite3.DatabaseError(f"quick_check: {ok}")
+            except BaseException:
+                db.close()  # now, not whenever the collector gets to it
+                raise
             return db
         except sqlite3.OperationalError:
             raise  # cannot be opened or written: not corrupt

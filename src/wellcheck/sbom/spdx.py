@@ -8,6 +8,13 @@ distributions, not a verified file manifest.  Unclaimed code is a package with
 it ships list it (PEP 770), are packages with their own purls that the distribution
 CONTAINS.
 
+Every package carries the NTIA minimum elements (name, version, supplier, SPDXID):
+an artifact's version is its file's ``sha256:`` digest; what is not known is
+``NOASSERTION`` (a directory's version, a component's missing version or supplier).
+Authors and maintainers are ``Organization:`` when the name says it is one
+(``Amazon Web Services``, ``Google LLC``, ``The Jupyter Development Team``), else
+``Person:``: core metadata has no field that tells.
+
 In reproducible mode the creation time is ``SOURCE_DATE_EPOCH`` (or the epoch)
 and the document namespace is derived from the content, so the bytes are
 identical across runs.
@@ -65,6 +72,16 @@ _PACKAGE_KEYS = frozenset(
     }
 )
 _HOMEPAGE_LABELS = frozenset({"homepage", "home", "website", "url"})
+NOASSERTION = "NOASSERTION"
+# Words that make a name an organisation's (a team, a company, a project), whole words
+# of any case; a person's name rarely holds one.
+_ORGANISATION = re.compile(
+    r"\b(?:inc|llc|ltd|limited|gmbh|plc|pbc|corp|corporation|company|foundation|team"
+    r"|project|authority|developers|contributors|authors|maintainers|community|group"
+    r"|organi[sz]ation|university|institute|labs?|software|technologies|systems"
+    r"|consortium|association|society|services)\b",
+    re.IGNORECASE,
+)
 
 
 def render_spdx(inventories: Sequence[Inventory], *, reproducible: bool = False) -> str:
@@ -147,6 +164,8 @@ def _artifact_package(info: ArtifactInfo, spdx_id: str, name: str) -> dict[str, 
     pkg: dict[str, Any] = {
         "SPDXID": spdx_id,
         "name": name,
+        "versionInfo": f"sha256:{info.sha256.lower()}" if info.sha256 else NOASSERTION,
+        "supplier": NOASSERTION,
         "packageFileName": name,
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": False,
@@ -176,8 +195,7 @@ def _package(c: Component, spdx_id: str) -> dict[str, Any]:
         "licenseDeclared": licenses.spdx_declared(),
         "copyrightText": "NOASSERTION",
     }
-    if c.version:
-        pkg["versionInfo"] = c.version
+    pkg["versionInfo"] = c.version or NOASSERTION
     if not licenses.empty and pkg["licenseDeclared"] == "NOASSERTION":
         pkg["licenseComments"] = f"Declared in the metadata: {licenses.describe()}"
     if not unclaimed:
@@ -206,8 +224,8 @@ def _package(c: Component, spdx_id: str) -> dict[str, Any]:
         pkg["homepage"] = homepage.strip()
     if c.authors and (agent := _agent(c.authors[0])):
         pkg["originator"] = agent
-    if c.maintainers and (agent := _agent(c.maintainers[0])):
-        pkg["supplier"] = agent
+    supplier = _agent(c.maintainers[0]) if c.maintainers else None
+    pkg["supplier"] = supplier or NOASSERTION
     pkg["comment"] = _comment(c)
     return pkg
 
@@ -240,11 +258,12 @@ def _bundled_package(package: BundledPackage, spdx_id: str, owner: Component) ->
 
 
 def _agent(person: Person) -> str | None:
-    """SPDX agent syntax: ``Person: name (email)``; None when there is no name."""
+    """SPDX agent syntax: ``Person: name (email)`` or ``Organization: ...``; None if no name."""
     name = " ".join((person.name or "").replace("(", " ").replace(")", " ").split())
     if not name:
         return None
-    return f"Person: {name} ({person.email})" if person.email else f"Person: {name}"
+    kind = "Organization" if _ORGANISATION.search(name) else "Person"
+    return f"{kind}: {name} ({person.email})" if person.email else f"{kind}: {name}"
 
 
 def _checksums(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:

@@ -127,8 +127,9 @@ def parse_top_pypi(raw: bytes, origin: str) -> PopularList:
         data: Any = json.loads(raw)
         rows = data["rows"]
         counted = [(int(row["download_count"]), str(row["project"])) for row in rows]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidPopularListError(f"{origin} is not a top-pypi-packages list: {exc}") from exc
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+        why = f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise InvalidPopularListError(f"{origin} is not a top-pypi-packages list: {why}") from exc
     counted.sort(key=lambda item: -item[0])
     names: list[str] = []
     seen: set[str] = set()
