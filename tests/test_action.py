@@ -336,7 +336,7 @@ def test_nothing_is_installed_by_name_from_an_index() -> None:
     assert install["env"]["WCA_ACTION_PATH"] == "${{ github.action_path }}"
     installs = re.findall(r"pip install ([^\n`&|;]*)", DOCS + README)  # one command's arguments
     named = [args for args in installs if "wellcheck" in args]
-    assert len(named) == 5  # docs/ci.md: 4 examples; README: the aws extra
+    assert len(named) == 6  # docs/ci.md: 5 examples; README: the aws extra
     for args in named:
         assert "@ git+https://github.com/wellcheck/wellcheck@v0.1.0" in args, args
 
@@ -356,7 +356,7 @@ def test_docs_pin_the_action_by_tag_or_commit_sha() -> None:
 
 def test_every_docs_example_is_valid_yaml_and_uses_only_real_action_inputs() -> None:
     blocks = docs_blocks()
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     for block in blocks:
         for step in iter_steps(block):
             if str(step.get("uses", "")).startswith("wellcheck/wellcheck@"):
@@ -425,7 +425,7 @@ def test_docs_scan_before_install_stops_pip_on_a_poisoned_sdist(
     """The wheelhouse is what ``pip download`` would have saved (the stand-in pip only
     records the command): the scan must stop the job before ``pip install`` when an sdist
     in it is known-malicious, and let it run when nothing is found."""
-    steps = docs_blocks()[4]["jobs"]["install"]["steps"]
+    steps = docs_blocks()[5]["jobs"]["install"]["steps"]
     house = runner.workspace / "wheelhouse"
     house.mkdir()
     (runner.workspace / "requirements.txt").write_text("attrs==23.2.0\nreqeusts==1.0\n")
