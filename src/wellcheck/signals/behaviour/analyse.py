@@ -36,7 +36,12 @@ def analyse_source(
     (a package's ``__init__``, a top-level module), so network or process imports
     alone are enough to parse it; ``native``: its distribution ships no extension
     module, so loading a native library is a trigger."""
-    found = triggers(data, entry=entry or role is not Role.MODULE, native=native)
+    found = triggers(
+        data,
+        entry=entry or role in (Role.STARTUP, Role.INSTALL),
+        native=native,
+        strict=role is Role.TEST,
+    )
     if not found:
         return FileFacts(path, role)
     if len(data) > bounds.max_bytes:

@@ -19,6 +19,7 @@ from wellcheck.signals.behaviour.facts import Kind, Tag
 from wellcheck.signals.behaviour.fold import Folded
 from wellcheck.signals.behaviour.indicators import categories
 from wellcheck.signals.behaviour.literals import tags_for
+from wellcheck.signals.behaviour.prefilter import triggers
 
 if TYPE_CHECKING:
     from wellcheck.signals.behaviour.visitor import Walker
@@ -51,6 +52,7 @@ _INTERPRETERS = frozenset(
         *("certutil", "mshta", "bitsadmin", "rundll32", "regsvr32", "wscript", "cscript"),
     }
 )
+_MAX_DROPPED = 256 * 1024  # bytes of a written literal walked as a dropped script
 _DASH_C = re.compile(r"""python[\d.]*(?:\.exe)?["']?\s+-c\s+(["'])(.+)\1""", re.DOTALL)
 _PYARMOR = frozenset({"__pyarmor__", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
 
@@ -341,7 +343,10 @@ def _dropped_code(w: Walker, node: ast.Call) -> bool:
     if not node.args:
         return False
     value = w.fold(node.args[0])
-    if not isinstance(value, str | bytes) or len(value) < 20:
+    if not isinstance(value, str | bytes) or not 20 <= len(value) <= _MAX_DROPPED:
+        return False
+    data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
+    if not triggers(data, entry=True):  # templates, data files: not code worth walking
         return False
     before = len(w.facts)
     w.nested(value, node, via="write")
