@@ -35,6 +35,8 @@ _DESTINATION_KEYWORDS = ("url", "host", "address", "uri")
 _WRITERS = frozenset({"tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "io.open"})
 _PROMPTS = frozenset({"builtins.input", "getpass.getpass"})
 _DESTINATION_TAGS = frozenset({Tag.SINK, Tag.RAW_IP, Tag.HIDDEN})
+#: what a destination object (``urllib.request.Request(url)``) says about where it goes
+_WHERE = frozenset({Tag.SINK, Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.HIDDEN})
 _SOCKET_SELF = frozenset({"fileno", "makefile", "dup", "detach", "accept"})
 _OBJECT = frozenset({Tag.SOCKET, "client"})
 _RESOLVERS = frozenset(
@@ -273,7 +275,7 @@ def _network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
     if name in _RESOLVERS:
         return _EMPTY  # an address: not content from the network
     if name in apis.CLIENT_CONSTRUCTORS or name in apis.NO_IO:
-        built = {CLIENT, *(t for t in tags if t in _DESTINATION_TAGS or t.startswith("ind:"))}
+        built = {CLIENT, *(t for t in tags if t in _WHERE or t.startswith("ind:"))}
         if name.startswith("socket."):
             built.add(Tag.SOCKET)
         return frozenset(built)  # an object that will talk, not data that came back
@@ -294,7 +296,7 @@ def _network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[
     for argument in (*node.args, *(kw.value for kw in node.keywords)):
         if argument is not target:
             data |= w.tags_of(argument)
-    where = frozenset(t for t in named if t == Tag.SINK or t.startswith("ind:"))
+    where = frozenset(t for t in named if t in _WHERE or t.startswith("ind:"))
     tags = data | where | ({Tag.HIDDEN} if Tag.DECODED in named else _EMPTY)
     destination, whole = _fixed(w, node)
     if target is not None and not whole:  # data carried in a built URL (?h=<hostname>)

@@ -5,8 +5,8 @@
   environment: critical when it runs by itself and the destination is written in
   the code, high when it runs by itself anyway or is written in the code, low
   otherwise (SDKs send their own credentials to the endpoint their configuration
-  names).  Host facts (host name, user, public IP): high when they leave at import,
-  medium from a function to a fixed destination.  File contents to a bare IP
+  names).  Host facts (host name, user, public IP): high when they leave at import
+  or go to a destination written in the code (or hidden in it).  File contents to a bare IP
   address or a capture service, and what the user types to a chat or capture
   service (seed-phrase phishing): high, critical when it runs by itself.
 * WC-CODE-SINK: a known exfiltration endpoint (chat webhooks and bot APIs, capture
@@ -16,7 +16,8 @@
   IPython's ``%pastebin``).
 * WC-CODE-STEALER: what only stealers read (browser password and cookie stores,
   Discord's token store, wallet files and extensions): two or more of them, or one
-  with a way out, is high (critical at import); one with a network call is low.
+  with an exfiltration endpoint, is high (critical when a network call runs by
+  itself); one with a network call is low.
 * WC-CODE-CLIPPER: the clipboard read or written beside coin-address patterns.
 """
 
@@ -55,7 +56,7 @@ def rule(subject: Subject) -> Iterator[Hit]:
 def _exfiltration(subject: Subject) -> Iterator[Hit]:
     for file, fact in facts(subject, Kind.NETWORK):
         runs = triggered(file, fact)
-        fixed = tagged(fact, Tag.EMBEDDED, Tag.HOST, Tag.SINK)
+        fixed = tagged(fact, Tag.EMBEDDED, Tag.HOST, Tag.SINK, Tag.RAW_IP, Tag.HIDDEN)
         drop = tagged(fact, Tag.SINK, Tag.RAW_IP)  # a capture host or a bare address
         if tagged(fact, Tag.SECRET, Tag.ENV):
             what = "the whole environment" if tagged(fact, Tag.ENV) else "credentials"
@@ -68,9 +69,7 @@ def _exfiltration(subject: Subject) -> Iterator[Hit]:
             severity = Severity.CRITICAL if runs else Severity.HIGH
             title = "sends what the user types to a chat or capture service"
         elif tagged(fact, Tag.RECON):
-            severity = _level(runs, fixed, Severity.HIGH, Severity.MEDIUM, Severity.INFO)
-            if runs:
-                severity = Severity.HIGH
+            severity = _level(runs, fixed, Severity.HIGH, Severity.HIGH, Severity.INFO)
             title = "sends host details (host name, user, address) over the network"
         else:
             continue
@@ -124,10 +123,7 @@ def _stealer(subject: Subject) -> Iterator[Hit]:
     names = ", ".join(sorted(targets))
     runs = any(triggered(f, x) for f, x in network)
     if len(targets) >= 2 or (sink and network):
-        if not network and not sink:
-            severity = Severity.MEDIUM
-        else:
-            severity = Severity.CRITICAL if runs else Severity.HIGH
+        severity = Severity.CRITICAL if runs else Severity.HIGH
     elif network:
         severity = Severity.LOW
     else:
