@@ -27,7 +27,6 @@ from collections.abc import Iterator
 
 from wellcheck.models import Severity
 from wellcheck.signals.behaviour import apis
-from wellcheck.signals.behaviour.calls import WRITER
 from wellcheck.signals.behaviour.facts import Fact, FileFacts, Kind, Tag
 from wellcheck.signals.behaviour.indicators import STEALER_CATEGORIES, Category
 from wellcheck.signals.behaviour.rules.context import (
@@ -41,6 +40,7 @@ from wellcheck.signals.behaviour.rules.context import (
     tagged,
     triggered,
 )
+from wellcheck.signals.behaviour.values import WRITER
 
 _CAPTURE = ind(Category.SINK_CAPTURE)
 RULE_EXFIL = "WC-CODE-EXFILTRATION"
