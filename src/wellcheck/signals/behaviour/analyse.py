@@ -19,6 +19,7 @@ from dataclasses import replace
 from wellcheck.signals.behaviour.budget import BoundExceeded, Bounds, Budget
 from wellcheck.signals.behaviour.evidence import escape
 from wellcheck.signals.behaviour.facts import Fact, FileFacts, Kind, Role, When
+from wellcheck.signals.behaviour.flow import without_parameters
 from wellcheck.signals.behaviour.prefilter import triggers
 from wellcheck.signals.behaviour.reach import MAIN, MODULE, when_of
 from wellcheck.signals.behaviour.visitor import Walker
@@ -104,7 +105,7 @@ def walk(tree: ast.Module, lines: list[str], budget: Budget, main_module: bool) 
 
 
 def _with_when(fact: Fact, when: When) -> Fact:
-    return replace(fact, when=when)
+    return replace(fact, when=when, tags=without_parameters(fact.tags))
 
 
 def _renumber(fact: Fact, line: int) -> Fact:

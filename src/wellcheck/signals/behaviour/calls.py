@@ -55,6 +55,7 @@ def classify_call(w: Walker, node: ast.Call) -> frozenset[str]:
     args = _union(*positional, *keywords.values())
     simple = _simple(func)
     w.graph.call(w.scope, simple)
+    w.flow.call(simple, w.scope, node, positional, isinstance(func, ast.Attribute))
     if simple in _PYARMOR or _is_pyarmor(name):
         w.fact(Kind.OBFUSCATOR, "pyarmor", node)
     if name is None:

@@ -69,6 +69,29 @@ class Folder:
         value = self._fold(node)
         return None if value is None else self.budget.spend(value)
 
+    def template(self, node: ast.expr) -> str | None:
+        """A string built from literals and unknown parts, the unknown parts as ``{}``
+        (``f"wget -qO /tmp/{name} {url}"`` -> ``"wget -qO /tmp/{} {}"``): enough to read
+        what a command line does.  None when nothing of it is literal."""
+        parts: list[ast.expr] = []
+        pending: list[ast.expr] = [node]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+                pending.extend((current.right, current.left))
+            elif isinstance(current, ast.JoinedStr):
+                pending.extend(reversed(current.values))
+            elif isinstance(current, ast.FormattedValue):
+                pending.append(current.value)
+            else:
+                parts.append(current)
+        out = []
+        for part in parts:
+            value = self.fold(part)
+            out.append(value if isinstance(value, str) else "{}")
+        text = "".join(out)
+        return text if len(text) > 2 * text.count("{}") + 3 else None
+
     def _fold(self, node: ast.expr) -> Folded | None:
         if isinstance(node, ast.Constant):
             value = node.value

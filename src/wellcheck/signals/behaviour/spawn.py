@@ -31,9 +31,12 @@ _DASH_C = re.compile(r"""python[\d.]*(?:\.exe)?["']?\s+-c\s+(["'])(.+)\1""", re.
 def spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozenset[str]:
     command = first(node, "args", "command", "cmd", "path", "file", "filepath")
     folded = w.fold(command) if command is not None else None
+    whole = folded is not None
     if folded is None and isinstance(command, ast.List | ast.Tuple):  # what is literal of it
-        parts = [w.fold(element) for element in command.elts]
+        parts = [w.fold(element) or w.folder.template(element) for element in command.elts]
         folded = tuple(p for p in parts if isinstance(p, str | bytes)) or None
+    elif folded is None and command is not None:  # f"wget -qO /tmp/{name} {url}": a template
+        folded = w.folder.template(command)
     if isinstance(folded, tuple):
         folded = " ".join(str(part) for part in folded if isinstance(part, str | bytes | int))
     if isinstance(folded, bytes):
@@ -46,7 +49,7 @@ def spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozens
         found = categories(folded)
         for category, match in found.items():
             w.fact(Kind.INDICATOR, category.value, node, text=shown(match))
-        tags |= tags_for(found) | {Tag.EMBEDDED}
+        tags |= tags_for(found) | ({Tag.EMBEDDED} if whole else EMPTY)
     w.fact(Kind.SPAWN, name, node, tags, text_of(folded))
     inline = _inline_code(w.fold(command) if command is not None else None)
     if inline:

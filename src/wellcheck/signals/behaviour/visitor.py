@@ -25,6 +25,7 @@ from wellcheck.signals.behaviour import apis
 from wellcheck.signals.behaviour.budget import BoundExceeded, Budget
 from wellcheck.signals.behaviour.evidence import shown, snippet
 from wellcheck.signals.behaviour.facts import Fact, Kind, Tag, When
+from wellcheck.signals.behaviour.flow import ParamFlow, parameters, without_parameters
 from wellcheck.signals.behaviour.fold import Folded, Folder
 from wellcheck.signals.behaviour.literals import LiteralScanner
 from wellcheck.signals.behaviour.names import Names
@@ -56,12 +57,15 @@ class Walker:
         self.facts: list[tuple[str, Fact]] = []  # (scope, fact with a provisional ``when``)
         self.folder = Folder(self._const, self.names.qualify, self.lambdas, budget.fold)
         self.literals = LiteralScanner(self)
+        self.flow = ParamFlow()
+        self.kinds: list[str] = []  # "class" or "def" for each enclosing definition
         self.seen: dict[int, frozenset[str]] = {}  # id(expression) -> its tags, once walked
         self.attributes = False  # the file stored tags under an attribute (self.sock = ...)
 
     # ----------------------------------------------------------------- statements
     def run(self, tree: ast.Module) -> None:
         self.body(tree.body)
+        self.flow.resolve(self)
 
     def body(self, statements: Iterable[ast.stmt]) -> None:
         for statement in statements:
@@ -88,7 +92,7 @@ class Walker:
             self.assign(node.target, node.value if isinstance(node, ast.AnnAssign) else None, tags)
         elif isinstance(node, ast.Return):
             if node.value is not None:
-                self.graph.returned(self.scope, self.expr(node.value))
+                self.graph.returned(self.scope, without_parameters(self.expr(node.value)))
         elif isinstance(node, ast.If) and self._is_main_guard(node.test) and self.scope == MODULE:
             self.scopes.append((MAIN, {}, {}))
             self.body(node.body)
@@ -127,10 +131,13 @@ class Walker:
         qualname = ".".join((*self.prefix, node.name))
         self.graph.define(qualname)
         self._remember_stub(node)
+        self.flow.define(node, bool(self.kinds) and self.kinds[-1] == "class")
         self.prefix.append(node.name)
-        self.scopes.append((qualname, {}, {}))
+        self.kinds.append("def")
+        self.scopes.append((qualname, parameters(node), {}))
         self.body(node.body)
         self.scopes.pop()
+        self.kinds.pop()
         self.prefix.pop()
 
     def klass(self, node: ast.ClassDef) -> None:
@@ -144,7 +151,9 @@ class Walker:
         qualname = ".".join((*self.prefix, node.name))
         self.graph.define_class(qualname, bases)
         self.prefix.append(node.name)
+        self.kinds.append("class")
         self.body(node.body)  # a class body runs when the class statement runs
+        self.kinds.pop()
         self.prefix.pop()
 
     def assign(self, target: ast.expr, value: ast.expr | None, tags: frozenset[str]) -> None:
@@ -299,6 +308,7 @@ class Walker:
         )
         self.budget.fact()
         self.facts.append((self.scope, found))
+        self.flow.record(self.scope, found)
 
     def fold(self, node: ast.expr) -> Folded | None:
         return self.folder.fold(node)
