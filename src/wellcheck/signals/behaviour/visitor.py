@@ -28,7 +28,7 @@ from wellcheck.signals.behaviour.facts import Fact, Kind, Tag, When
 from wellcheck.signals.behaviour.flow import ParamFlow, parameters, without_parameters
 from wellcheck.signals.behaviour.fold import Folded, Folder
 from wellcheck.signals.behaviour.literals import LiteralScanner
-from wellcheck.signals.behaviour.names import Names
+from wellcheck.signals.behaviour.names import Names, dotted, simple_name
 from wellcheck.signals.behaviour.reach import CallGraph
 
 MODULE = "<module>"
@@ -123,7 +123,7 @@ class Walker:
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:  # run when the def runs
             self.expr(decorator)
-            self.graph.call(self.scope, _simple_name(decorator))
+            self.graph.call(self.scope, simple_name(decorator))
         for default in (*node.args.defaults, *node.args.kw_defaults):
             if default is not None:
                 self.expr(default)
@@ -143,7 +143,7 @@ class Walker:
     def klass(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
             self.expr(decorator)
-            self.graph.call(self.scope, _simple_name(decorator))
+            self.graph.call(self.scope, simple_name(decorator))
         bases = {self.names.qualify(base) or "" for base in node.bases}
         for base in (*node.bases, *(k.value for k in node.keywords)):
             self.expr(base)
@@ -181,8 +181,11 @@ class Walker:
                 self.assign(element, values[index] if pairs else None, tags)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, None, tags)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            self.taint(target.value.id, tags)  # data[key] = value: the container holds it
+            self.expr(target.slice)
         elif isinstance(target, ast.Attribute | ast.Subscript):
-            key = _dotted(target)
+            key = dotted(target)
             if key:
                 self.scopes[-1][1][key] = tags
                 self.attributes = True
@@ -243,7 +246,7 @@ class Walker:
             return self._env_dump(node)
         tags = self.expr(node.value)
         if self.attributes:  # only when the file assigned to an attribute (self.x = ...)
-            key = _dotted(node)
+            key = dotted(node)
             tags |= self._lookup(key) if key else _EMPTY
         return tags
 
@@ -309,6 +312,12 @@ class Walker:
         self.budget.fact()
         self.facts.append((self.scope, found))
         self.flow.record(self.scope, found)
+
+    def taint(self, name: str, tags: frozenset[str]) -> None:
+        """``name`` (a container) now also holds values with ``tags``."""
+        if tags:
+            current = self.scopes[-1][1]
+            current[name] = self._lookup(name) | tags
 
     def fold(self, node: ast.expr) -> Folded | None:
         return self.folder.fold(node)
@@ -377,24 +386,3 @@ class Walker:
 
 
 _PROVISIONAL = When.CALLED  # replaced by reach.when_of once the call graph is complete
-
-
-def _simple_name(node: ast.expr) -> str:
-    while isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
-
-
-def _dotted(node: ast.expr) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""

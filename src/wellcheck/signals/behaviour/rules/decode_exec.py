@@ -6,7 +6,8 @@ literal of the file (the walk folds the payload when it can, and walks the decod
 code): critical when it runs by itself (import, start-up, install), high in a
 function.  Data decoded from elsewhere (a parameter, a file) and deserialised is
 what caches and RPC libraries do: ``marshal``/``pickle`` of it is not reported,
-``exec`` of it is medium / low.
+``exec`` of it is medium / low.  A process started with a command line decoded
+from a literal is a hidden command: critical / high.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _SERIALISERS = (
 
 
 def rule(subject: Subject) -> Iterator[Hit]:
+    yield from _commands(subject)
     for file, fact in facts(subject, Kind.EXEC):
         runs = triggered(file, fact)
         if tagged(fact, Tag.NETWORK):
@@ -59,3 +61,13 @@ def rule(subject: Subject) -> Iterator[Hit]:
         yield hit(
             RULE, severity, "high" if whole else "medium", title, file, fact, remediation=REMOVE
         )
+
+
+def _commands(subject: Subject) -> Iterator[Hit]:
+    """A process started with a command line decoded from a literal: a hidden command."""
+    for file, fact in facts(subject, Kind.SPAWN):
+        if tagged(fact, Tag.DECODED) and tagged(fact, Tag.LITERAL, Tag.EMBEDDED):
+            severity = Severity.CRITICAL if triggered(file, fact) else Severity.HIGH
+            title = "starts a process with a command decoded from a literal"
+            yield hit(RULE, severity, "medium", title, file, fact, remediation=REMOVE)
+            return
