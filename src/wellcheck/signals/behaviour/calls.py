@@ -21,6 +21,7 @@ from wellcheck.signals.behaviour.network import (
     network,
     network_result,
     network_tags,
+    where_from,
 )
 from wellcheck.signals.behaviour.prefilter import triggers
 from wellcheck.signals.behaviour.spawn import spawn
@@ -84,7 +85,7 @@ def _method(
         carried = frozenset(t for t in receiver if t in DESTINATION_TAGS or t.startswith("ind:"))
         tags, fetched = network_tags(w, node)
         tags |= carried
-        w.fact(Kind.NETWORK, attr, node, tags, text_of(destination(w, node)))
+        w.fact(Kind.NETWORK, attr, node, tags, text_of(destination(w, node)), where_from(w, node))
         return network_result(tags, fetched) | (receiver & {Tag.SOCKET})
     if Tag.SOCKET in receiver:  # only the socket's own descriptor stays a socket
         return frozenset({Tag.SOCKET}) if attr in _SOCKET_SELF else (receiver - _OBJECT) | args

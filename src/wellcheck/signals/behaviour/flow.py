@@ -49,19 +49,24 @@ class ParamFlow:
         self.methods: set[str] = set()  # simple names of functions taking self/cls first
         self.sinks: dict[str, list[tuple[int, Fact]]] = {}  # simple name -> (index, fact)
         self.calls: list[tuple[str, str, ast.Call, list[frozenset[str]], bool]] = []
+        self.destinations: dict[int, int] = {}  # id(network sink fact) -> destination index
 
     def define(self, node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> None:
         first = [a.arg for a in (*node.args.posonlyargs, *node.args.args)][:1]
         if in_class and first in (["self"], ["cls"]):
             self.methods.add(node.name)
 
-    def record(self, scope: str, fact: Fact) -> None:
-        """A fact recorded in ``scope``: a sink of that function if it uses a parameter."""
+    def record(self, scope: str, fact: Fact, destination: int | None = None) -> None:
+        """A fact recorded in ``scope``: a sink of that function if it uses a parameter
+        (``destination``: the parameter a network call's destination comes from)."""
         if fact.kind not in _SINKS or scope.startswith("<"):
             return
+        simple = scope.rsplit(".", 1)[-1]
+        if destination is not None:
+            self.destinations[id(fact)] = destination
+            self.sinks.setdefault(simple, []).append((destination, fact))
         for tag in fact.tags:
             if tag.startswith(PARAM):
-                simple = scope.rsplit(".", 1)[-1]
                 self.sinks.setdefault(simple, []).append((int(tag[len(PARAM) :]), fact))
 
     def call(
@@ -82,6 +87,8 @@ class ParamFlow:
                     if key in done or not 0 <= position < len(args):
                         continue
                     carried = args[position]
+                    if self.destinations.get(id(sink)) == index:  # the call fixes the address
+                        carried |= self._address(walker, node, position)
                     if not carried:
                         continue
                     done.add(key)
@@ -89,6 +96,15 @@ class ParamFlow:
                     self._replay(walker, scope, node, sink, carried)
             if not added:
                 return
+
+    @staticmethod
+    def _address(walker: Walker, node: ast.Call, position: int) -> frozenset[str]:
+        from wellcheck.signals.behaviour.network import literal_destination
+
+        if position >= len(node.args):
+            return _EMPTY
+        value = walker.fold(node.args[position])
+        return literal_destination(value) if isinstance(value, str | bytes) else _EMPTY
 
     def _replay(
         self, walker: Walker, scope: str, node: ast.Call, sink: Fact, carried: frozenset[str]

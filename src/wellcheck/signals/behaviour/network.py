@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from wellcheck.signals.behaviour import apis
 from wellcheck.signals.behaviour.facts import Kind, Tag
+from wellcheck.signals.behaviour.flow import PARAM
 from wellcheck.signals.behaviour.values import CLIENT, EMPTY, first, text_of
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ WHERE = frozenset({Tag.SINK, Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.HIDDEN})
 
 def network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
     tags, fetched = network_tags(w, node)
-    w.fact(Kind.NETWORK, name, node, tags, text_of(destination(w, node)))
+    w.fact(Kind.NETWORK, name, node, tags, text_of(destination(w, node)), where_from(w, node))
     if name.endswith("urlretrieve"):
         target = w.fold(node.args[1]) if len(node.args) > 1 else None
         w.fact(Kind.WRITE, name, node, tags | {Tag.NETWORK}, text_of(target))
@@ -42,10 +43,38 @@ def network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
         return EMPTY  # an address: not content from the network
     if name in apis.CLIENT_CONSTRUCTORS or name in apis.NO_IO:
         built = {CLIENT, *(t for t in tags if t in WHERE or t.startswith("ind:"))}
+        built |= _parameters(w, node)  # Request(url): the object goes where the caller says
         if name.startswith("socket."):
             built.add(Tag.SOCKET)
         return frozenset(built)  # an object that will talk, not data that came back
     return network_result(tags, fetched)
+
+
+def where_from(w: Walker, node: ast.Call) -> int | None:
+    """The parameter of the enclosing function the destination comes from, if one does."""
+    found = sorted(_parameters(w, node))
+    return int(found[0][len(PARAM) :]) if found else None
+
+
+def _parameters(w: Walker, node: ast.Call) -> frozenset[str]:
+    target = first(node, *_DESTINATION_KEYWORDS)
+    named = w.tags_of(target) if target is not None else EMPTY
+    return frozenset(t for t in named if t.startswith(PARAM))
+
+
+def literal_destination(value: str | bytes) -> frozenset[str]:
+    """Tags of a destination written whole in the code: EMBEDDED, RAW_IP, and what it names."""
+    from wellcheck.signals.behaviour.indicators import categories
+    from wellcheck.signals.behaviour.literals import tags_for
+
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    tags = {
+        Tag.EMBEDDED,
+        *(t for t in tags_for(categories(text)) if t in WHERE or t.startswith("ind:")),
+    }
+    if _RAW_IP.match(text):
+        tags.add(Tag.RAW_IP)
+    return frozenset(tags)
 
 
 def network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[str]]:

@@ -302,6 +302,7 @@ class Walker:
         node: ast.AST,
         tags: frozenset[str] = _EMPTY,
         text: str = "",
+        destination: int | None = None,
     ) -> None:
         if self.budget.full:
             return
@@ -311,7 +312,7 @@ class Walker:
         )
         self.budget.fact()
         self.facts.append((self.scope, found))
-        self.flow.record(self.scope, found)
+        self.flow.record(self.scope, found, destination)
 
     def taint(self, name: str, tags: frozenset[str]) -> None:
         """``name`` (a container) now also holds values with ``tags``."""

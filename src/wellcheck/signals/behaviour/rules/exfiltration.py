@@ -11,7 +11,7 @@
   service (seed-phrase phishing): high, critical when it runs by itself.
 * WC-CODE-SINK: a known exfiltration endpoint (chat webhooks and bot APIs, capture
   and tunnel services, paste and file drops) as a destination.  High when it runs by
-  itself, names a capture or tunnel service whole, or a chat hook with its token;
+  itself, names a capture or tunnel service, or a chat hook with its token;
   low for chat API templates and paste sites in functions (notification libraries,
   IPython's ``%pastebin``).
 * WC-CODE-STEALER: what only stealers read (browser password and cookie stores,
@@ -96,8 +96,7 @@ def _sinks(subject: Subject) -> Iterator[Hit]:
         if triggered(file, fact) and fact.detail not in apis.NO_IO:
             severity = Severity.HIGH
         elif tagged(fact, _CAPTURE):
-            # a capture, tunnel or paste service written whole in the code: high
-            severity = Severity.HIGH if tagged(fact, Tag.EMBEDDED) else Severity.MEDIUM
+            severity = Severity.HIGH  # a request or DNS capture service, a tunnel
         elif tagged(fact, ind(Category.SINK_CHAT)) and tagged(fact, Tag.EMBEDDED):
             severity = Severity.HIGH  # a chat hook with its token in the code
         else:
