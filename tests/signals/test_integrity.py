@@ -302,7 +302,7 @@ def test_a_function_zip_scanned_end_to_end(tmp_path: Path) -> None:
     (result,) = outcome.results
     assert result.error is None and result.skipped == ()
     assert {c.name for c in result.components} >= {"requests", "urllib3"}
-    signals = [f for f in result.findings if f.kind != "verdict"]  # (WC-POISON-SUSPECT too)
+    signals = [f for f in result.findings if f.kind != "verdict"]  # WC-POISON-SUSPECT aside
     assert sorted((f.rule, f.package, f.severity) for f in signals) == [
         ("WC-INTEG-MODIFIED", "requests", Severity.HIGH),
         ("WC-INTEG-UNRECORDED", "urllib3", Severity.MEDIUM),
@@ -334,6 +334,5 @@ def test_an_unpacked_directory_is_checked_with_threads(tmp_path: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     (result,) = scan_artifacts([str(tmp_path / "fn")], [IntegrityCheck(workers=2)]).results
-    assert [(f.rule, f.package) for f in result.findings if f.kind != "verdict"] == [
-        ("WC-INTEG-MODIFIED", "requests")
-    ]
+    signals = [f for f in result.findings if f.kind != "verdict"]  # WC-POISON-SUSPECT aside
+    assert [(f.rule, f.package) for f in signals] == [("WC-INTEG-MODIFIED", "requests")]

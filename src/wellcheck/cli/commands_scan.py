@@ -190,7 +190,8 @@ def scan_command(
         ),
     ] = False,
     no_signals: Annotated[
-        bool, typer.Option("--no-signals", help="Skip the typosquat and integrity checks.")
+        bool,
+        typer.Option("--no-signals", help="Skip the typosquat, integrity and behaviour checks."),
     ] = False,
     limit: Annotated[
         list[str] | None,

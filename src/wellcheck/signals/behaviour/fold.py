@@ -14,13 +14,9 @@ Every value produced counts against one byte budget per file.
 from __future__ import annotations
 
 import ast
-import base64
-import binascii
-import bz2
-import codecs
-import lzma
-import zlib
 from collections.abc import Callable, Sequence
+
+from wellcheck.signals.behaviour.decoders import decode, text_codec
 
 Folded = str | bytes | int | tuple["Folded", ...]
 
@@ -35,15 +31,6 @@ _ARITH: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.FloorDiv: lambda a, b: a // b if b else 0,
     ast.Mod: lambda a, b: a % b if b else 0,
 }
-_DECODE_ERRORS = (
-    binascii.Error,
-    ValueError,
-    TypeError,
-    zlib.error,
-    lzma.LZMAError,
-    OSError,
-    EOFError,
-)
 
 
 class FoldBudget:
@@ -81,6 +68,29 @@ class Folder:
             return None
         value = self._fold(node)
         return None if value is None else self.budget.spend(value)
+
+    def template(self, node: ast.expr) -> str | None:
+        """A string built from literals and unknown parts, the unknown parts as ``{}``
+        (``f"wget -qO /tmp/{name} {url}"`` -> ``"wget -qO /tmp/{} {}"``): enough to read
+        what a command line does.  None when nothing of it is literal."""
+        parts: list[ast.expr] = []
+        pending: list[ast.expr] = [node]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+                pending.extend((current.right, current.left))
+            elif isinstance(current, ast.JoinedStr):
+                pending.extend(reversed(current.values))
+            elif isinstance(current, ast.FormattedValue):
+                pending.append(current.value)
+            else:
+                parts.append(current)
+        out = []
+        for part in parts:
+            value = self.fold(part)
+            out.append(value if isinstance(value, str) else "{}")
+        text = "".join(out)
+        return text if len(text) > 2 * text.count("{}") + 3 else None
 
     def _fold(self, node: ast.expr) -> Folded | None:
         if isinstance(node, ast.Constant):
@@ -242,7 +252,7 @@ class Folder:
                 encoding = (
                     folded_args[0] if folded_args and isinstance(folded_args[0], str) else "utf-8"
                 )
-                return target.decode(_text_codec(encoding), "replace")
+                return target.decode(text_codec(encoding), "replace")
             if func.attr == "encode" and isinstance(target, str):
                 return target.encode("utf-8", "surrogateescape")
             if func.attr == "replace" and isinstance(target, str | bytes) and len(folded_args) == 2:
@@ -321,95 +331,4 @@ def _concat(values: list[Folded | None]) -> Folded | None:
         return b"".join(v for v in values if isinstance(v, bytes))
     if all(isinstance(v, tuple) for v in values):
         return tuple(item for v in values if isinstance(v, tuple) for item in v)
-    return None
-
-
-def _text_codec(encoding: str) -> str:
-    normalised = codecs.lookup(encoding).name
-    if normalised not in (
-        "utf-8",
-        "ascii",
-        "latin-1",
-        "iso8859-1",
-        "utf-16",
-        "utf-16-le",
-        "cp1252",
-    ):
-        raise LookupError(encoding)
-    return normalised
-
-
-def _bounded(
-    decompressor: zlib._Decompress | lzma.LZMADecompressor | bz2.BZ2Decompressor,
-    data: bytes,
-    limit: int,
-) -> bytes | None:
-    out = decompressor.decompress(data, max(limit, 0) + 1)
-    return out if len(out) <= limit else None
-
-
-def decode(
-    name: str, payload: Folded | None, extra: list[Folded | None], limit: int
-) -> Folded | None:
-    """Apply the decoder ``name`` to a folded value; None when it does not apply."""
-    if isinstance(payload, str):
-        data = payload.encode("latin-1", "replace")
-    elif isinstance(payload, bytes):
-        data = payload
-    else:
-        return None
-    try:
-        if name in (
-            "base64.b64decode",
-            "base64.standard_b64decode",
-            "base64.decodebytes",
-            "base64.decodestring",
-            "binascii.a2b_base64",
-        ):
-            return base64.b64decode(data)
-        if name == "base64.urlsafe_b64decode":
-            return base64.urlsafe_b64decode(data)
-        if name == "base64.b32decode":
-            return base64.b32decode(data)
-        if name == "base64.b16decode":
-            return base64.b16decode(data, casefold=True)
-        if name == "base64.b85decode":
-            return base64.b85decode(data)
-        if name == "base64.a85decode":
-            return base64.a85decode(data)
-        if name in ("bytes.fromhex", "bytearray.fromhex"):
-            return bytes.fromhex(data.decode("latin-1"))
-        if name in ("binascii.unhexlify", "binascii.a2b_hex"):
-            return binascii.unhexlify(data)
-        if name == "zlib.decompress":
-            wbits = extra[1] if len(extra) > 1 and isinstance(extra[1], int) else 15
-            wbits = extra[0] if extra and isinstance(extra[0], int) else wbits
-            return _bounded(zlib.decompressobj(wbits), data, limit)
-        if name == "gzip.decompress":
-            return _bounded(zlib.decompressobj(31), data, limit)
-        if name == "lzma.decompress":
-            return _bounded(lzma.LZMADecompressor(), data, limit)
-        if name == "bz2.decompress":
-            return _bounded(bz2.BZ2Decompressor(), data, limit)
-        if name == "codecs.decode" and extra and isinstance(extra[0], str):
-            return _codecs_decode(payload, extra[0], limit)
-    except _DECODE_ERRORS:
-        return None
-    return None
-
-
-def _codecs_decode(payload: str | bytes, codec: str, limit: int) -> Folded | None:
-    codec = codec.lower().replace("-", "_")
-    if codec in ("rot13", "rot_13") and isinstance(payload, str):
-        return codecs.decode(payload, "rot13")
-    table = {
-        "base64": "base64.b64decode",
-        "base_64": "base64.b64decode",
-        "hex": "bytes.fromhex",
-        "zlib": "zlib.decompress",
-        "zip": "zlib.decompress",
-        "bz2": "bz2.decompress",
-    }
-    if codec in table:
-        return decode(table[codec], payload, [], limit)
     return None

@@ -112,7 +112,7 @@ COMPANIONS = _words(
     leveldb exodus electrum metamask nkbihfbeogaeaoehlefnkodbefgpgknn localappdata
     powershell mshta certutil bitsadmin downloadstring schtasks crontab stratum xmrig
     monero minexmr nanopool nicehash moneroocean supportxmr pyarmor pytransform __pyarmor__
-    win32clipboard bc1 mnemonic private_key privatekey seed_phrase
+    win32clipboard bc1 mnemonic seed_phrase
     """
 )
 #: words that count for network and process triggers only in pairs: each is common in
@@ -127,10 +127,10 @@ WEAK_COMPANIONS = _words(
 #: words that make dynamic code (exec, eval, __import__...) worth parsing on their own
 DECODERS = _words(
     "b64decode b32decode b85decode a85decode decodebytes unhexlify a2b_hex a2b_base64 "
-    "fromhex rot13 rot_13 marshal __builtins__"
+    "rot13 rot_13 marshal __builtins__"
 )
 #: ... and in pairs: compression, and the network and process modules decoded code uses
-DYNAMIC_PAIRS = _words("decompress chr zlib lzma bz2 socket subprocess requests urlopen")
+DYNAMIC_PAIRS = _words("decompress fromhex chr zlib lzma bz2 socket subprocess urlopen")
 #: words that make a process or descriptor call worth parsing: what droppers and
 #: reverse shells use
 SPAWN_COMPANIONS = _words("curl wget powershell chmod exe startfile bitsadmin socket")
@@ -138,6 +138,7 @@ _SPAWN_CALLS = frozenset(
     {"Popen", "run", "call", "check_output", "check_call", "getoutput", "dup2", "startfile"}
 )
 _SPAWN_MODULES = frozenset({"subprocess", "commands", "pty"})
+_FETCHES = frozenset({"get", "post", "put", "request", "urlopen", "urlretrieve"})
 #: words that make an entry file (it runs by its position) worth parsing even
 #: without a network, process or dynamic-code trigger: persistence and obfuscators
 ENTRY_COMPANIONS = COMPANIONS | _words(
@@ -179,7 +180,12 @@ _IMPORT = re.compile(
 )
 _FROM = re.compile(rf"from[ \t]+(?:{_MODULES})(?:\.[\w.]+)?[ \t]+import\b".encode())
 _NAME = re.compile(rb"[\w.]+$")
-_RAW_IP_URL = re.compile(rb"://\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+#: exec/eval of a literal or of a decoding: ``exec("import os; ...")``, ``exec(bytes.fromhex(``
+_LITERAL_EXEC = re.compile(
+    rb"""(?<![\w.])(?:exec|eval)\(\s*(?:[rbuRBU]{0,2}['"]|bytes\.|bytearray|base64|codecs|"""
+    rb"""zlib|marshal|__import__|''\.join|""\.join|chr\()"""
+)
+_RAW_IP_URL = re.compile(rb"://(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b")
 
 
 def _encoded(words: frozenset[str]) -> frozenset[bytes]:
@@ -194,7 +200,9 @@ _SPAWN_WORDS = _encoded(SPAWN_COMPANIONS)
 _ENTRY_WORDS = _encoded(ENTRY_COMPANIONS)
 
 
-def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ...]:
+def triggers(
+    data: bytes, *, entry: bool, native: bool = False, strict: bool = False
+) -> tuple[str, ...]:
     """Why the file should be parsed (empty: it should not).
 
     A strong call (``os.system(``, ``marshal.loads(``...) is enough, and so is a
@@ -203,7 +211,8 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
     companion word; network and process calls and imports of such modules need an
     entry file (it runs by its position: a package ``__init__`` or a top-level
     module) or companion words: one of ``COMPANIONS`` or two of ``WEAK_COMPANIONS``
-    (``SPAWN_COMPANIONS`` for process calls)."""
+    (``SPAWN_COMPANIONS`` for process calls).  ``strict`` (test modules: what they
+    do runs under a test runner only) keeps strong calls and strong words only."""
     dynamic = capability = ""
     kinds: set[str] = set()
     for call in _CALLS.finditer(data):
@@ -219,7 +228,16 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
             dynamic = dynamic or name
         else:
             capability = capability or name
-            kinds.add("process" if short in _SPAWN_CALLS else "network")
+            if short in _SPAWN_CALLS:
+                kinds.add("process")
+            elif short in _FETCHES:
+                kinds.add("network")
+    if strict:
+        if not (dynamic or capability):
+            return ()
+        words = set(data.translate(_WORD_TABLE).split())
+        found = words & (_STRONG_WORDS | (_DECODER_WORDS if dynamic else frozenset()))
+        return ("test", *(f"word:{w.decode()}" for w in sorted(found)[:5])) if found else ()
     if len(kinds) == 2:  # downloads and starts processes: what droppers do
         return (*((f"call:{dynamic}",) if dynamic else ()), f"uses:{capability}", "network+process")
     if not capability:
@@ -229,7 +247,7 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
         return ()
     reasons = [f"call:{dynamic}"] if dynamic else []
     reasons += [f"uses:{capability}"] if capability else []
-    if entry and (capability or dynamic):
+    if entry and (capability or (dynamic and _LITERAL_EXEC.search(data))):
         return (*reasons, "entry")
     words = set(data.translate(_WORD_TABLE).split())
     found = words & _STRONG_WORDS
@@ -242,7 +260,7 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
     if capability:
         weak = words & _WEAK_WORDS
         found |= weak if len(weak) >= 2 else set()
-        if _RAW_IP_URL.search(data):
+        if _public_ip_url(data):
             found.add(b"raw-ip-url")
         if capability.rsplit(".", 1)[-1] in _SPAWN_CALLS or capability in _SPAWN_MODULES:
             found |= words & (_SPAWN_WORDS | _DECODER_WORDS)  # a command built from decoding
@@ -252,6 +270,17 @@ def triggers(data: bytes, *, entry: bool, native: bool = False) -> tuple[str, ..
     if not found:
         return ()
     return (*reasons, *(f"word:{w.decode()}" for w in sorted(found)[:5]))
+
+
+def _public_ip_url(data: bytes) -> bool:
+    """A URL to a literal public IPv4 address (not loopback, private or link-local,
+    such as the cloud metadata services SDKs call)."""
+    for match in _RAW_IP_URL.finditer(data):
+        first, second = (int(part) for part in match.group(1, 2))
+        private = first in (0, 10, 127) or (first, second) in ((169, 254), (192, 168))
+        if not private and not (first == 172 and 16 <= second <= 31):
+            return True
+    return False
 
 
 def _name_before(data: bytes, paren: int) -> str:

@@ -25,9 +25,10 @@ from wellcheck.signals.behaviour import apis
 from wellcheck.signals.behaviour.budget import BoundExceeded, Budget
 from wellcheck.signals.behaviour.evidence import shown, snippet
 from wellcheck.signals.behaviour.facts import Fact, Kind, Tag, When
+from wellcheck.signals.behaviour.flow import ParamFlow, parameters, without_parameters
 from wellcheck.signals.behaviour.fold import Folded, Folder
 from wellcheck.signals.behaviour.literals import LiteralScanner
-from wellcheck.signals.behaviour.names import Names
+from wellcheck.signals.behaviour.names import Names, dotted, simple_name
 from wellcheck.signals.behaviour.reach import CallGraph
 
 MODULE = "<module>"
@@ -56,12 +57,15 @@ class Walker:
         self.facts: list[tuple[str, Fact]] = []  # (scope, fact with a provisional ``when``)
         self.folder = Folder(self._const, self.names.qualify, self.lambdas, budget.fold)
         self.literals = LiteralScanner(self)
+        self.flow = ParamFlow()
+        self.kinds: list[str] = []  # "class" or "def" for each enclosing definition
         self.seen: dict[int, frozenset[str]] = {}  # id(expression) -> its tags, once walked
         self.attributes = False  # the file stored tags under an attribute (self.sock = ...)
 
     # ----------------------------------------------------------------- statements
     def run(self, tree: ast.Module) -> None:
         self.body(tree.body)
+        self.flow.resolve(self)
 
     def body(self, statements: Iterable[ast.stmt]) -> None:
         for statement in statements:
@@ -88,7 +92,7 @@ class Walker:
             self.assign(node.target, node.value if isinstance(node, ast.AnnAssign) else None, tags)
         elif isinstance(node, ast.Return):
             if node.value is not None:
-                self.graph.returned(self.scope, self.expr(node.value))
+                self.graph.returned(self.scope, without_parameters(self.expr(node.value)))
         elif isinstance(node, ast.If) and self._is_main_guard(node.test) and self.scope == MODULE:
             self.scopes.append((MAIN, {}, {}))
             self.body(node.body)
@@ -119,7 +123,7 @@ class Walker:
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:  # run when the def runs
             self.expr(decorator)
-            self.graph.call(self.scope, _simple_name(decorator))
+            self.graph.call(self.scope, simple_name(decorator))
         for default in (*node.args.defaults, *node.args.kw_defaults):
             if default is not None:
                 self.expr(default)
@@ -127,16 +131,19 @@ class Walker:
         qualname = ".".join((*self.prefix, node.name))
         self.graph.define(qualname)
         self._remember_stub(node)
+        self.flow.define(node, bool(self.kinds) and self.kinds[-1] == "class")
         self.prefix.append(node.name)
-        self.scopes.append((qualname, {}, {}))
+        self.kinds.append("def")
+        self.scopes.append((qualname, parameters(node), {}))
         self.body(node.body)
         self.scopes.pop()
+        self.kinds.pop()
         self.prefix.pop()
 
     def klass(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
             self.expr(decorator)
-            self.graph.call(self.scope, _simple_name(decorator))
+            self.graph.call(self.scope, simple_name(decorator))
         bases = {self.names.qualify(base) or "" for base in node.bases}
         for base in (*node.bases, *(k.value for k in node.keywords)):
             self.expr(base)
@@ -144,7 +151,9 @@ class Walker:
         qualname = ".".join((*self.prefix, node.name))
         self.graph.define_class(qualname, bases)
         self.prefix.append(node.name)
+        self.kinds.append("class")
         self.body(node.body)  # a class body runs when the class statement runs
+        self.kinds.pop()
         self.prefix.pop()
 
     def assign(self, target: ast.expr, value: ast.expr | None, tags: frozenset[str]) -> None:
@@ -172,8 +181,11 @@ class Walker:
                 self.assign(element, values[index] if pairs else None, tags)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, None, tags)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            self.taint(target.value.id, tags)  # data[key] = value: the container holds it
+            self.expr(target.slice)
         elif isinstance(target, ast.Attribute | ast.Subscript):
-            key = _dotted(target)
+            key = dotted(target)
             if key:
                 self.scopes[-1][1][key] = tags
                 self.attributes = True
@@ -234,7 +246,7 @@ class Walker:
             return self._env_dump(node)
         tags = self.expr(node.value)
         if self.attributes:  # only when the file assigned to an attribute (self.x = ...)
-            key = _dotted(node)
+            key = dotted(node)
             tags |= self._lookup(key) if key else _EMPTY
         return tags
 
@@ -290,6 +302,7 @@ class Walker:
         node: ast.AST,
         tags: frozenset[str] = _EMPTY,
         text: str = "",
+        destination: int | None = None,
     ) -> None:
         if self.budget.full:
             return
@@ -299,6 +312,13 @@ class Walker:
         )
         self.budget.fact()
         self.facts.append((self.scope, found))
+        self.flow.record(self.scope, found, destination)
+
+    def taint(self, name: str, tags: frozenset[str]) -> None:
+        """``name`` (a container) now also holds values with ``tags``."""
+        if tags:
+            current = self.scopes[-1][1]
+            current[name] = self._lookup(name) | tags
 
     def fold(self, node: ast.expr) -> Folded | None:
         return self.folder.fold(node)
@@ -367,24 +387,3 @@ class Walker:
 
 
 _PROVISIONAL = When.CALLED  # replaced by reach.when_of once the call graph is complete
-
-
-def _simple_name(node: ast.expr) -> str:
-    while isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
-
-
-def _dotted(node: ast.expr) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""

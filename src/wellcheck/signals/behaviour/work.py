@@ -1,12 +1,13 @@
-"""Reading and analysing the planned files, in this process or in worker processes.
+"""Reading and analysing the planned files, in this process or in the background.
 
-A 120-package function holds ~130 MB of Python: inflating it and running the
-prefilter costs one core about a second, so a tree that can be reopened in
-another process (``Tree.reopener()``, or a zip on disk) and holds at least
-``PROCESS_THRESHOLD`` bytes of code is split by size between this process and
-spawned workers (the integrity check's recipe: ``signals.integrity_hashing``).
-Results are plain frozen values; a worker that cannot run costs speed, never
-correctness (its share is analysed here).
+A 120-package function holds ~130 MB of Python: inflating it, running the
+prefilter and parsing what it selects costs one core about two seconds.  A tree
+that can be reopened in another process (``Tree.reopener()``, or a zip on disk)
+and holds at least ``PROCESS_THRESHOLD`` bytes of code is analysed by a
+``Background`` process started when the artifact is opened, so the work overlaps
+the scan's other checks (the integrity check's recipe for reopening:
+``signals.integrity_hashing``).  Results are plain frozen values; a background
+process that cannot run costs speed, never correctness.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from wellcheck.artifact.base import Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
+from wellcheck.models import Component
 from wellcheck.signals.behaviour.analyse import analyse_pth, analyse_source
 from wellcheck.signals.behaviour.binary import HEAD, PYC_HEADER, native_format, pyc_issue
 from wellcheck.signals.behaviour.budget import Bounds
@@ -24,7 +26,7 @@ from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile
 from wellcheck.signals.behaviour.files import Job
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 PROCESS_THRESHOLD = 24 * 1024 * 1024  # bytes of planned files below which no process starts
@@ -90,92 +92,99 @@ def _read(
     return data
 
 
-class Workers:
-    """Spawned processes that each reopen one tree, started before the plan is made."""
+class Background:
+    """One spawned process analysing a tree while the scan does other work.
 
-    def __init__(self, reopen: Callable[[], Tree], pool: ProcessPoolExecutor, count: int) -> None:
-        self.reopen = reopen
+    The scan starts it once the artifact is open and inventoried
+    (``BehaviourCheck.start``): it reopens the tree, plans and analyses, in parallel
+    with the advisory, name and integrity checks of the calling process, which
+    leave a core idle most of the time.  ``result`` gives the jobs it ran and their
+    results; anything it could not do, or planned differently, is done in this
+    process instead."""
+
+    def __init__(self, pool: ProcessPoolExecutor, future: Future[_Outcome]) -> None:
         self.pool = pool
-        self.count = count
+        self.future = future
 
     @classmethod
-    def start(cls, reopen: Callable[[], Tree] | None, count: int) -> Workers | None:
-        if reopen is None or count < 1:
-            return None
+    def start(
+        cls,
+        reopen: Callable[[], Tree],
+        components: Sequence[Component],
+        roots: Sequence[str],
+        bounds: Bounds,
+    ) -> Background | None:
         import multiprocessing
         import pickle
         from concurrent.futures import ProcessPoolExecutor
 
         try:
             pickle.dumps(reopen)
-            pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
-            for _ in range(count):
-                pool.submit(_shard, reopen, [], Bounds())  # warm up: spawn, import, reopen
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            future = pool.submit(_background, reopen, list(components), tuple(roots), bounds)
         except (pickle.PicklingError, TypeError, AttributeError, OSError, RuntimeError) as exc:
-            log.info("no behaviour workers (%s): analysing in this process", exc)
+            log.info("no background analysis (%s): analysing in this process", exc)
             return None
-        return cls(reopen, pool, count)
+        return cls(pool, future)
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def result(self) -> tuple[list[Job], list[Result]] | None:
+        """What the process did; None when it could not run (then analyse here)."""
+        import pickle
+        from concurrent.futures.process import BrokenProcessPool
 
-
-def run_sharded(
-    tree: Tree,
-    jobs: Sequence[Job],
-    bounds: Bounds,
-    workers: Workers | None,
-    sizes: dict[str, int],
-    threshold: int = PROCESS_THRESHOLD,
-) -> list[Result]:
-    """Split ``jobs`` by size between this process and ``workers``; same results as
-    ``run_jobs`` in a stable order (the plan's)."""
-    if workers is None or sum(sizes.get(j.path, 0) for j in jobs) < threshold:
-        return run_jobs(tree, jobs, bounds)
-    import pickle
-    from concurrent.futures.process import BrokenProcessPool
-
-    shards: list[list[Job]] = [[] for _ in range(workers.count + 1)]
-    loads = [0] * len(shards)
-    for job in sorted(jobs, key=lambda j: sizes.get(j.path, 0), reverse=True):
-        lightest = loads.index(min(loads))
-        shards[lightest].append(job)
-        loads[lightest] += sizes.get(job.path, 0) + 512
-    futures = [workers.pool.submit(_shard, workers.reopen, shard, bounds) for shard in shards[1:]]
-    results = run_jobs(tree, shards[0], bounds)
-    for shard, future in zip(shards[1:], futures, strict=True):
         try:
-            part, failure = future.result()
+            jobs, results, failure = self.future.result()
         except (BrokenProcessPool, OSError, pickle.PicklingError, TypeError) as exc:
-            log.info("behaviour worker failed (%s): analysing its share here", exc)
-            part, failure = run_jobs(tree, shard, bounds), None
+            log.info("background analysis failed (%s): analysing in this process", exc)
+            return None
+        finally:
+            self.close()
         if failure is not None and failure[0] == "ArtifactError":
-            part, failure = run_jobs(tree, shard, bounds), None
+            return None
         if failure is not None:
             kind = (
                 LimitExceededError if failure[0] == "LimitExceededError" else HostileArtifactError
             )
             raise kind(failure[1], failure[2], failure[3])
-        results.extend(part)
-    order = {job.path: index for index, job in enumerate(jobs)}
-    results.sort(key=lambda r: order.get(r.path, 0))
+        return jobs, results
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def merge(
+    tree: Tree, jobs: Sequence[Job], done: tuple[list[Job], list[Result]] | None, bounds: Bounds
+) -> list[Result]:
+    """Results for ``jobs``: the background process's for the jobs it ran exactly as
+    planned here, the rest analysed in this process.  Same order as ``run_jobs``."""
+    if done is None:
+        return run_jobs(tree, jobs, bounds)
+    ran = set(done[0])
+    by_path: dict[str, Result] = {r.path: r for r in done[1]}
+    results: list[Result] = []
+    for job in jobs:
+        if job in ran:
+            if job.path in by_path:
+                results.append(by_path[job.path])
+        else:
+            results.extend(run_jobs(tree, [job], bounds))
     return results
 
 
-_TREES: dict[str, Tree] = {}  # in a worker: trees reopened so far, by recipe
+_Outcome = tuple[list[Job], list[Result], "_Failure | None"]
 
 
-def _shard(
-    reopen: Callable[[], Tree], jobs: list[Job], bounds: Bounds
-) -> tuple[list[Result], _Failure | None]:
-    """Worker: reopen the tree once, analyse a shard; errors travel back as values."""
+def _background(
+    reopen: Callable[[], Tree], components: list[Component], roots: tuple[str, ...], bounds: Bounds
+) -> _Outcome:
+    """Worker: reopen, plan and analyse one tree; errors come back as values."""
+    from wellcheck.signals.behaviour.files import plan_tree
+
     try:
-        key = repr(reopen)
-        tree = _TREES.get(key)
-        if tree is None:
-            tree = _TREES[key] = reopen()
-        return run_jobs(tree, jobs, bounds), None
+        tree = reopen()
+        plan = plan_tree(tree, components, roots)
+        return plan.jobs, run_jobs(tree, plan.jobs, bounds), None
     except HostileArtifactError as exc:
-        return [], (type(exc).__name__, exc.member, exc.rule, exc.detail)
+        return [], [], (type(exc).__name__, exc.member, exc.rule, exc.detail)
     except ArtifactError as exc:
-        return [], ("ArtifactError", "", "", str(exc))
+        return [], [], ("ArtifactError", "", "", str(exc))

@@ -5,18 +5,19 @@
   environment: critical when it runs by itself and the destination is written in
   the code, high when it runs by itself anyway or is written in the code, low
   otherwise (SDKs send their own credentials to the endpoint their configuration
-  names).  Host facts (host name, user, public IP): high when they leave at import,
-  medium from a function to a fixed destination.  File contents to a bare IP
+  names).  Host facts (host name, user, public IP): high when they leave at import
+  or go to a destination written in the code (or hidden in it).  File contents to a bare IP
   address or a capture service, and what the user types to a chat or capture
   service (seed-phrase phishing): high, critical when it runs by itself.
 * WC-CODE-SINK: a known exfiltration endpoint (chat webhooks and bot APIs, capture
   and tunnel services, paste and file drops) as a destination.  High when it runs by
-  itself, names a capture or tunnel service whole, or a chat hook with its token;
+  itself, names a capture or tunnel service, or a chat hook with its token;
   low for chat API templates and paste sites in functions (notification libraries,
   IPython's ``%pastebin``).
 * WC-CODE-STEALER: what only stealers read (browser password and cookie stores,
   Discord's token store, wallet files and extensions): two or more of them, or one
-  with a way out, is high (critical at import); one with a network call is low.
+  with an exfiltration endpoint, is high (critical when a network call runs by
+  itself); one with a network call is low.
 * WC-CODE-CLIPPER: the clipboard read or written beside coin-address patterns.
 """
 
@@ -26,7 +27,6 @@ from collections.abc import Iterator
 
 from wellcheck.models import Severity
 from wellcheck.signals.behaviour import apis
-from wellcheck.signals.behaviour.calls import WRITER
 from wellcheck.signals.behaviour.facts import Fact, FileFacts, Kind, Tag
 from wellcheck.signals.behaviour.indicators import STEALER_CATEGORIES, Category
 from wellcheck.signals.behaviour.rules.context import (
@@ -40,6 +40,7 @@ from wellcheck.signals.behaviour.rules.context import (
     tagged,
     triggered,
 )
+from wellcheck.signals.behaviour.values import WRITER
 
 _CAPTURE = ind(Category.SINK_CAPTURE)
 RULE_EXFIL = "WC-CODE-EXFILTRATION"
@@ -55,7 +56,7 @@ def rule(subject: Subject) -> Iterator[Hit]:
 def _exfiltration(subject: Subject) -> Iterator[Hit]:
     for file, fact in facts(subject, Kind.NETWORK):
         runs = triggered(file, fact)
-        fixed = tagged(fact, Tag.EMBEDDED, Tag.HOST, Tag.SINK)
+        fixed = tagged(fact, Tag.EMBEDDED, Tag.HOST, Tag.SINK, Tag.RAW_IP, Tag.HIDDEN)
         drop = tagged(fact, Tag.SINK, Tag.RAW_IP)  # a capture host or a bare address
         if tagged(fact, Tag.SECRET, Tag.ENV):
             what = "the whole environment" if tagged(fact, Tag.ENV) else "credentials"
@@ -68,9 +69,7 @@ def _exfiltration(subject: Subject) -> Iterator[Hit]:
             severity = Severity.CRITICAL if runs else Severity.HIGH
             title = "sends what the user types to a chat or capture service"
         elif tagged(fact, Tag.RECON):
-            severity = _level(runs, fixed, Severity.HIGH, Severity.MEDIUM, Severity.INFO)
-            if runs:
-                severity = Severity.HIGH
+            severity = _level(runs, fixed, Severity.HIGH, Severity.HIGH, Severity.INFO)
             title = "sends host details (host name, user, address) over the network"
         else:
             continue
@@ -97,8 +96,7 @@ def _sinks(subject: Subject) -> Iterator[Hit]:
         if triggered(file, fact) and fact.detail not in apis.NO_IO:
             severity = Severity.HIGH
         elif tagged(fact, _CAPTURE):
-            # a capture, tunnel or paste service written whole in the code: high
-            severity = Severity.HIGH if tagged(fact, Tag.EMBEDDED) else Severity.MEDIUM
+            severity = Severity.HIGH  # a request or DNS capture service, a tunnel
         elif tagged(fact, ind(Category.SINK_CHAT)) and tagged(fact, Tag.EMBEDDED):
             severity = Severity.HIGH  # a chat hook with its token in the code
         else:
@@ -124,10 +122,7 @@ def _stealer(subject: Subject) -> Iterator[Hit]:
     names = ", ".join(sorted(targets))
     runs = any(triggered(f, x) for f, x in network)
     if len(targets) >= 2 or (sink and network):
-        if not network and not sink:
-            severity = Severity.MEDIUM
-        else:
-            severity = Severity.CRITICAL if runs else Severity.HIGH
+        severity = Severity.CRITICAL if runs else Severity.HIGH
     elif network:
         severity = Severity.LOW
     else:

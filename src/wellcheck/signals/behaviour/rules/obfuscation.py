@@ -1,12 +1,11 @@
-"""WC-CODE-OBFUSCATED: obfuscator runtimes and banners, very long high-entropy literals.
+"""WC-CODE-OBFUSCATED: obfuscated code and hidden destinations.
 
 An obfuscator's runtime, signature or banner (PyArmor's ``__pyarmor__``/
 ``pytransform``, an ``__obfuscator__`` global, pyobfuscate, BlankOBF, "obfuscated
 with ...") is high: a dependency whose code cannot be read has no place in a
-function.  A network
-destination decoded at run time from an obfuscated literal is medium, high when
-it is contacted by itself.  A very long high-entropy literal alone is info (fonts,
-certificates and test vectors are long literals too); decoding and running one is
+function.  So is a network destination decoded at run time from an obfuscated
+literal.  A very long high-entropy literal alone is info (fonts, certificates and
+test vectors are long literals too); decoding and running one is
 WC-CODE-DECODE-EXEC.
 """
 
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 from wellcheck.models import Severity
 from wellcheck.signals.behaviour.facts import Kind, Tag
 from wellcheck.signals.behaviour.indicators import Category
-from wellcheck.signals.behaviour.rules.context import Hit, Subject, facts, hit, tagged, triggered
+from wellcheck.signals.behaviour.rules.context import Hit, Subject, facts, hit, tagged
 
 RULE = "WC-CODE-OBFUSCATED"
 
@@ -36,7 +35,7 @@ def rule(subject: Subject) -> Iterator[Hit]:
         return
     for file, fact in facts(subject, Kind.NETWORK):
         if tagged(fact, Tag.HIDDEN):
-            severity = Severity.HIGH if triggered(file, fact) else Severity.MEDIUM
+            severity = Severity.HIGH
             title = "connects to an address it decodes at run time"
             yield hit(RULE, severity, "medium", title, file, fact, "the destination is obfuscated")
             return
