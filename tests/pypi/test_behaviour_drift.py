@@ -7,11 +7,13 @@ anything imported or ran it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
 import subprocess
 import sys
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,9 @@ from wellcheck.pypi.store import PyPIStore
 from wellcheck.scan.target import scan_artifacts
 from wellcheck.signals.behaviour import BehaviourCheck
 from wellcheck.signals.behaviour_drift import BehaviourDriftCheck, SharedBehaviour
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "artifact"))  # zipkit
+from zipkit import RawMember, raw_zip
 
 NAME = "colorlib"
 CLEAN = b"def paint(text):\n    return text\n"
@@ -309,3 +314,41 @@ def test_the_installed_code_is_analysed_once_per_scan(fake_pypi: FakePyPI, tmp_p
     assert [f.severity for f in result.findings if f.rule == "WC-CODE-DRIFT"] == [Severity.HIGH]
     assert scanned.artifacts == [str(artifact)]
     assert again.artifacts == ["colorlib-1.4.1-py3-none-any.whl (PyPI)"]
+
+
+def test_a_previous_wheel_that_is_not_the_one_pypi_describes_is_not_checked(
+    fake_pypi: FakePyPI, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    publish(fake_pypi, "1.4.1", files(None, marker), EARLY, digests={"sha256": "f" * 64})
+    wheel = publish(fake_pypi, "1.4.2", files(DROPPER, marker), LATEST)
+
+    result, check = check_run(fake_pypi, tmp_path, wheel)
+
+    assert drift(result) == [] and check.compared == 0
+    [entry] = result.skipped
+    assert (entry.source, entry.package) == ("drift", NAME)
+    assert "NOT the file PyPI describes" in entry.reason
+
+
+def test_a_previous_wheel_not_analysed_in_full_is_not_checked(
+    fake_pypi: FakePyPI, tmp_path: Path
+) -> None:
+    """A member of the previous wheel the reader cannot decode (Deflate64, which CPython's
+    zipfile cannot read either) could hold what the new release seems to add: unknown."""
+    marker = tmp_path / "ran"
+    filename, clean = build_wheel(NAME, "1.4.1", files(None, marker))
+    with zipfile.ZipFile(io.BytesIO(clean)) as zf:
+        members = [RawMember(n, zf.read(n)) for n in zf.namelist()]
+    members.append(RawMember(f"{NAME}/_update.py", CLEAN, method=9))  # Deflate64
+    data = raw_zip(members)
+    old = wheel_file(fake_pypi.serve(filename, data), data, EARLY)
+    wheel = publish(fake_pypi, "1.4.2", files(DROPPER, marker), LATEST)
+    fake_pypi.projects[NAME]["releases"]["1.4.1"] = [old]
+
+    result, _ = check_run(fake_pypi, tmp_path, wheel)
+
+    assert drift(result) == []
+    [entry] = result.skipped
+    assert entry.package == NAME and "could not be analysed in full" in entry.reason
+    assert f"{NAME}/_update.py" in entry.reason
