@@ -352,3 +352,39 @@ def test_a_previous_wheel_not_analysed_in_full_is_not_checked(
     [entry] = result.skipped
     assert entry.package == NAME and "could not be analysed in full" in entry.reason
     assert f"{NAME}/_update.py" in entry.reason
+
+
+def test_no_signals_means_no_behaviour_analysis_and_so_no_drift(
+    fake_pypi: FakePyPI, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    publish(fake_pypi, "1.4.1", files(None, marker), EARLY)
+    wheel = publish(fake_pypi, "1.4.2", files(DROPPER, marker), LATEST)
+
+    status, result, stderr = scan(
+        layer_zip(tmp_path, wheel), tmp_path / "cache", fake_pypi.url, "--no-signals"
+    )
+
+    assert status == 0, stderr  # what PyPI says about colorlib is all that was asked
+    assert not any(f["rule"].startswith("WC-CODE-") for f in result["findings"])
+    assert not any(path.startswith("/packages/") for path in fake_pypi.requests)
+
+
+def test_a_file_name_that_spells_a_context_does_not_lower_the_drift(
+    fake_pypi: FakePyPI, tmp_path: Path
+) -> None:
+    """The context is read where the behaviour check writes it, right after the file and
+    line: a payload file named to look like "inside a function" is still import time."""
+    marker = tmp_path / "ran"
+    publish(fake_pypi, "1.4.1", files(None, marker), EARLY)
+    spoof = {
+        f"{NAME}/__init__.py": CLEAN,
+        f"{NAME}/a.py:1 (inside a function): b.py": DROPPER.format(marker=str(marker)).encode(),
+    }
+    wheel = publish(fake_pypi, "1.4.2", spoof, LATEST)
+
+    result, _ = check_run(fake_pypi, tmp_path, wheel)
+
+    [finding] = drift(result)
+    assert finding.severity == Severity.HIGH and "at import time" in finding.title
+    assert "inside a function" not in finding.title

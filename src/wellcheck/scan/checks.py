@@ -98,6 +98,7 @@ def build_checks(options: ScanOptions) -> list[Check]:
         checks.extend(signals)
     if options.pypi:
         checks.append(pypi_check(options))
+    if options.pypi and options.signals:  # --no-signals: no behaviour analysis to compare
         checks.append(drift_check(options, shared))
     if options.verify_upstream:
         checks.append(upstream_check(options))

@@ -219,7 +219,7 @@ class _Run:
         path = self.fetcher.get(previous.file)
         before = self._analyse(path, previous, component)
         self.compared += 1
-        new = added(installed, before)
+        new = added(installed, before, component.chain)
         if not new:
             return []
         return [

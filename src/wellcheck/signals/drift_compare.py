@@ -25,7 +25,6 @@ Severity of the WC-CODE-DRIFT finding, by the most alarming capability added:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -58,7 +57,6 @@ _PHRASES = (
     ("inside a function", Context.FUNCTION),
     ("in a function", Context.FUNCTION),
 )
-_WHERE = re.compile(r":\d+ \(([^()]*)\): ")
 TRIGGERED = frozenset({Context.STARTUP, Context.INSTALL, Context.IMPORT})
 #: what a compromised release adds to run by itself (issue 10's pattern)
 DANGEROUS = frozenset(
@@ -95,33 +93,47 @@ class Added:
     before: Severity | None  # the previous release's severity for it (None: absent)
 
 
-def context_of(finding: Finding) -> Context:
-    """The context a behaviour finding's code runs in, as its evidence (or title) says."""
-    match = _WHERE.search(finding.evidence)
-    texts = (match.group(1),) if match else (finding.title,)
-    for text in texts:
-        for phrase, context in _PHRASES:
-            if phrase in text:
-                return context
-    return Context.NONE
+def context_of(finding: Finding, chain: tuple[str, ...] = ()) -> Context:
+    """The context a behaviour finding's code runs in, as its evidence says right after
+    the file and line (``path:line (at import time): ...``; ``chain``: the nested archives
+    before the path).  Only that place is read: file names and snippets are the
+    artifact's, and could spell a context of their own.  A finding without a line (a
+    file, not code) is judged by its title, which its rule writes."""
+    if finding.line is None:
+        return _phrase(finding.title)
+    holder = "!".join(chain)
+    path = finding.path[len(holder) + 1 :] if holder else finding.path
+    head = f"{path}:{finding.line} ("
+    if not finding.evidence.startswith(head):
+        return Context.NONE
+    return _phrase(finding.evidence[len(head) :].split("): ", 1)[0])
 
 
-def capabilities(findings: Iterable[Finding]) -> dict[tuple[str, Context], Capability]:
+def _phrase(text: str) -> Context:
+    return next((context for phrase, context in _PHRASES if phrase in text), Context.NONE)
+
+
+def capabilities(
+    findings: Iterable[Finding], chain: tuple[str, ...] = ()
+) -> dict[tuple[str, Context], Capability]:
     """Each (rule, context) with its most severe finding."""
     found: dict[tuple[str, Context], Capability] = {}
     for finding in findings:
-        key = (finding.rule, context_of(finding))
+        key = (finding.rule, context_of(finding, chain))
         if key not in found or finding.severity > found[key].severity:
             found[key] = Capability(finding.rule, key[1], finding)
     return found
 
 
-def added(installed: Iterable[Finding], previous: Iterable[Finding]) -> list[Added]:
-    """Capabilities of the installed release the previous one lacks (or had less severe),
-    most alarming first."""
+def added(
+    installed: Iterable[Finding], previous: Iterable[Finding], chain: tuple[str, ...] = ()
+) -> list[Added]:
+    """Capabilities of the installed release (``chain``: the nested archives holding it)
+    the previous one (a wheel read on its own) lacks or had less severe, most alarming
+    first."""
     before = capabilities(previous)
     new: list[Added] = []
-    for key, capability in capabilities(installed).items():
+    for key, capability in capabilities(installed, chain).items():
         old = before.get(key)
         if old is None or capability.severity > old.severity:
             new.append(Added(capability, old.severity if old else None))
