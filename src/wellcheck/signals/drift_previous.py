@@ -12,7 +12,8 @@ files that
   the world first had it.  Whoever can upload can also add a wheel carrying the same
   payload to an older release, or upload an older-numbered release next to the new
   one; a baseline that did not exist before the installed release could hide the
-  drift, so it never counts;
+  drift, so it never counts (when PyPI does not list the installed version at all, which
+  the PyPI check reports, every earlier file counts);
 
 and leaving out pre-releases and development releases unless the installed version is
 one (pip does not install them by default: the release users ran before is a final
