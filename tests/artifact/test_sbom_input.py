@@ -186,6 +186,19 @@ def test_asking_for_verify_upstream_on_an_sbom_is_not_checked(wellcheck: Runner)
     ]
 
 
+def test_pypi_behaviour_drift_does_not_apply_to_an_sbom(wellcheck: Runner) -> None:
+    """--pypi's drift compares code, which an SBOM does not hold: not applicable, as the
+    behaviour check is (what PyPI says about the names is still asked: offline, not
+    checked)."""
+    write(Path.cwd(), "drift.cdx.json", cyclonedx([pypi("six", "1.16.0")]))
+    status, report = scan_json(wellcheck, "drift.cdx.json", "--pypi", "--offline")
+    [result] = report["artifacts"]
+    assert {"source": "drift", "reason": NO_FILES, "package": None, "version": None} in result[
+        "not_applicable"
+    ]
+    assert [s["source"] for s in result["not_checked"]] == ["pypi"] and status == 3
+
+
 # --- documents other tools write --------------------------------------------------------------
 
 

@@ -170,7 +170,11 @@ def scan_command(
     pypi: Annotated[
         bool,
         typer.Option(
-            "--pypi", help="Also check PyPI metadata (online; with --offline, the cache only)."
+            "--pypi",
+            help=(
+                "Also check PyPI metadata, and what releases with behaviour findings added "
+                "since their previous release (online; with --offline, the cache only)."
+            ),
         ),
     ] = False,
     baseline: Annotated[
@@ -191,7 +195,10 @@ def scan_command(
     ] = False,
     no_signals: Annotated[
         bool,
-        typer.Option("--no-signals", help="Skip the typosquat, integrity and behaviour checks."),
+        typer.Option(
+            "--no-signals",
+            help="Skip the typosquat, integrity and behaviour checks (and --pypi's drift).",
+        ),
     ] = False,
     limit: Annotated[
         list[str] | None,

@@ -2,11 +2,12 @@
 
 ``build_checks`` turns ScanOptions into the list of checks: the advisory check
 for the chosen source, the offline signal checks, and the optional PyPI and
-upstream checks.  Each source of knowledge is opened here, lazily imported, and
-closed by ``close_sources`` when the scan ends.  A source that cannot run at
-all (``--offline`` with an online advisory source, an offline index whose first
-download failed) is an ``UnavailableCheck``: everything it would have checked is
-"not checked".
+upstream checks (``--pypi`` also adds the behaviour drift check, which reads the
+behaviour check's result through ``share_behaviour``).  Each source of knowledge
+is opened here, lazily imported, and closed by ``close_sources`` when the scan ends.
+A source that cannot run at all (``--offline`` with an online advisory source, an
+offline index whose first download failed) is an ``UnavailableCheck``: everything it
+would have checked is "not checked".
 
 ``prepare_index`` is the first run: with no offline index yet, a scan that may go
 online downloads it (through the same code as ``wellcheck db update``), once,
@@ -27,6 +28,7 @@ from wellcheck.models import Component, SkippedCheck
 if TYPE_CHECKING:
     from wellcheck.advisories.interface import AdvisorySource
     from wellcheck.scan.options import ScanOptions
+    from wellcheck.signals.behaviour_drift import SharedBehaviour
 
 ADVISORY_SOURCES = ("osv-offline", "osv-api", "pip-audit")
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
@@ -88,10 +90,16 @@ def build_checks(options: ScanOptions) -> list[Check]:
     checks: list[Check] = []
     if options.advisories:
         checks.append(advisory_check(options))
+    shared: SharedBehaviour | None = None
     if options.signals:
-        checks.extend(signal_checks(options))
+        signals = signal_checks(options)
+        if options.pypi:  # the drift check reads the behaviour check's result
+            signals, shared = share_behaviour(signals)
+        checks.extend(signals)
     if options.pypi:
         checks.append(pypi_check(options))
+    if options.pypi and options.signals:  # --no-signals: no behaviour analysis to compare
+        checks.append(drift_check(options, shared))
     if options.verify_upstream:
         checks.append(upstream_check(options))
     checks.extend(options.extra_checks)
@@ -153,6 +161,36 @@ def signal_checks(options: ScanOptions) -> list[Check]:
         BehaviourCheck(workers=workers, limits=options.limits),
         LambdaSizeCheck(),
     ]
+
+
+def share_behaviour(checks: list[Check]) -> tuple[list[Check], SharedBehaviour | None]:
+    """``checks`` with the behaviour check wrapped so that its result can be read again."""
+    from wellcheck.signals.behaviour_drift import SharedBehaviour
+
+    shared: SharedBehaviour | None = None
+    wrapped: list[Check] = []
+    for check in checks:
+        if check.name == "behaviour" and shared is None:
+            shared = SharedBehaviour(check)
+            check = shared
+        wrapped.append(check)
+    return wrapped, shared
+
+
+def drift_check(options: ScanOptions, shared: SharedBehaviour | None) -> Check:
+    """--pypi: capabilities each installed release added since its previous release."""
+    from wellcheck.pypi import open_default_source
+    from wellcheck.signals.behaviour import BehaviourCheck
+    from wellcheck.signals.behaviour_drift import BehaviourDriftCheck
+
+    workers = options.hash_workers or options.jobs
+    return BehaviourDriftCheck(
+        open_default_source(offline=options.offline),
+        analyser=BehaviourCheck(workers=workers, limits=options.limits),
+        shared=shared,
+        limits=options.limits,
+        internal=options.internal_packages,
+    )
 
 
 def pypi_check(options: ScanOptions) -> Check:

@@ -36,8 +36,8 @@ class ScanOptions:
     skip_db_update: bool = False  # a missing index is an error, not a first-run download
     index_unavailable: str | None = None  # the first-run download failed: why (not checked)
     offline: bool = False  # no network: online sources and PyPI lookups are "not checked"
-    signals: bool = True  # run the offline signal checks (typosquat, integrity)
-    pypi: bool = False  # PyPI metadata signals (online; with offline=True, the cache only)
+    signals: bool = True  # the offline signal checks (typosquat, integrity, behaviour)
+    pypi: bool = False  # PyPI metadata signals and, with signals, behaviour drift (online)
     typosquat_allow: tuple[str, ...] = ()  # legitimate near-names (config)
     internal_packages: frozenset[str] = frozenset()  # never looked up on PyPI (config)
     cooldown_days: float = 7.0  # "too fresh" threshold for the PyPI signals (config)

@@ -33,6 +33,9 @@ NO_FILES = "input is an SBOM: no files"
 DEFAULT_FILE_CHECKS: dict[str, tuple[str, ...]] = {
     "integrity": ("integrity", "startup"),
     "behaviour": ("behaviour",),
+    # --pypi's behaviour drift compares code: with no files it has nothing to compare,
+    # as the behaviour check has not (the PyPI-metadata part of --pypi still runs)
+    "drift": ("drift",),
 }
 #: check name -> sources, for file checks that run only when asked for
 REQUESTED_FILE_CHECKS: dict[str, tuple[str, ...]] = {"upstream": ("upstream",)}
