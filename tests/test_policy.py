@@ -233,3 +233,22 @@ def test_missing_ignore_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_empty_ignore_file_is_fine(tmp_path: Path) -> None:
     assert load_ignore_file(write(tmp_path, "")) == ()
+
+
+def test_the_summary_says_how_many_failing_findings_a_verdict_stands_for() -> None:
+    """The table shows one WC-POISON-SUSPECT line per package in place of its signals: the
+    summary's count (every failing finding, the gate) says how many sit under a verdict."""
+    from wellcheck.signals.verdict import add_verdicts
+
+    hook = finding(rule="WC-PTH-EXEC", package="reqeusts")
+    squat = finding(rule="WC-TYPO-SWAP", package="reqeusts")
+    found = add_verdicts([finding(), hook, squat])
+    verdict = decide(outcome(*found), FailOn.HIGH)
+    assert verdict.failing == 4  # the advisory, the verdict and the two signals under it
+    assert verdict.summary == (
+        "FAIL: 4 findings at or above the threshold (high), "
+        "2 of them detailing WC-POISON-SUSPECT verdicts"
+    )
+    assert decide(outcome(finding()), FailOn.HIGH).summary == (
+        "FAIL: 1 finding at or above the threshold (high)"
+    )

@@ -323,8 +323,11 @@ def decide(outcome: ScanOutcome, fail_on: FailOn) -> Verdict:
     - 3 over 0: an incomplete scan never looks clean, whatever ``--fail-on`` says
       (``none`` included: it is about findings, not about missing knowledge).
     """
+    from wellcheck.signals.verdict import shown_findings
+
     findings = [f for r in outcome.results for f in r.findings]
     failing = sum(1 for f in findings if fails(f, fail_on))
+    shown = sum(1 for r in outcome.results for f in shown_findings(r.findings) if fails(f, fail_on))
     errors = sum(1 for r in outcome.results if r.error is not None)
     incomplete = any(r.skipped for r in outcome.results)
     ignored = sum(len(r.ignored) for r in outcome.results)
@@ -344,18 +347,31 @@ def decide(outcome: ScanOutcome, fail_on: FailOn) -> Verdict:
         ignored=ignored,
         incomplete=incomplete,
         errors=errors,
-        summary=_summary(status, fail_on, failing, len(findings), errors, incomplete),
+        summary=_summary(
+            status, fail_on, (failing, failing - shown), len(findings), errors, incomplete
+        ),
     )
 
 
 def _summary(
-    status: ExitStatus, fail_on: FailOn, failing: int, total: int, errors: int, incomplete: bool
+    status: ExitStatus,
+    fail_on: FailOn,
+    failing_folded: tuple[int, int],
+    total: int,
+    errors: int,
+    incomplete: bool,
 ) -> str:
+    """``failing_folded``: the failing findings, and how many of them a one-line-per-package
+    report shows under a WC-POISON-SUSPECT verdict rather than on their own line."""
+    failing, folded = failing_folded
     parts: list[str] = []
     if errors:
         parts.append(f"{_plural(errors, 'artifact')} could not be scanned")
     if failing:
-        parts.append(f"{_plural(failing, 'finding')} at or above the threshold ({fail_on})")
+        part = f"{_plural(failing, 'finding')} at or above the threshold ({fail_on})"
+        if folded:
+            part += f", {folded} of them detailing WC-POISON-SUSPECT verdicts"
+        parts.append(part)
     elif total:
         parts.append(f"{_plural(total, 'finding')}, none at or above the threshold ({fail_on})")
     else:
