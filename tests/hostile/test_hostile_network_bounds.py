@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox
 from hostile_http import (
     HostileServer,
     MiB,
@@ -28,6 +27,7 @@ from hostile_http import (
     trickle,
 )
 from osvdata import record, write_records
+from sandbox import Sandbox
 from zipkit import dist_info, zip_bytes
 
 PACKAGES = {"requests": "2.25.1", "six": "1.16.0"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import Sandbox
+from sandbox import Sandbox
 from sdistkit import marker_setup_py, pkg_info, project, write_sdist
 from zipkit import dist_info, zip_bytes
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FakePyPI, project, release
+from fakepypi import FakePyPI, project, release
 
 from wellcheck.checks import CheckContext, CheckResult
 from wellcheck.http import HttpClient, RetryPolicy
