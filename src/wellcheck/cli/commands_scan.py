@@ -255,7 +255,7 @@ def scan_command(
         else:
             outcome, verdict = render_report(options, chosen, output, reproducible, quiet)
     if output is not None and not quiet:
-        print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
+        print(f"wellcheck: {verdict.summary} (report: {visible(str(output))})", file=sys.stderr)
     for result in outcome.results:
         if result.error:
             path = result.artifact.path
