@@ -82,14 +82,17 @@ def _installed_in_sdist(tree: SdistTree, artifact_python: str | None) -> list[Co
     what is installed in a ``sys.path`` directory of the archive read as a bundle
     (:func:`~wellcheck.inventory.syspath.path_dirs`) is a component too; not the
     sdist's own ``*.egg-info`` (its PKG-INFO is the SDIST component), nor metadata an
-    sdist carries elsewhere (test data such as ``tests/data/x-1.0.dist-info``).
+    sdist carries elsewhere (test data such as ``tests/data/x-1.0.dist-info``), nor
+    unclaimed modules (``setup.py`` would be one; the SDIST component lists the files).
     """
     own = own_egg_info(tree)
     on_path = {d.path for d in path_dirs(tree.entries(), TreeRole.BUNDLE)}
     return [
         c
         for c in collect(tree.inner, artifact_python=artifact_python)
-        if c.site_root in on_path and not (c.kind is ComponentKind.EGG_INFO and c.location == own)
+        if c.site_root in on_path
+        and c.kind is not ComponentKind.UNCLAIMED
+        and not (c.kind is ComponentKind.EGG_INFO and c.location == own)
     ]
 
 
