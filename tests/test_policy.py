@@ -205,6 +205,7 @@ BAD_FILES = [
     ('[[ignore]]\nid = "GHSA-x"\nreason = "r"\nexpires = "soon"\n', "'expires' must be a date"),
     ("ignore = 3\n", "array of tables"),
     ("[[ignore]\n", "not valid TOML"),
+    ("a = " + "[" * 100_000 + "]" * 100_000 + "\n", "TOML nested too deeply"),
     ('[[ignores]]\nid = "x"\n', "unknown top-level key"),
     ('[[ignore]]\nid = "GHSA-x"\nreason = "r"\nstate = "ignored"\n', "'state' must be one of"),
     (

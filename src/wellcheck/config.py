@@ -98,8 +98,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read configuration {path}: {exc}") from exc
+    except RecursionError:  # tomllib recurses once per nesting level of an array
+        raise ConfigError(f"cannot read configuration {path}: TOML nested too deeply") from None
 
 
 def _from_table(table: Mapping[str, Any], path: Path | None) -> Config:

@@ -4,12 +4,13 @@ Every request made through ``HttpClient`` has one deadline (``RetryPolicy.deadli
 ``download_deadline`` for files) covering its attempts, the waits between them, its
 redirects and every byte of its head and body; a server that trickles (one byte
 every few seconds, in the head or the body) is cut off when it passes
-(``http_transfer.Exchange``).  An answer held in memory is capped at ``max_body``
-bytes as received and as decoded; a file download at its own cap, streamed to
-disk.  A request that passed its deadline, an answer over its cap, an encoding we
-do not decode: SourceError at once, never retried.  A host that let one request run
-out its deadline is not asked again, by any client of the process, for
-``OVERDUE_SECONDS`` (``OVERDUE``).
+(``http_transfer.Exchange``).  A file download also stalls: no head or no next
+64 KiB chunk within ``deadline`` seconds (or the read timeout, if shorter) ends it.
+An answer held in memory is capped at ``max_body`` bytes as received and as decoded;
+a file download at its own cap, streamed to disk.  A request that passed its deadline
+or stalled, an answer over its cap, an encoding we do not decode: SourceError at once,
+never retried.  A host that let one request run out its deadline is not asked again,
+by any client of the process, for ``OVERDUE_SECONDS`` (``OVERDUE``).
 
 Retried (bounded, exponential backoff with full jitter): connection errors,
 timeouts, HTTP 429 (``Retry-After`` honoured, capped) and 5xx, as long as the retry
@@ -209,7 +210,9 @@ class HttpClient:
         and at most ``max_bytes``: (size, sha256 digest).  ``shown`` replaces the URL in
         every message and log line (a presigned URL's query is a credential)."""
         request = _Request("GET", url, f"GET {shown or url}", accept_encoding="identity")
-        deadline = Deadline(self.policy.download_deadline, request.what, stop)
+        # no data for as long as an API request may take in all (or a socket read): stalled
+        stall = min(self.policy.deadline, self.policy.read_timeout)
+        deadline = Deadline(self.policy.download_deadline, request.what, stop, stall=stall)
 
         def read(exchange: Exchange) -> tuple[int, bytes]:
             return save_body(exchange, out, max_bytes, request.what, progress)

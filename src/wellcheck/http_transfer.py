@@ -51,6 +51,10 @@ class DeadlineExceeded(SourceError):
     """The whole request (every attempt, wait and body byte) did not fit in its deadline."""
 
 
+class Stalled(DeadlineExceeded):
+    """A download waited longer than its stall time for its head or for the next chunk."""
+
+
 class AnswerTooLarge(SourceError):
     """An answer is larger than its cap, as received or as decoded."""
 
@@ -64,12 +68,28 @@ class Interrupted(SourceError):
 
 
 class Deadline:
-    """The end of one request, shared by its attempts, redirects and body reads."""
+    """The end of one request, shared by its attempts, redirects and body reads.
 
-    def __init__(self, seconds: float, what: str, stop: threading.Event | None = None) -> None:
+    ``stall``: the longest wait for a response head or for the next body chunk.  A file
+    download's deadline is long (a 200 MiB wheel on a slow link); without it, a server
+    sending a byte every few seconds held ``scan --verify-upstream`` for that whole
+    deadline (30 minutes).  A chunk is ``CHUNK`` bytes (or the end of the body): a
+    download slower than that per ``stall`` seconds is abandoned, as curl's
+    ``--speed-limit``/``--speed-time`` abandon one.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        what: str,
+        stop: threading.Event | None = None,
+        *,
+        stall: float | None = None,
+    ) -> None:
         self.seconds = seconds
         self.what = what
         self.stop = stop
+        self.stall = stall
         self.end = time.monotonic() + seconds
 
     def remaining(self) -> float:
@@ -154,11 +174,16 @@ class Exchange:
         return value  # type: ignore[no-any-return]
 
     def _take(self) -> tuple[str, Any]:
+        deadline = self._deadline
+        stall_at = None if deadline.stall is None else time.monotonic() + deadline.stall
         while True:
-            self._deadline.check()
-            wait = max(0.0, min(POLL, self._deadline.remaining()))
+            deadline.check()  # the request's own deadline first: it names the request
+            now = time.monotonic()
+            if stall_at is not None and now >= stall_at:
+                raise Stalled(f"{deadline.what}: stalled, no data for {deadline.stall:g} s")
+            wait = min(POLL, deadline.remaining(), (stall_at or now + POLL) - now)
             with contextlib.suppress(queue.Empty):
-                return self._queue.get(timeout=wait)
+                return self._queue.get(timeout=max(0.0, wait))
 
     def _run(self, opener: Opener, timeouts: tuple[float, float]) -> None:
         try:

@@ -86,7 +86,9 @@ class Component:
 
     @property
     def purl(self) -> str:
-        if self.kind is ComponentKind.UNCLAIMED:
+        # no name, no package URL: an sdist whose PKG-INFO, pyproject.toml and names
+        # all fail to say which project it is (a function zip with a bare setup.py)
+        if self.kind is ComponentKind.UNCLAIMED or not self.name:
             return ""
         from wellcheck.purl import pypi_purl
 

@@ -185,6 +185,8 @@ def load_ignore_file(path: Path) -> tuple[IgnoreRule, ...]:
         raise PolicyError(f"cannot read ignore file {path}: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(f"ignore file {path} is not valid TOML: {exc}") from exc
+    except RecursionError:  # tomllib recurses once per nesting level of an array
+        raise PolicyError(f"ignore file {path}: TOML nested too deeply") from None
     unknown = sorted(set(data) - {"ignore"})
     if unknown:
         raise PolicyError(f"{path}: unknown top-level key(s) {', '.join(unknown)}")

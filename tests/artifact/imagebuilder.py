@@ -97,11 +97,14 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def image_config(diff_ids: list[str], env: Sequence[str] = ()) -> bytes:
+def image_config(diff_ids: list[str], env: Sequence[str] = (), workdir: str | None = None) -> bytes:
+    settings: dict[str, object] = {"Env": ["PATH=/usr/local/bin:/usr/bin:/bin", *env]}
+    if workdir is not None:
+        settings["WorkingDir"] = workdir
     config = {
         "architecture": "amd64",
         "os": "linux",
-        "config": {"Env": ["PATH=/usr/local/bin:/usr/bin:/bin", *env]},
+        "config": settings,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }
     return json.dumps(config).encode()
@@ -124,6 +127,7 @@ def build_docker_archive(
     *,
     layout: Literal["legacy", "blobs"] = "legacy",
     env: Sequence[str] = (),
+    workdir: str | None = None,
     tag: str = "example/app:latest",
 ) -> Path:
     """A ``docker save`` tarball: legacy ``<id>/layer.tar`` or Docker 25+ ``blobs/sha256``."""
@@ -132,7 +136,7 @@ def build_docker_archive(
         t if isinstance(layer, bytes) else compress(t, compression)
         for t, layer in zip(tars, layers, strict=True)
     ]
-    config = image_config([sha256(t) for t in tars], env)
+    config = image_config([sha256(t) for t in tars], env, workdir)
     files: list[tuple[str, bytes]] = []
     names: list[str] = []
     for blob in blobs:

@@ -208,6 +208,45 @@ def test_a_tar_sdist_that_is_also_a_zip_is_hostile(tmp_path: Path) -> None:
         open_artifact(str(tmp_path / "a.tar"))
 
 
+def _image_files(kind: str, tmp_path: Path) -> list[tuple[str, bytes]]:
+    """The members of a docker-save or OCI archive (one small layer)."""
+    import tarfile
+
+    from imagebuilder import build_docker_archive, oci_files
+
+    layers = [{"usr/local/lib/python3.12/os.py": b""}]
+    if kind == "oci":
+        return oci_files(layers)
+    with tarfile.open(build_docker_archive(tmp_path / "image.tar", layers)) as tar:
+        return [(m.name, tar.extractfile(m).read()) for m in tar if m.isfile()]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kind", "prefix", "packing"),
+    [("docker", "", "tar"), ("docker", "./", "gzip"), ("oci", "", "tar"), ("oci", "./", "tar")],
+)
+def test_a_tar_sdist_that_is_also_an_image_archive_is_hostile(
+    tmp_path: Path, kind: str, prefix: str, packing: Packing
+) -> None:
+    """``docker load`` or containerd would load the image (and its layers' start-up
+    hooks), pip would build the sdist (a setup.py at the archive's root): read as the
+    sdist only, the image went unread and the scan passed."""
+    sdist = {"PKG-INFO": pkg_info("attrs", "23.2.0"), "setup.py": b"from setuptools import setup\n"}
+    members = [
+        (prefix + name, data) for name, data in [*_image_files(kind, tmp_path), *sdist.items()]
+    ]
+    path = write_sdist(tmp_path / "image-and-sdist.tar", members, packing)
+    with pytest.raises(HostileArtifactError, match="ambiguous-archive") as raised:
+        open_artifact(str(path))
+    assert "container image archive" in str(raised.value)
+
+
+def test_a_flat_sdist_with_a_manifest_that_is_no_image_opens(tmp_path: Path) -> None:
+    members = {"setup.py": b"", "manifest.json": b'{"name": "web app"}', "index.json": b"[]"}
+    with open_artifact(str(write_sdist(tmp_path / "flat.tar", members, "tar"))) as opened:
+        assert opened.info.kind == "sdist"
+
+
 SMALL = Limits(max_member_size=1 << 20, max_total_size=4 << 20, max_ratio=50)
 
 

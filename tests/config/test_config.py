@@ -62,10 +62,12 @@ def test_the_advisory_data_age_threshold_comes_from_file_then_environment(
         "[limits]\nmax-bananas = 3\n",
         "db-max-age-days = -1\n",
         "not toml [",
+        "x = " + "[" * 100_000 + "]" * 100_000,  # tomllib recursed into an internal error
+        b"fail-on = '\xff'\n".decode("latin-1"),  # not UTF-8 once written as latin-1
     ],
 )
 def test_invalid_settings_are_one_clear_error(tmp_path: Path, text: str) -> None:
-    (tmp_path / "wellcheck.toml").write_text(text)
+    (tmp_path / "wellcheck.toml").write_text(text, encoding="latin-1")
     with pytest.raises(ConfigError):
         load_config(start=tmp_path, environ={})
 

@@ -15,10 +15,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox
 from hostile_http import HostileServer, answer, measured
 from osvdata import record, write_records
 from readonly import child_options
+from sandbox import Sandbox
 
 EXPORT = record("PYSEC-2023-74", "requests", [{"introduced": "0"}, {"fixed": "2.31.0"}])
 

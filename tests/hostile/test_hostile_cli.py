@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox
 from imagebuilder import Symlink, build_docker_archive, build_oci_tar
 from imagebuilder import dist_info as image_dist
+from sandbox import Sandbox
 from zipkit import RawMember, dist_info, raw_zip, zip_bytes
 
 SITE = "usr/local/lib/python3.12/site-packages"

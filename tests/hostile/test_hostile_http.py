@@ -236,6 +236,27 @@ def test_a_download_is_capped_as_sent_and_restarted_whole_on_a_retry(
         client().download(endless_url, io.BytesIO(), max_bytes=65536)
 
 
+@pytest.mark.parametrize(
+    "behaviour", [trickle(every=0.1), slow_head(every=0.05)], ids=["trickling-body", "slow-head"]
+)
+def test_a_download_that_stalls_ends_long_before_its_deadline(
+    server: HostileServer, behaviour: object
+) -> None:
+    """A download's deadline is long (30 minutes by default): one byte every 0.1 s kept it
+    going that long.  With no head or no next chunk for the API deadline, it has stalled:
+    DeadlineExceeded (not retried; the host is overdue), a fast download is unaffected."""
+    url = server.route("/slow.whl", behaviour)  # type: ignore[arg-type]
+    patient = RetryPolicy(attempts=3, deadline=0.5, read_timeout=30.0, download_deadline=600.0)
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match=r"stalled, no data for 0\.5 s"):
+        client(patient).download(url, io.BytesIO(), max_bytes=MiB)
+    assert time.monotonic() - started < 1.5 and server.count("/slow.whl") == 1
+    OVERDUE.clear()
+    data = bytes(3 * MiB)
+    fine = server.route("/fine.whl", answer(data))
+    assert client(patient).download(fine, io.BytesIO(), max_bytes=4 * MiB)[0] == len(data)
+
+
 def test_limits_come_from_the_environment() -> None:
     env = {
         "WELLCHECK_NET_DEADLINE": "2.5",

@@ -16,9 +16,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Sandbox
 from osv_server import OsvServer
 from osvdata import record
+from sandbox import Sandbox
 from zipkit import dist_info, zip_bytes
 
 from wellcheck.errors import ExitStatus, SourceError

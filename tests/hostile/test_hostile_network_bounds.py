@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox
 from hostile_http import (
     HostileServer,
     MiB,
     Run,
+    answer,
     endless,
     gzip_bomb,
     huge,
@@ -28,6 +28,7 @@ from hostile_http import (
     trickle,
 )
 from osvdata import record, write_records
+from sandbox import Sandbox
 from zipkit import dist_info, zip_bytes
 
 PACKAGES = {"requests": "2.25.1", "six": "1.16.0"}
@@ -143,3 +144,68 @@ def test_a_malformed_limit_is_a_one_line_input_error(sandbox: Sandbox) -> None:
         "wellcheck: error: WELLCHECK_NET_DEADLINE must be a positive number of seconds, "
         "got 'soon'\n"
     )
+
+
+def _installed_six(sandbox: Sandbox) -> tuple[Path, bytes]:
+    """A layer with six installed by pip (RECORD hashes), and six's wheel as PyPI has it."""
+    import base64
+    import hashlib
+
+    def line(path: str, data: bytes) -> str:
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+        return f"{path},sha256={digest.decode()},{len(data)}\n"
+
+    dist = "six-1.16.0.dist-info"
+    files = {"six.py": b"x = 1\n", **dist_info("six", "1.16.0", installer=False)}
+    del files[f"{dist}/RECORD"]
+    record = "".join(line(p, d) for p, d in files.items()) + f"{dist}/RECORD,,\n"
+    wheel = zip_bytes({**files, f"{dist}/RECORD": record.encode()})
+    site = "python/lib/python3.12/site-packages"
+    installed = {**files, f"{dist}/INSTALLER": b"pip\n"}
+    installed[f"{dist}/RECORD"] = (
+        "".join(line(p, d) for p, d in installed.items()) + f"{dist}/RECORD,,\n"
+    ).encode()
+    layer = sandbox.root / "layer.zip"
+    layer.write_bytes(zip_bytes({f"{site}/{p}": d for p, d in installed.items()}))
+    return layer, wheel
+
+
+def _pypi_document(wheel: bytes, url: str) -> bytes:
+    import hashlib
+
+    info = {"name": "six", "version": "1.16.0", "summary": "", "description": "",
+            "home_page": "", "project_urls": {}, "author": "", "author_email": "",
+            "maintainer": "", "maintainer_email": ""}  # fmt: skip
+    release = {"filename": url.rsplit("/", 1)[1], "url": url, "size": len(wheel),
+               "upload_time_iso_8601": "2021-05-05T15:05:00Z", "yanked": False,
+               "yanked_reason": None, "packagetype": "bdist_wheel",
+               "digests": {"sha256": hashlib.sha256(wheel).hexdigest()}}  # fmt: skip
+    ownership = {"organization": None, "roles": [{"role": "Owner", "user": "owner"}]}
+    document = {"info": info, "releases": {"1.16.0": [release]}, "ownership": ownership}
+    return json.dumps(document).encode()
+
+
+@pytest.mark.parametrize(
+    "behaviour", [trickle(every=0.2), slow_head(every=0.05)], ids=["trickling-body", "slow-head"]
+)
+def test_a_trickling_upstream_wheel_ends_the_scan_in_bounded_time(
+    sandbox: Sandbox, behaviour: object
+) -> None:
+    """``--pypi --verify-upstream -j 2``, PyPI answering at once, the official wheel sent one
+    byte at a time.  A download's deadline is 30 minutes (a big wheel on a slow link) and
+    the scan used to last that long; now a download with no data for the API deadline
+    (here 1 s) has stalled: exit 3, the package not checked upstream."""
+    layer, wheel = _installed_six(sandbox)
+    report = sandbox.cwd / "report.json"
+    with HostileServer() as server:
+        url = server.route("/packages/six-1.16.0-py3-none-any.whl", behaviour)  # type: ignore[arg-type]
+        server.route("/pypi/six/json", answer(_pypi_document(wheel, url)))  # type: ignore[arg-type]
+        run = _wellcheck(
+            sandbox, "scan", layer, "--no-advisories", "--pypi", "--verify-upstream",
+            "-j", "2", "-o", report, WELLCHECK_PYPI_URL=server.url, **TRICKLE,
+        )  # fmt: skip
+    assert run.returncode == 3, run.stderr
+    assert run.seconds < MAX_SECONDS and run.peak_bytes < MAX_MEMORY
+    [result] = json.loads(report.read_text(encoding="utf-8"))["artifacts"]
+    [skipped] = [s for s in result["not_checked"] if s["source"] == "upstream"]
+    assert skipped["package"] == "six" and "stalled, no data for 1 s" in skipped["reason"]

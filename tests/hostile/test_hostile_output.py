@@ -292,3 +292,32 @@ def test_a_deeply_nested_merge_input_is_an_input_error(wellcheck: Runner, workdi
         assert len(proc.stderr.splitlines()) == 1, proc.stderr
         [line] = proc.stderr.splitlines()
         assert line == f"wellcheck: error: {path}: JSON nested too deeply"
+
+
+def test_merge_inputs_past_the_parser_or_the_size_cap_are_input_errors(
+    wellcheck: Runner, workdir: Path
+) -> None:
+    """An integer of 5,000 digits (json.loads raises ValueError past CPython's
+    int_max_str_digits) was an internal error; a 1 GiB file was read whole (2 GiB of
+    memory) before the parser said it was no report."""
+    long_int = workdir / "long-int.json"
+    long_int.write_text('{"version": 1, "artifacts": ' + "9" * 5000 + "}")
+    long_line = workdir / "long-int.jsonl"
+    long_line.write_text('{"type": "artifact", "position": ' + "9" * 5000 + "}\n")
+    huge = workdir / "huge.json"
+    with huge.open("wb") as fh:
+        fh.truncate(1 << 30)  # sparse: nothing written, 1 GiB to read
+    for path, message in [(long_int, "not JSON"), (long_line, "not JSON"),
+                          (huge, "is larger than 256 MiB")]:  # fmt: skip
+        proc = wellcheck("merge", str(path))
+        assert proc.returncode == 2
+        [line] = proc.stderr.splitlines()
+        assert line.startswith("wellcheck: error: ") and message in line, line
+
+
+def test_the_report_path_is_printed_escaped(wellcheck: Runner, workdir: Path) -> None:
+    name = f"report{FAKE_PASS}.json"
+    proc = wellcheck("scan", "function.zip", "-f", "json", "-o", name)
+    assert proc.returncode == 1
+    [line] = proc.stderr.splitlines()
+    assert not RAW_CONTROLS.search(line) and line.endswith(f"(report: {visible(name)})")

@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox
 from osv_server import OsvServer
 from osvdata import record, write_records
+from sandbox import Sandbox
 from zipkit import dist_info, zip_bytes
 
 PACKAGES = {"requests": "2.25.1", "idna": "2.10", "six": "1.16.0", "urllib3": "1.26.4"}

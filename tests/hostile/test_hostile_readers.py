@@ -212,6 +212,23 @@ def test_an_index_media_type_that_is_not_a_string_is_an_input_error(
         open_artifact(str(path))
 
 
+@pytest.mark.parametrize("name", ["manifest.json", "index.json"])
+def test_image_json_nested_too_deeply_is_an_input_error(
+    tmp_path: Path, private_tmp: Path, name: str
+) -> None:
+    """json.loads recurses once per level: a manifest of 100,000 brackets was an internal
+    error (RecursionError) instead of a corrupt image."""
+    members = [("oci-layout", b'{"imageLayoutVersion": "1.0.0"}'), (name, b"[" * 100_000)]
+    path = tmp_path / "image.tar"
+    with tarfile.open(path, "w") as tar:
+        for member, data in members:
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(ArtifactError, match="nested too deeply"):
+        open_artifact(str(path))
+
+
 @pytest.mark.parametrize("layout", ["docker", "oci"])
 def test_a_layer_altered_under_its_digest_is_hostile(
     tmp_path: Path, private_tmp: Path, layout: str

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import Sandbox
+from sandbox import Sandbox
 from sdistkit import marker_setup_py, pkg_info, project, write_sdist
 from zipkit import dist_info, zip_bytes
 
@@ -186,3 +186,66 @@ def test_the_sbom_lists_an_sdist_with_its_purl_as_source(sandbox: Sandbox) -> No
     assert bom["metadata"]["component"]["properties"][0]["value"] == "sdist"
     packages = {p["name"]: p for p in json.loads(spdx.stdout)["packages"]}
     assert packages["attrs"]["primaryPackagePurpose"] == "SOURCE"
+
+
+BUNDLES_THAT_ARE_SDISTS = {
+    # a function zip with a bare setup.py at its root: an sdist with no name at all
+    "function": ("", {"setup.py": b"from setuptools import setup\nsetup()\n", "app.py": b""}),
+    # a layer zip (in a build's output directory) whose python/ holds a pyproject.toml:
+    # an sdist whose source directory is python/
+    "layer": (
+        "python/lib/python3.12/site-packages/",
+        {"python/pyproject.toml": b'[project]\nname = "layer"\nversion = "1"\n'},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BUNDLES_THAT_ARE_SDISTS))
+def test_a_bundle_that_is_also_an_sdist_has_its_installed_packages_checked(
+    sandbox: Sandbox, case: str
+) -> None:
+    """pip would build such a zip as an sdist; Lambda unpacks it and imports what is
+    installed in it.  It used to be inventoried as the sdist alone: the malicious package
+    installed beside it passed (exit 0), and a nameless sdist crashed the JSON report and
+    the SBOM (an internal error, exit 2)."""
+    from wellcheck.advisories.index import build_index
+
+    record = json.loads((ROOT / "fixtures" / "osv" / "MAL-0000-0001.json").read_text())
+    build_index([record], sandbox.cache / "osv.sqlite3", source="test")
+    site, files = BUNDLES_THAT_ARE_SDISTS[case]
+    path = sandbox.cwd / "dist" / f"{case}.zip"
+    path.parent.mkdir()
+    path.write_bytes(zip_bytes({**files, **dist_info("reqeusts", "2.31.0", root=site)}))
+    target = path if case == "function" else path.parent
+
+    scan = sandbox.wellcheck("scan", target, "-f", "json")
+    sbom = sandbox.wellcheck("sbom", target, "-f", "cyclonedx-json")
+
+    assert (scan.returncode, sbom.returncode) == (1, 0), scan.stderr + sbom.stderr
+    (result,) = json.loads(scan.stdout)["artifacts"]
+    kinds = {c["name"]: c["kind"] for c in result["components"]}
+    assert kinds["" if case == "function" else "layer"] == "sdist"
+    assert kinds["reqeusts"] == "dist-info"
+    assert ("reqeusts", "MAL-0000-0001") in {(f["package"], f["rule"]) for f in result["findings"]}
+    assert "reqeusts" in {c["name"] for c in json.loads(sbom.stdout)["components"]}
+
+
+def test_an_image_archive_that_is_also_an_sdist_exits_2(sandbox: Sandbox) -> None:
+    """A docker-save archive with a start-up hook in its layer and a setup.py at its root:
+    ``docker load`` loads the image, pip would build the sdist.  Read as the sdist only,
+    it used to pass (exit 0)."""
+    import tarfile
+
+    from imagebuilder import build_docker_archive, write_tar
+
+    site = "usr/local/lib/python3.12/site-packages"
+    layers = [{f"{site}/zz.pth": b"import os; os.system('id')\n", f"{site}/six.py": b""}]
+    with tarfile.open(build_docker_archive(sandbox.root / "image.tar", layers)) as tar:
+        image = [(m.name, tar.extractfile(m).read()) for m in tar if m.isfile()]  # type: ignore[union-attr]
+    path = write_tar(sandbox.cwd / "app.tar", [*image, ("setup.py", b""), ("PKG-INFO", b"")])
+
+    scan = sandbox.wellcheck("scan", path, "--no-advisories")
+
+    assert scan.returncode == 2
+    [line] = scan.stderr.strip().splitlines()
+    assert "ambiguous-archive" in line and "container image archive" in line

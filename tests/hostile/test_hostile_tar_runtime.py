@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox
 from imagebuilder import build_docker_archive
 from imagebuilder import dist_info as image_dist
+from sandbox import Sandbox
 from tarkit import longname, member, pax, sparse_10, tar
 
 SITE = "usr/local/lib/python3.12/site-packages"

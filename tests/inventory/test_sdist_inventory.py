@@ -235,3 +235,25 @@ def test_wheel_members_are_placed_where_pip_installs_them(
     from wellcheck.inventory.reading import wheel_install_path, wheel_scheme
 
     assert (wheel_scheme(path), wheel_install_path(path)) == (scheme, installed)
+
+
+def test_what_is_installed_in_a_flat_sdist_is_a_component_too(tmp_path: Path) -> None:
+    """An archive with no top directory that pip would build (setup.py, its own egg-info)
+    and that holds an installed distribution at its root, as a function zip does: the SDIST
+    component and the installed one; not its own egg-info, setup.py or test data."""
+    files = {
+        "setup.py": b"from setuptools import setup\nsetup()\n",
+        "PKG-INFO": pkg_info("attrs", "23.2.0"),
+        "attrs.egg-info/PKG-INFO": pkg_info("attrs", "23.2.0"),
+        "attrs.egg-info/top_level.txt": b"attrs\n",
+        "attrs/__init__.py": b"",
+        "six-1.16.0.dist-info/METADATA": pkg_info("six", "1.16.0"),
+        "six.py": b"",
+        "tests/data/other-1.0.dist-info/METADATA": pkg_info("other", "1.0"),
+    }
+    with open_artifact(str(write_sdist(tmp_path / "flat.tar.gz", files))) as opened:
+        found = [(c.kind, c.name, c.location) for c in collect(opened.trees[0])]
+    assert found == [
+        (ComponentKind.SDIST, "attrs", "PKG-INFO"),
+        (ComponentKind.DIST_INFO, "six", "six-1.16.0.dist-info"),
+    ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakePyPI, project, wheel_file
+from fakepypi import FakePyPI, project, wheel_file
 from fixtures.build import zip_bytes
 from test_upstream import FAST, NOW, build_wheel, install
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FakePyPI
+from fakepypi import FakePyPI
 from test_upstream import REQUESTS, build_wheel, install, publish
 
 TESTS = Path(__file__).resolve().parents[1]

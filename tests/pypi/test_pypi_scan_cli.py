@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FakePyPI, project, release
+from fakepypi import FakePyPI, project, release
 from fixtures.build import install_all, zip_bytes
 
 STEMS = ("requests-2.25.1", "urllib3-1.26.4")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FakePyPI, project, release
+from fakepypi import FakePyPI, project, release
 
 from wellcheck.checks import CheckContext, CheckResult
 from wellcheck.http import HttpClient, RetryPolicy
@@ -316,3 +316,17 @@ def test_a_corrupt_store_is_moved_aside_and_rebuilt(fake_pypi: FakePyPI, tmp_pat
     result = run(fake_pypi, tmp_path, [comp("requests", "2.31.0")])
     assert result.skipped == ()
     assert list(tmp_path.glob("pypi.sqlite3.corrupt-*"))
+
+
+@pytest.mark.parametrize(
+    "text", ["[]", "[" * 100_000 + "]" * 100_000, '{"version": ' + "1" * 5000 + "}"]
+)
+def test_a_baseline_that_is_no_baseline_is_one_clear_error(tmp_path: Path, text: str) -> None:
+    """A list, 100,000 brackets or a 5,000-digit number were internal errors."""
+    from wellcheck.errors import WellcheckError
+
+    path = tmp_path / "owners.json"
+    path.write_text(text)
+    with pytest.raises(WellcheckError, match="baseline") as raised:
+        read_baseline(path)
+    assert "\n" not in str(raised.value)

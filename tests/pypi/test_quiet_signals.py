@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakePyPI, project, release
+from fakepypi import FakePyPI, project, release
 
 from wellcheck.artifact.memory import MemoryTree
 from wellcheck.checks import CheckContext, CheckResult

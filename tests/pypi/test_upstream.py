@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FakePyPI, project, release, wheel_file
+from fakepypi import FakePyPI, project, release, wheel_file
 from packaging.tags import parse_tag
 from packaging.utils import parse_wheel_filename
 

@@ -64,9 +64,13 @@ def zip_file(tmp_path: Path, files: dict[str, bytes], name: str = "function.zip"
     return path
 
 
-def image_file(tmp_path: Path, layer: dict[str, Value], env: tuple[str, ...] = ()) -> Path:
+def image_file(
+    tmp_path: Path, layer: dict[str, Value], env: tuple[str, ...] = (), workdir: str | None = None
+) -> Path:
     base: dict[str, Value] = {"usr/local/lib/python3.12/os.py": b"# the stdlib\n"}
-    return build_docker_archive(tmp_path / "image.tar", [base, layer], "gzip", env=env)
+    return build_docker_archive(
+        tmp_path / "image.tar", [base, layer], "gzip", env=env, workdir=workdir
+    )
 
 
 def wheel_file(tmp_path: Path, extra: dict[str, bytes]) -> Path:
@@ -116,6 +120,23 @@ CASES: list[Case] = [
      "zzz.pth", "WC-PTH-EXEC", "high"),
     ("wheel-data-purelib-pth", lambda t: wheel_file(t, {"helper-1.0.data/purelib/zzz.pth": EVIL}),
      "helper-1.0.data/purelib/zzz.pth", "WC-PTH-EXEC", "high"),
+    # pip installs .data/data into the prefix: its lib/python3.X[/site-packages] are the
+    # interpreter's own directories there
+    ("wheel-data-data-site-packages-pth",
+     lambda t: wheel_file(t, {"helper-1.0.data/data/lib/python3.12/site-packages/zzz.pth": EVIL}),
+     "helper-1.0.data/data/lib/python3.12/site-packages/zzz.pth", "WC-PTH-EXEC", "high"),
+    ("wheel-data-data-stdlib-sitecustomize",
+     lambda t: wheel_file(t, {"helper-1.0.data/data/lib/python3.12/sitecustomize.py": EVIL}),
+     "helper-1.0.data/data/lib/python3.12/sitecustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
+    # a .pth path line puts its directory on sys.path before site.py imports the
+    # customize modules
+    ("wheel-pth-path-line-usercustomize", lambda t: wheel_file(t, {
+        "helper.pth": b"helper_vendor\n", "helper_vendor/usercustomize.py": EVIL}),
+     "helper_vendor/usercustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
+    ("image-pth-path-line-sitecustomize", lambda t: image_file(t, {
+        f"{SITE312}/vendor.pth": b"# vendored\nvendor\n",
+        f"{SITE312}/vendor/sitecustomize.py": EVIL}),
+     f"{SITE312}/vendor/sitecustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
     # images: the interpreter's site and stdlib directories, venvs, Lambda base images
     ("image-debian-dist-packages",
      lambda t: image_file(t, {"usr/lib/python3/dist-packages/evil.pth": EVIL}),
@@ -218,6 +239,51 @@ def test_the_images_pythonpath_is_on_sys_path_at_start_up(tmp_path: Path, scan: 
     assert sorted((f["location"], f["rule"], f["confidence"]) for f in findings) == [
         ("app/sitecustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
         ("srv/lib/evil.pth", "WC-PTH-EXEC", "medium"),
+    ]
+
+
+def test_relative_and_repeated_pythonpath_entries_are_where_cpython_puts_them(
+    tmp_path: Path, scan: Scan
+) -> None:
+    """CPython makes each PYTHONPATH entry absolute against the working directory (an
+    empty entry is that directory itself); an image that sets PYTHONPATH twice runs with
+    the first setting (moby and containerd keep both, getenv returns the first).  Such
+    hooks used to pass: wellcheck skipped relative entries and kept the last setting."""
+    layer: dict[str, Value] = {
+        "app/sitecustomize.py": EVIL,
+        "app/src/usercustomize.py": EVIL,
+        "first/sitecustomize.py": EVIL,
+    }
+    env = ("PYTHONPATH=:src", "PYTHONPATH=/first", "PYTHONPATH=/second")
+    code, findings, _ = scan(image_file(tmp_path, layer, env, workdir="/app"))
+    assert code == 1
+    assert sorted((f["location"], f["rule"], f["confidence"]) for f in findings) == [
+        ("app/sitecustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
+        ("app/src/usercustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
+        ("first/sitecustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
+    ]
+
+
+def test_pth_path_lines_count_only_where_site_py_reads_them_at_start_up(
+    tmp_path: Path, scan: Scan
+) -> None:
+    """An absolute path line of a site-packages .pth names an image directory: a
+    sitecustomize there runs at every start-up (the line itself is reported as leaving
+    the site root).  Lambda's bootstrap processes /var/task's .pth files only after
+    start-up, when sitecustomize has been imported: the directory they name holds no hook.
+    """
+    layer: dict[str, Value] = {
+        f"{SITE312}/extra.pth": b"/srv/lib\n",
+        "srv/lib/sitecustomize.py": EVIL,
+        "var/lang/lib/python3.12/os.py": b"",
+        "var/task/deps.pth": b"deps\n",
+        "var/task/deps/sitecustomize.py": EVIL,
+    }
+    code, findings, _ = scan(image_file(tmp_path, layer))
+    assert code == 1
+    assert sorted((f["location"], f["rule"], f["severity"]) for f in findings) == [
+        ("srv/lib/sitecustomize.py", "WC-STARTUP-SITECUSTOMIZE", "high"),
+        (f"{SITE312}/extra.pth", "WC-PTH-PATH", "info"),
     ]
 
 

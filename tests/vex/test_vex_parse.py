@@ -45,6 +45,7 @@ MALFORMED = [
     ("", "is not JSON"),
     ("{", "is not JSON"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"@context": "https://openvex.dev/ns/v0.2.0", "n": ' + "9" * 5000 + "}", "is not JSON"),
     ('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.6"/>', "XML is not read"),
     ('{"hello": "world"}', "neither an OpenVEX document"),
     ('{"@context": "https://example.org/vex", "statements": []}', "neither an OpenVEX document"),

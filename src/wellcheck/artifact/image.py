@@ -23,6 +23,7 @@ reported by its name in the archive, not by a digest computed from what was foun
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 import shutil
 import tempfile
@@ -358,15 +359,26 @@ def _is_str_list(value: object) -> TypeGuard[list[str]]:
 
 
 def python_path(config: Mapping[str, Any]) -> tuple[str, ...]:
-    """The entries of the image's PYTHONPATH (its config's Env; the last setting wins)."""
+    """The directories the image's PYTHONPATH puts on ``sys.path``, absolute.
+
+    CPython makes each entry absolute at start-up (``Modules/getpath.py``, 3.11+:
+    ``abspath`` of every entry, so ``.``, ``src`` and an empty entry name directories of
+    the working directory): that is the config's ``WorkingDir``, ``/`` when unset
+    (``docker run -w`` can move it).  Every PYTHONPATH setting of ``Env`` counts: moby's
+    and containerd's ``ReplaceOrAppendEnvValues`` keep a key the image sets twice, and
+    ``getenv`` (glibc, musl) then returns the first, not the last.
+    """
     settings = config.get("config") if isinstance(config, dict) else None
     env = settings.get("Env") if isinstance(settings, dict) else None
-    found: tuple[str, ...] = ()
+    workdir = settings.get("WorkingDir") if isinstance(settings, dict) else None
+    cwd = "/" + workdir.strip("/") if isinstance(workdir, str) else "/"
+    found: dict[str, None] = {}
     for item in env if _is_str_list(env) else []:
-        key, _, value = item.partition("=")
-        if key == "PYTHONPATH":
-            found = tuple(entry for entry in value.split(":") if entry)
-    return found
+        key, equals, value = item.partition("=")
+        if key == "PYTHONPATH" and equals:
+            for entry in value.split(":"):
+                found[entry if entry.startswith("/") else posixpath.join(cwd, entry)] = None
+    return tuple(found)
 
 
 def python_version(config: Mapping[str, Any], entries: Mapping[str, Entry]) -> str | None:

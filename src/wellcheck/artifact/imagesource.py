@@ -120,6 +120,8 @@ class ImageSource:
             return json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ArtifactError(f"{self.label}: {name} is not valid JSON ({exc})") from exc
+        except RecursionError:  # json.loads recurses once per nesting level
+            raise ArtifactError(f"{self.label}: {name} is JSON nested too deeply") from None
 
     def read_descriptor(self, descriptor: Mapping[str, Any], limits: Limits, what: str) -> Any:
         """The JSON blob an OCI descriptor points to, checked against its digest and size."""

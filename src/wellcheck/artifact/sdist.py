@@ -14,7 +14,10 @@ with the same limits as any artifact and nothing extracted.  pip writes every zi
 member as a regular file (``unzip_file``), so a zip sdist holding a symlink member is
 refused (``zip-symlink``); a tar sdist that is also a zip is refused
 (``ambiguous-archive``): pip tries ``zipfile.is_zipfile`` before ``tarfile`` and would
-install the zip.
+install the zip.  So is a tar sdist that is also a container image archive (a
+``docker save`` or OCI tar whose root holds a ``setup.py`` too): ``docker load`` and
+containerd would load the image, pip would build the sdist, and reading it one way only
+hid the other (``ambiguous-archive``).
 
 Three ways in:
 
@@ -29,6 +32,7 @@ Three ways in:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -66,6 +70,7 @@ TAR_SUFFIXES = (
 )
 ZIP_LOCAL = b"PK\x03\x04"
 _ZIP_EMPTY = b"PK\x05\x06"
+_MAX_IMAGE_DOCUMENT = 1024 * 1024
 
 
 class SdistTree(Tree):
@@ -195,11 +200,13 @@ def open_sdist_file(
 
 
 def tar_as_sdist(tree: Tree, local: str, archive: str, *, source: str | None) -> Tree:
-    """:func:`as_sdist` for a tar, refusing one that is also a zip (the caller closes
-    the tree on error)."""
+    """:func:`as_sdist` for a tar, refusing one that is also a zip or an image archive
+    (the caller closes the tree on error)."""
     sdist = as_sdist(tree, archive, source=source)
     if isinstance(sdist, SdistTree):
-        _refuse_zip_polyglot(local, label=local if not tree.chain else "!".join(tree.chain))
+        label = local if not tree.chain else "!".join(tree.chain)
+        _refuse_zip_polyglot(local, label)
+        _refuse_image_polyglot(sdist, label)
     return sdist
 
 
@@ -209,6 +216,28 @@ def read_head(local: str, label: str) -> bytes:
             return fh.read(BLOCK)
     except OSError as exc:
         raise ArtifactError(f"{label}: cannot read: {exc.strerror}") from exc
+
+
+#: what ``docker load`` (moby ``image/tarexport``: ``manifest.json``; Docker 25+ also
+#: ``index.json``) and containerd's importer (``index.json``) read at an archive's root,
+#: with the key that makes each a manifest or index
+_IMAGE_DOCUMENTS = (("manifest.json", "Layers"), ("index.json", "manifests"))
+
+
+def _refuse_image_polyglot(tree: SdistTree, label: str) -> None:
+    entries = tree.entries()
+    for name, key in _IMAGE_DOCUMENTS:
+        entry = entries.get(name)
+        if entry is None or entry.kind is not EntryKind.FILE or entry.size > _MAX_IMAGE_DOCUMENT:
+            continue
+        try:
+            document = json.loads(tree.read_bytes(name, limit=_MAX_IMAGE_DOCUMENT))
+        except (ValueError, RecursionError, ArtifactError):
+            continue  # no image loader reads it either
+        listed = document if isinstance(document, list) else [document]
+        if any(isinstance(item, dict) and key in item for item in listed):
+            why = f"it is also a container image archive ({name}), which docker load would load"
+            raise HostileArtifactError(label, "ambiguous-archive", why)
 
 
 def _refuse_zip_polyglot(local: str, label: str) -> None:

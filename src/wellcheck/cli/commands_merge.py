@@ -54,6 +54,7 @@ def merge_command(
     missing result included), 3 incomplete.
     """
     from wellcheck.cli.commands_scan import Format, default_format, use_colour
+    from wellcheck.escape import visible
     from wellcheck.policy import decide
     from wellcheck.report import ReportOptions, get_reporter
     from wellcheck.report.json_load import ReportInputError, load_report
@@ -70,5 +71,5 @@ def merge_command(
     text = reporter.render(merged.outcome, verdict)
     write_output(text, output)
     if output is not None:
-        print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
+        print(f"wellcheck: {verdict.summary} (report: {visible(str(output))})", file=sys.stderr)
     raise typer.Exit(int(verdict.status))

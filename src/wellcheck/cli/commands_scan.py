@@ -297,7 +297,7 @@ def scan_command(
     if not quiet and (output is not None or chosen not in (Format.TABLE, Format.MARKDOWN)):
         print_not_checked(outcome)  # the human formats on the screen list them already
     if output is not None and not quiet:
-        print(f"wellcheck: {verdict.summary} (report: {output})", file=sys.stderr)
+        print(f"wellcheck: {verdict.summary} (report: {visible(str(output))})", file=sys.stderr)
     for result in outcome.results:
         if result.error:
             path = result.artifact.path

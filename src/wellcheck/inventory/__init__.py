@@ -1,7 +1,8 @@
 """Inventory: every installed Python distribution inside a Tree.
 
 A source distribution's tree (:class:`~wellcheck.artifact.sdist.SdistTree`) gives one
-``SDIST`` component instead (:mod:`.sdist`).
+``SDIST`` component (:mod:`.sdist`), and the distributions installed in it: an archive
+pip would build as an sdist is also what it holds (see :func:`_installed_in_sdist`).
 
 ``collect`` walks the entry names once (:mod:`.layout`), reads only the
 metadata files it needs (:mod:`.distributions`, :mod:`.vendored`), and lists
@@ -26,7 +27,8 @@ from wellcheck.inventory.layout import (
     find_layout,
     site_children,
 )
-from wellcheck.inventory.sdist import sdist_component
+from wellcheck.inventory.sdist import own_egg_info, sdist_component
+from wellcheck.inventory.syspath import TreeRole, path_dirs
 from wellcheck.inventory.vendored import vendored_components
 from wellcheck.models import Component, ComponentKind
 
@@ -42,8 +44,9 @@ def collect(tree: Tree, *, artifact_python: str | None = None) -> list[Component
     Sorted by location; a metadata directory is reported once however many of
     its files the tree lists.  Broken metadata gives a component with warnings.
     """
-    if isinstance(tree, SdistTree):  # one component: what pip would build (inventory/sdist.py)
-        return [sdist_component(tree, artifact_python)]
+    if isinstance(tree, SdistTree):  # what pip would build (inventory/sdist.py), and more
+        sdist = sdist_component(tree, artifact_python)
+        return [sdist, *_installed_in_sdist(tree, artifact_python)]
     entries = tree.entries()
     layout = find_layout(entries)
     found = [read_distribution(tree, meta, artifact_python) for meta in layout.metadirs.values()]
@@ -64,6 +67,33 @@ def collect(tree: Tree, *, artifact_python: str | None = None) -> list[Component
     components += _unclaimed(tree, layout, claims, artifact_python)
     components.sort(key=lambda c: (c.location, c.name, c.kind.value))
     return components
+
+
+def _installed_in_sdist(tree: SdistTree, artifact_python: str | None) -> list[Component]:
+    """The distributions installed where a runtime would import them, in an archive
+    that is also an sdist.
+
+    pip decides by content that a zip or tar is an sdist (``pyproject.toml``,
+    ``setup.py`` or ``PKG-INFO`` where it would build); the Lambda service unpacks the
+    same zip at ``/var/task`` (a layer at ``/opt``) and imports what is installed
+    there.  A function zip with a ``pyproject.toml`` at its root, or a layer zip with
+    ``python/pyproject.toml``, is both, and was inventoried as the sdist only: every
+    package installed beside it, a known-malicious one included, went unchecked.  So
+    what is installed in a ``sys.path`` directory of the archive read as a bundle
+    (:func:`~wellcheck.inventory.syspath.path_dirs`) is a component too; not the
+    sdist's own ``*.egg-info`` (its PKG-INFO is the SDIST component), nor metadata an
+    sdist carries elsewhere (test data such as ``tests/data/x-1.0.dist-info``), nor
+    unclaimed modules (``setup.py`` would be one; the SDIST component lists the files).
+    """
+    own = own_egg_info(tree)
+    on_path = {d.path for d in path_dirs(tree.entries(), TreeRole.BUNDLE)}
+    return [
+        c
+        for c in collect(tree.inner, artifact_python=artifact_python)
+        if c.site_root in on_path
+        and c.kind is not ComponentKind.UNCLAIMED
+        and not (c.kind is ComponentKind.EGG_INFO and c.location == own)
+    ]
 
 
 def _claims_by_root(found: list[Found]) -> dict[str, dict[str, str]]:

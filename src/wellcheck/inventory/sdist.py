@@ -64,7 +64,7 @@ from wellcheck.inventory.sdist_config import (
 )
 from wellcheck.models import Component, ComponentKind
 
-__all__ = ["install_time_files", "sdist_component"]
+__all__ = ["install_time_files", "own_egg_info", "sdist_component"]
 
 #: backends that never run setup.py (top-level module of ``build-backend``)
 NO_SETUP_PY = frozenset(
@@ -200,6 +200,12 @@ def _optional_text(tree: Tree, path: str, warnings: list[str]) -> str | None:
     if path not in tree.entries():
         return None
     return reading.read_text(tree, path, warnings)
+
+
+def own_egg_info(tree: SdistTree) -> str | None:
+    """The sdist's own ``*.egg-info`` directory (setuptools writes one into every sdist
+    it makes), as a tree path; None when there is none."""
+    return _egg_info_dir(tree.entries(), tree.root)
 
 
 def _egg_info_dir(entries: Mapping[str, Entry], root: str) -> str | None:

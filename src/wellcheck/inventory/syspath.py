@@ -28,6 +28,10 @@ Where a tree sits depends on what it is (:class:`TreeRole`):
 * a zip inside the artifact (not a wheel, egg or stdlib zip): read like a bundle, but
   nothing is on ``sys.path`` or a site directory until something unpacks it;
 * a wheel: its root and ``*.data/purelib``/``platlib`` are installed into site-packages;
+  ``*.data/data`` is installed into the environment's prefix (pip 24-25 ``install_wheel``:
+  the ``data`` scheme path is ``sys.prefix``, or the user base), so its
+  ``lib/python3.X/site-packages`` *is* the site directory and its ``lib/python3.X`` the
+  standard library of a Python installed there;
 * ``lib/python3XY.zip``: the standard library zip, on ``sys.path`` as an archive (a
   :class:`PathDir` that is a file); opened as a nested tree, it has its own role.
 
@@ -149,6 +153,8 @@ def path_dirs(
     if role is TreeRole.WHEEL:
         for path in _wheel_data_dirs(entries):
             add(path, True, True, "a wheel's .data/purelib or platlib: put in site-packages")
+        for path, site, why in _wheel_prefix_dirs(entries):
+            add(path, site, True, why)
     for path in install_roots:
         add(path, False, False, "distributions are installed here; on sys.path if the app adds it")
     return sorted(found.values(), key=lambda d: d.path)
@@ -217,6 +223,58 @@ def _wheel_data_dirs(entries: Mapping[str, Entry]) -> set[str]:
         if head.endswith(".data") and kind in ("purelib", "platlib"):
             found.add(f"{head}/{kind}")
     return found
+
+
+def pth_path_dirs(
+    entries: Mapping[str, Entry], directory: PathDir, lines: Iterable[str], pth: str, whole: bool
+) -> list[PathDir]:
+    """The directories the path lines of the ``.pth`` file ``pth`` in the site directory
+    ``directory`` put on ``sys.path``.
+
+    ``site.addpackage`` (CPython 3.9-3.15 ``Lib/site.py``) joins each line that is no
+    ``import`` line to the site directory as the runtime names it and makes it absolute
+    (``makepath``: ``os.path.join``, then ``os.path.abspath``, which folds ``..``
+    lexically), and appends it to ``sys.path`` when it exists.  For a site directory
+    processed at start-up that happens before ``site.main`` imports ``sitecustomize``
+    and ``usercustomize``, so those modules are imported from such a directory too; its
+    own ``.pth`` files are not processed (``addpackage`` calls no ``addsitedir``).  An
+    absolute line names a directory of the artifact only in a whole file system.
+    """
+    found: list[PathDir] = []
+    for line in lines:
+        if line.startswith("/") and not whole:
+            continue  # another artifact's directory (the zip is unpacked elsewhere)
+        base = [] if line.startswith("/") else directory.path.split("/")
+        normal = _lexical([*base, *line.split("/")], whole)
+        if normal is None:
+            continue
+        path = "/".join(normal)
+        why = (
+            f"named by a path line of {pth} ({line[:100]!r}): site.py puts it on sys.path "
+            "before it imports sitecustomize"
+        )
+        found.append(PathDir(path, resolve(entries, path, whole), False, True, why))
+    return found
+
+
+def _wheel_prefix_dirs(entries: Mapping[str, Entry]) -> Iterable[tuple[str, bool, str]]:
+    """(path, site, why) of the Python directories under a wheel's ``*.data/data``: pip
+    installs that directory into the prefix (``{base}`` in sysconfig's posix_prefix and
+    posix_local schemes, ``{userbase}`` for --user), where ``lib/python3.X/site-packages``
+    (``dist-packages`` on Debian) is the site directory and ``lib/python3.X`` the
+    standard library unless the prefix is a virtual environment."""
+    for path in sorted(_python_dirs(entries)):
+        match = _PYTHON_DIR.match(path)
+        prefix = match.group(1) if match else None
+        if match is None or prefix is None or not re.fullmatch(r"[^/]+\.data/data", prefix):
+            continue
+        where = f"{prefix}/: pip installs a wheel's .data/data into the environment's prefix"
+        if match.group(3):
+            yield match.group(0), True, f"{where}, which makes this its site directory"
+        else:
+            why = f"{where}, which makes this the standard library of a Python there"
+            yield match.group(0), False, why
+            yield f"{match.group(0)}/lib-dynload", False, why
 
 
 def resolve(entries: Mapping[str, Entry], path: str, whole: bool) -> str | None:

@@ -232,7 +232,9 @@ def _component(node: Node, version: SchemaVersion) -> CdxComponent:
         name=clean(c.display_name or c.name),
         version=clean(c.version) or None,
         bom_ref=node.ref,
-        purl=None if unclaimed else PackageURL(type="pypi", name=c.name, version=c.version or None),
+        purl=None
+        if unclaimed or not c.name
+        else PackageURL(type="pypi", name=c.name, version=c.version or None),
         description=clean(c.summary) or None,
         licenses=_licenses(c),
         authors=authors if version >= SchemaVersion.V1_6 else None,

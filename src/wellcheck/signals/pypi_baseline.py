@@ -22,8 +22,10 @@ def read_baseline(path: Path) -> dict[str, tuple[str, ...]]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise WellcheckError(f"cannot read owners baseline {path}: {exc}") from exc
+    except RecursionError:  # json.loads recurses once per nesting level
+        raise WellcheckError(f"cannot read owners baseline {path}: nested too deeply") from None
     owners = doc.get("owners") if isinstance(doc, dict) else None
-    if doc.get("version") != 1 or not isinstance(owners, dict):
+    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(owners, dict):
         raise WellcheckError(f"{path} is not a wellcheck owners baseline (version 1)")
     result: dict[str, tuple[str, ...]] = {}
     for name, users in owners.items():

@@ -50,7 +50,7 @@ from enum import StrEnum
 
 from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError
-from wellcheck.inventory.syspath import PathDir, TreeRole, path_dirs, resolve
+from wellcheck.inventory.syspath import PathDir, TreeRole, path_dirs, pth_path_dirs, resolve
 from wellcheck.models import Component, Finding, Severity, SkippedCheck
 from wellcheck.signals.pth import first_entry_line, leaves_root, read_pth, read_start, runs_in
 from wellcheck.signals.startup_allowlist import (
@@ -109,17 +109,45 @@ def startup_files(
     """
     entries = tree.entries()
     whole = role is TreeRole.FILESYSTEM
-    by_real: dict[str, PathDir] = {}
     unreadable: list[str] = []
-    for directory in path_dirs(entries, role, install_roots, python_path):
+    dirs = path_dirs(entries, role, install_roots, python_path)
+    by_real = _by_real(entries, dirs, {}, opened, unreadable)
+    found = _hooks_in(entries, by_real, whole, unreadable)
+    # directories the path lines of .pth files put on sys.path before sitecustomize is
+    # imported: their hooks are found in a second pass (theirs replace a lesser reading)
+    added = _by_real(entries, _path_line_dirs(tree, found, whole), by_real, opened, unreadable)
+    if added:
+        found = [hook for hook in found if hook.directory.real not in added]
+        found += _hooks_in(entries, added, whole, unreadable)
+    return StartupListing(tuple(_preferred(found)), tuple(sorted(set(unreadable))))
+
+
+def _by_real(
+    entries: Mapping[str, Entry],
+    dirs: Iterable[PathDir],
+    known: Mapping[str, PathDir],
+    opened: Collection[str],
+    unreadable: list[str],
+) -> dict[str, PathDir]:
+    """The directories of ``dirs`` by their real path, where each ranks above ``known``'s
+    (one reading per real directory: the one that runs the most)."""
+    by_real: dict[str, PathDir] = {}
+    for directory in dirs:
         real = entries.get(directory.real) if directory.real is not None else None
         if directory.real is None:
             unreadable.append(f"{directory.path}: a link that leaves the artifact")
         elif real is not None and real.kind is EntryKind.FILE:
             if directory.path not in opened:
                 unreadable.append(f"{directory.path}: an archive on sys.path, not opened")
-        elif _rank(directory) > _rank(by_real.get(directory.real)):
+        elif _rank(directory) > _rank(by_real.get(directory.real, known.get(directory.real))):
             by_real[directory.real] = directory
+    return by_real
+
+
+def _hooks_in(
+    entries: Mapping[str, Entry], by_real: Mapping[str, PathDir], whole: bool, unreadable: list[str]
+) -> list[StartupFile]:
+    """Every start-up file in the directories of ``by_real`` (one pass over the names)."""
     found: list[StartupFile] = []
     for path, entry in entries.items():
         parent, _, name = path.rpartition("/")
@@ -135,7 +163,24 @@ def startup_files(
                 found.append(_hook(shown, kind, _regular(entries, source), home))
         elif name.startswith("__init__.") and (package := _package_init(parent, name, by_real)):
             found.append(_hook(package[0], package[1], path, package[2]))
-    return StartupListing(tuple(_preferred(found)), tuple(sorted(unreadable)))
+    return found
+
+
+def _path_line_dirs(tree: Tree, found: Iterable[StartupFile], whole: bool) -> list[PathDir]:
+    """The directories named by the path lines of the ``.pth`` files site.py processes
+    at start-up (:func:`~wellcheck.inventory.syspath.pth_path_dirs`)."""
+    dirs: list[PathDir] = []
+    for hook in found:
+        processed = hook.kind is HookKind.PTH and hook.executed and hook.directory.at_startup
+        if not processed or hook.source is None:
+            continue
+        try:
+            content = read_pth(tree.read_bytes(hook.source, limit=MAX_PTH_SIZE))
+        except ArtifactError:
+            continue  # scan_startup reads it again and says why it cannot
+        lines = (line.text for line in content.paths)
+        dirs += pth_path_dirs(tree.entries(), hook.directory, lines, hook.path, whole)
+    return dirs
 
 
 def _rank(directory: PathDir | None) -> int:

@@ -61,7 +61,7 @@ def parse_vex(text: str, source: str) -> VexDocument:
         raise VexError(f"VEX file {source}: XML is not read; give CycloneDX VEX as JSON")
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer past int_max_str_digits
         raise VexError(f"VEX file {source} is not JSON: {exc}") from None
     except RecursionError:  # json.loads recurses once per nesting level
         raise VexError(f"VEX file {source}: JSON nested too deeply") from None
