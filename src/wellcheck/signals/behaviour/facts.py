@@ -71,6 +71,7 @@ class Tag(StrEnum):
     INPUT = "input"  # typed in by the user (input(), getpass())
     SCRIPT = "script"  # Python code written to a file (a dropped script)
     SHELL = "shell"  # a command line for a shell or an interpreter, not a plain tool's argv
+    TOKEN = "token"  # noqa: S105 - a flow label; a chat bot token or webhook key in the destination
 
 
 @dataclass(frozen=True)

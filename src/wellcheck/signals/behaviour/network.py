@@ -29,8 +29,12 @@ _RESOLVERS = frozenset(
 _RAW_IP = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?]|$)"
 )
+#: a chat bot token or a webhook's id and key written in a destination
+_TOKEN = re.compile(
+    r"/bot\d{6,}:[\w-]{30,}|/webhooks/\d{15,}/[\w-]{30,}|hooks\.slack\.com/services/\w+/\w+/\w+"
+)
 #: what a destination object (``urllib.request.Request(url)``) says about where it goes
-WHERE = frozenset({Tag.SINK, Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.HIDDEN})
+WHERE = frozenset({Tag.SINK, Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.HIDDEN, Tag.TOKEN})
 
 
 def network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
@@ -74,6 +78,8 @@ def literal_destination(value: str | bytes) -> frozenset[str]:
     }
     if _RAW_IP.match(text):
         tags.add(Tag.RAW_IP)
+    if _TOKEN.search(text):
+        tags.add(Tag.TOKEN)
     return frozenset(tags)
 
 
@@ -101,6 +107,8 @@ def network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[s
         tags |= {Tag.EMBEDDED if whole else Tag.HOST}
         if _RAW_IP.match(text):
             tags |= {Tag.RAW_IP}
+        if _TOKEN.search(text):
+            tags |= {Tag.TOKEN}
     return tags, named & {Tag.SECRET}
 
 

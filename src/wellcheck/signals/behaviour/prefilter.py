@@ -108,7 +108,7 @@ def _words(text: str) -> frozenset[str]:
 COMPANIONS = _words(
     """
     discord discordapp telegram pastebin ngrok pipedream requestbin burpcollaborator
-    oastify interactsh dnslog ceye canarytokens hookbin anonfiles gofile ipify icanhazip
+    oastify interactsh dnslog ceye canarytokens hookbin mockapi anonfiles gofile ipify icanhazip
     leveldb exodus electrum metamask nkbihfbeogaeaoehlefnkodbefgpgknn localappdata
     powershell mshta certutil bitsadmin downloadstring schtasks crontab stratum xmrig
     monero minexmr nanopool nicehash moneroocean supportxmr pyarmor pytransform __pyarmor__
