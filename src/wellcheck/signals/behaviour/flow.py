@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wellcheck.signals.behaviour.evidence import snippet
-from wellcheck.signals.behaviour.facts import Fact, Kind
+from wellcheck.signals.behaviour.facts import Fact, Kind, Tag
 
 if TYPE_CHECKING:
     from wellcheck.signals.behaviour.visitor import Walker
@@ -94,6 +94,8 @@ class ParamFlow:
                     carried = args[position]
                     if self.destinations.get(id(sink)) == index:  # the call fixes the address
                         carried |= self._address(walker, node, position)
+                        if Tag.DECODED in carried:  # an address decoded at run time
+                            carried |= {Tag.HIDDEN}
                     if not carried:
                         continue
                     done.add(key)
