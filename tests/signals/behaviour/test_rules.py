@@ -502,6 +502,33 @@ NEGATIVES = [
         quiet=M,
     ),
     Case(
+        "gateway connecting where it is configured, started at import",
+        "import os, socket\n"
+        "class Gateway:\n"
+        "    def __init__(self):\n"
+        "        self.address = os.environ.get('GATEWAY_HOST', 'localhost')\n"
+        "        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+        "        self.start()\n"
+        "    def start(self):\n"
+        "        self.socket.connect((self.address, 25333))\n"
+        "        self.stream = self.socket.makefile('rb')\n"
+        "        self.socket.sendall(b'HELLO\\n')\n"
+        "GATEWAY = Gateway()\n",
+        quiet=M,
+    ),
+    Case(
+        "embedded server: a release tag fetched, its binary run by another method",
+        "import subprocess, httpx\n"
+        "class Embedded:\n"
+        "    def __init__(self):\n"
+        "        latest = httpx.get('https://api.github.com/repos/o/r/releases/latest').json()\n"
+        "        self.version = latest['tag_name']\n"
+        "    def start(self):\n"
+        "        self.binary = f'/opt/server-{self.version}'\n"
+        "        return subprocess.Popen([self.binary, '--port', '8079'])\n",
+        quiet=H,
+    ),
+    Case(
         "build helper fetching a tool for later",
         "import os, urllib.request\n"
         "def fetch_flamegraph(path):\n"

@@ -37,6 +37,27 @@ _TOKEN = re.compile(
 WHERE = frozenset({Tag.SINK, Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.HIDDEN, Tag.TOKEN})
 
 
+#: calls whose arguments are data, never where it goes (``sock.send(b"...")``)
+_NO_DESTINATION = frozenset(
+    {"send", "sendall", "recv", "makefile", "execute", "send_message", "storbinary", "sendmail"}
+)
+#: calls whose destination is the second argument (``request("GET", url)``)
+_SECOND = frozenset({"request", "sendto"})
+
+
+def target_of(node: ast.Call) -> ast.expr | None:
+    """The expression giving where a network call goes, if one does."""
+    func = node.func
+    simple = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if simple in _NO_DESTINATION:
+        return next((kw.value for kw in node.keywords if kw.arg in _DESTINATION_KEYWORDS), None)
+    if simple in _SECOND and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
+        if len(node.args) > 1:
+            return node.args[1]
+        return next((kw.value for kw in node.keywords if kw.arg in _DESTINATION_KEYWORDS), None)
+    return first(node, *_DESTINATION_KEYWORDS)
+
+
 def network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
     tags, fetched = network_tags(w, node)
     w.fact(Kind.NETWORK, name, node, tags, text_of(destination(w, node)), where_from(w, node))
@@ -61,7 +82,7 @@ def where_from(w: Walker, node: ast.Call) -> int | None:
 
 
 def _parameters(w: Walker, node: ast.Call) -> frozenset[str]:
-    target = first(node, *_DESTINATION_KEYWORDS)
+    target = target_of(node)
     named = w.tags_of(target) if target is not None else EMPTY
     return frozenset(t for t in named if t.startswith(PARAM))
 
@@ -91,7 +112,7 @@ def network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[s
     EMBEDDED / HOST / RAW_IP / HIDDEN for how it is written.  A credential the
     destination names (``169.254.169.254``) is fetched, not sent: it is returned
     apart, for the response to carry."""
-    target = first(node, *_DESTINATION_KEYWORDS)
+    target = target_of(node)
     named = w.tags_of(target) if target is not None else EMPTY
     data = EMPTY
     for argument in (*node.args, *(kw.value for kw in node.keywords)):
@@ -150,7 +171,7 @@ def destination(w: Walker, node: ast.Call) -> str | bytes | None:
 def _fixed(w: Walker, node: ast.Call) -> tuple[str | bytes | None, bool]:
     """(destination, whole): a literal destination (``whole``), or a URL whose scheme
     and host are literal and only the path or query is built (``'http://h/?q=' + data``)."""
-    target = first(node, *_DESTINATION_KEYWORDS)
+    target = target_of(node)
     if target is None:
         return None, False
     value = w.fold(target)

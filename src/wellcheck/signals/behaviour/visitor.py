@@ -40,6 +40,15 @@ _OBFUSCATOR_MARKS = frozenset({"__obfuscator__", "__pyarmor__", "__armor__"})
 _EMPTY: frozenset[str] = frozenset()
 
 
+def _kept(tags: frozenset[str]) -> frozenset[str]:
+    """What a stored attribute carries to other methods: a response only when it came
+    from a bare address, a hidden one or a capture service (a version string fetched
+    from a release API and built into a path is no payload)."""
+    if Tag.NETWORK in tags and not tags & {Tag.RAW_IP, Tag.HIDDEN, Tag.SINK}:
+        return tags - {Tag.NETWORK}
+    return tags
+
+
 class Walker:
     """Walks one module (or one literal passed to exec) and records raw facts."""
 
@@ -193,9 +202,8 @@ class Walker:
                 self.attributes = True
                 member = self._member(key)
                 if member is not None and tags:
-                    self.members[member] = self.members.get(member, _EMPTY) | without_parameters(
-                        tags
-                    )
+                    kept = self.members.get(member, _EMPTY) | _kept(without_parameters(tags))
+                    self.members[member] = kept
             self.expr(target.value)
 
     # ---------------------------------------------------------------- expressions
