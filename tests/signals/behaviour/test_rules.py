@@ -380,6 +380,18 @@ POSITIVES += [
         {("WC-CODE-EXFILTRATION", H)},
     ),
     Case(
+        "obfuscator signature in a module nothing flags otherwise",
+        "from builtins import *\n"
+        "__obfuscator__ = 'x'\n"
+        "Power, Run = exec, map\n"
+        "class Frame:\n"
+        "    def __init__(self, value):\n"
+        "        self.value = value\n",
+        {("WC-CODE-OBFUSCATED", H)},
+        path="pkg/main.py",
+        entry=False,
+    ),
+    Case(
         "download through a helper, then run",
         "import os, subprocess, urllib.request\n"
         "def fetch(url, path):\n"
