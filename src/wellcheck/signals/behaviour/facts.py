@@ -71,6 +71,7 @@ class Tag(StrEnum):
     INPUT = "input"  # typed in by the user (input(), getpass())
     SCRIPT = "script"  # Python code written to a file (a dropped script)
     SHELL = "shell"  # a command line for a shell or an interpreter, not a plain tool's argv
+    TOKEN = "token"  # noqa: S105 - a flow label; a chat bot token or webhook key in the destination
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ class Fact:
     snippet: str  # ASCII-safe, short: see ``evidence.snippet``
     when: When
     tags: frozenset[str] = frozenset()  # Tag values and ``ind:<category>`` labels of the arguments
-    via: str = ""  # "exec" when seen in code a literal passed to exec() would run
+    # how it was reached: "exec" (code a literal passed to exec() would run), "write"
+    # (code written to a file), "spawn" (python -c), "call" (replayed from a helper)
+    via: str = ""
     text: str = ""  # the matched indicator text or the literal destination, escaped, short
     scope: str = ""  # the function (qualified name) or "<module>"/"<main>" holding it
 

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wellcheck.signals.behaviour.evidence import snippet
-from wellcheck.signals.behaviour.facts import Fact, Kind
+from wellcheck.signals.behaviour.facts import Fact, Kind, Tag
 
 if TYPE_CHECKING:
     from wellcheck.signals.behaviour.visitor import Walker
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 PARAM = "param:"
 ROUNDS = 3
 MAX_CALLS = 20_000
+MAX_REPLAYS = 2_000
 _SINKS = frozenset(
     {Kind.EXEC, Kind.SPAWN, Kind.NETWORK, Kind.WRITE, Kind.NATIVE_LOAD, Kind.CHMOD_EXEC}
 )
@@ -77,18 +78,24 @@ class ParamFlow:
             self.calls.append((simple, scope, node, args, bound))
 
     def resolve(self, walker: Walker) -> None:
-        done: set[tuple[int, int, int]] = set()
+        """Replay sinks at call sites: each (call, kind, API, parameter) once, at most
+        ``MAX_REPLAYS`` in all (common method names match many functions)."""
+        done: set[tuple[int, Kind, str, int]] = set()
         for _ in range(ROUNDS):
             added = False
             for simple, scope, node, args, bound in self.calls:
                 for index, sink in list(self.sinks.get(simple, ())):
                     position = index - 1 if bound and simple in self.methods else index
-                    key = (id(node), id(sink), index)
+                    key = (id(node), sink.kind, sink.detail, index)
                     if key in done or not 0 <= position < len(args):
                         continue
+                    if len(done) >= MAX_REPLAYS or walker.budget.full:
+                        return
                     carried = args[position]
                     if self.destinations.get(id(sink)) == index:  # the call fixes the address
                         carried |= self._address(walker, node, position)
+                        if Tag.DECODED in carried:  # an address decoded at run time
+                            carried |= {Tag.HIDDEN}
                     if not carried:
                         continue
                     done.add(key)
@@ -118,5 +125,6 @@ class ParamFlow:
             via=sink.via or "call",
             scope=scope,
         )
+        walker.budget.fact()
         walker.facts.append((scope, fact))
         self.record(scope, fact)

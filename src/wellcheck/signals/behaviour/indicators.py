@@ -75,6 +75,7 @@ PATTERNS: dict[Category, tuple[str, ...]] = {
         r"canarytokens\.(?:com|org)",
         r"hookbin\.com",
         r"beeceptor\.com",
+        r"mockapi\.io",  # a hosted store for whatever is posted
         r"requestcatcher\.com",
         r"ngrok(?:-free)?\.(?:io|app|dev)",
         r"trycloudflare\.com",
@@ -270,7 +271,7 @@ ANCHORS: dict[Category, str] = {
     Category.SINK_CHAT: "webhooks telegram slack",
     Category.SINK_CAPTURE: (
         "webhook requestbin pipedream burpcollaborator oastify oast interact interactsh dnslog "
-        "ceye canarytokens hookbin beeceptor requestcatcher ngrok trycloudflare serveo "
+        "ceye canarytokens hookbin beeceptor mockapi requestcatcher ngrok trycloudflare serveo "
         "localtunnel loca transfer file anonfiles gofile 0x0 bashupload attachments"
     ),
     Category.SINK_PASTE: (

@@ -29,8 +29,33 @@ _RESOLVERS = frozenset(
 _RAW_IP = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?]|$)"
 )
+#: a chat bot token or a webhook's id and key written in a destination
+_TOKEN = re.compile(
+    r"/bot\d{6,}:[\w-]{30,}|/webhooks/\d{15,}/[\w-]{30,}|hooks\.slack\.com/services/\w+/\w+/\w+"
+)
 #: what a destination object (``urllib.request.Request(url)``) says about where it goes
-WHERE = frozenset({Tag.SINK, Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.HIDDEN})
+WHERE = frozenset({Tag.SINK, Tag.EMBEDDED, Tag.HOST, Tag.RAW_IP, Tag.HIDDEN, Tag.TOKEN})
+
+
+#: calls whose arguments are data, never where it goes (``sock.send(b"...")``)
+_NO_DESTINATION = frozenset(
+    {"send", "sendall", "recv", "makefile", "execute", "send_message", "storbinary", "sendmail"}
+)
+#: calls whose destination is the second argument (``request("GET", url)``)
+_SECOND = frozenset({"request", "sendto"})
+
+
+def target_of(node: ast.Call) -> ast.expr | None:
+    """The expression giving where a network call goes, if one does."""
+    func = node.func
+    simple = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if simple in _NO_DESTINATION:
+        return next((kw.value for kw in node.keywords if kw.arg in _DESTINATION_KEYWORDS), None)
+    if simple in _SECOND and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
+        if len(node.args) > 1:
+            return node.args[1]
+        return next((kw.value for kw in node.keywords if kw.arg in _DESTINATION_KEYWORDS), None)
+    return first(node, *_DESTINATION_KEYWORDS)
 
 
 def network(w: Walker, node: ast.Call, name: str) -> frozenset[str]:
@@ -57,7 +82,7 @@ def where_from(w: Walker, node: ast.Call) -> int | None:
 
 
 def _parameters(w: Walker, node: ast.Call) -> frozenset[str]:
-    target = first(node, *_DESTINATION_KEYWORDS)
+    target = target_of(node)
     named = w.tags_of(target) if target is not None else EMPTY
     return frozenset(t for t in named if t.startswith(PARAM))
 
@@ -74,6 +99,8 @@ def literal_destination(value: str | bytes) -> frozenset[str]:
     }
     if _RAW_IP.match(text):
         tags.add(Tag.RAW_IP)
+    if _TOKEN.search(text):
+        tags.add(Tag.TOKEN)
     return frozenset(tags)
 
 
@@ -85,7 +112,7 @@ def network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[s
     EMBEDDED / HOST / RAW_IP / HIDDEN for how it is written.  A credential the
     destination names (``169.254.169.254``) is fetched, not sent: it is returned
     apart, for the response to carry."""
-    target = first(node, *_DESTINATION_KEYWORDS)
+    target = target_of(node)
     named = w.tags_of(target) if target is not None else EMPTY
     data = EMPTY
     for argument in (*node.args, *(kw.value for kw in node.keywords)):
@@ -101,6 +128,8 @@ def network_tags(w: Walker, node: ast.Call) -> tuple[frozenset[str], frozenset[s
         tags |= {Tag.EMBEDDED if whole else Tag.HOST}
         if _RAW_IP.match(text):
             tags |= {Tag.RAW_IP}
+        if _TOKEN.search(text):
+            tags |= {Tag.TOKEN}
     return tags, named & {Tag.SECRET}
 
 
@@ -142,7 +171,7 @@ def destination(w: Walker, node: ast.Call) -> str | bytes | None:
 def _fixed(w: Walker, node: ast.Call) -> tuple[str | bytes | None, bool]:
     """(destination, whole): a literal destination (``whole``), or a URL whose scheme
     and host are literal and only the path or query is built (``'http://h/?q=' + data``)."""
-    target = first(node, *_DESTINATION_KEYWORDS)
+    target = target_of(node)
     if target is None:
         return None, False
     value = w.fold(target)

@@ -40,6 +40,15 @@ _OBFUSCATOR_MARKS = frozenset({"__obfuscator__", "__pyarmor__", "__armor__"})
 _EMPTY: frozenset[str] = frozenset()
 
 
+def _kept(tags: frozenset[str]) -> frozenset[str]:
+    """What a stored attribute carries to other methods: a response only when it came
+    from a bare address, a hidden one or a capture service (a version string fetched
+    from a release API and built into a path is no payload)."""
+    if Tag.NETWORK in tags and not tags & {Tag.RAW_IP, Tag.HIDDEN, Tag.SINK}:
+        return tags - {Tag.NETWORK}
+    return tags
+
+
 class Walker:
     """Walks one module (or one literal passed to exec) and records raw facts."""
 
@@ -61,6 +70,8 @@ class Walker:
         self.kinds: list[str] = []  # "class" or "def" for each enclosing definition
         self.seen: dict[int, frozenset[str]] = {}  # id(expression) -> its tags, once walked
         self.attributes = False  # the file stored tags under an attribute (self.sock = ...)
+        # (class, "self.x") -> tags stored there by any method, for the other methods
+        self.members: dict[tuple[str, str], frozenset[str]] = {}
 
     # ----------------------------------------------------------------- statements
     def run(self, tree: ast.Module) -> None:
@@ -189,6 +200,10 @@ class Walker:
             if key:
                 self.scopes[-1][1][key] = tags
                 self.attributes = True
+                member = self._member(key)
+                if member is not None and tags:
+                    kept = self.members.get(member, _EMPTY) | _kept(without_parameters(tags))
+                    self.members[member] = kept
             self.expr(target.value)
 
     # ---------------------------------------------------------------- expressions
@@ -248,7 +263,20 @@ class Walker:
         if self.attributes:  # only when the file assigned to an attribute (self.x = ...)
             key = dotted(node)
             tags |= self._lookup(key) if key else _EMPTY
+            member = self._member(key) if key else None
+            if member is not None:
+                tags |= self.members.get(member, _EMPTY)
         return tags
+
+    def _member(self, key: str) -> tuple[str, str] | None:
+        """(class, key) for ``self.x`` in a method (methods walked earlier stored it)."""
+        if (
+            not key.startswith("self.")
+            or len(self.kinds) < 2
+            or self.kinds[-2:] != ["class", "def"]
+        ):
+            return None
+        return ".".join(self.prefix[:-1]), key
 
     def _subscript(self, node: ast.Subscript) -> frozenset[str]:
         if self.names.qualify(node.value) in apis.ENVIRON:  # os.environ['X']: one variable

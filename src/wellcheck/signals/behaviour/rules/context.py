@@ -58,7 +58,16 @@ def context(file: FileFacts, fact: Fact) -> str:
         where = "when run as a program"
     else:
         where = "inside a function nothing calls at import"
-    return f"{where}, in code decoded from a literal" if fact.via else where
+    how = _VIA.get(fact.via, "")
+    return f"{where}, {how}" if how else where
+
+
+_VIA = {
+    "exec": "in code decoded from a literal",
+    "write": "in code it writes to a file",
+    "spawn": "in code a new interpreter is given",
+    "call": "through a function it calls",
+}
 
 
 def facts(subject: Subject, *kinds: Kind) -> Iterator[tuple[FileFacts, Fact]]:

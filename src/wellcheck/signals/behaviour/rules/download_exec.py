@@ -6,7 +6,8 @@
   -urlcache``, ``bitsadmin /transfer``) passed to a process call;
 * a dropper: a download from a fixed address, a response written to a file, or a
   script written to a file, and after it, in the same function, a process started,
-  a file made executable or a library loaded.
+  a file made executable or a library loaded (a run inside a helper it calls
+  counts after a download from a fixed address only).
 
 Critical when it runs by itself; high in a function (medium when the function only
 makes the file executable: fetching a tool for later, as build helpers do).  A
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wellcheck.models import Severity
-from wellcheck.signals.behaviour.facts import Kind, Tag
+from wellcheck.signals.behaviour.facts import Fact, Kind, Tag
 from wellcheck.signals.behaviour.indicators import Category
 from wellcheck.signals.behaviour.rules.context import (
     REMOVE,
@@ -67,7 +68,7 @@ def _droppers(subject: Subject) -> Iterator[Hit]:
             )
             if not (fetched or saved):
                 continue
-            runs = [r for r in runners if r.scope == download.scope and r.line >= download.line]
+            runs = [r for r in runners if _after(download, r, fetched)]
             if not runs:
                 continue
             now = triggered(file, download) or any(triggered(file, r) for r in runs)
@@ -79,3 +80,14 @@ def _droppers(subject: Subject) -> Iterator[Hit]:
             extra = f"then {runs[0].detail} at line {runs[0].line}"
             yield hit(RULE, severity, "medium", title, file, download, extra, REMOVE)
             break
+
+
+def _after(download: Fact, run: Fact, fetched: bool) -> bool:
+    """Is ``run`` later in the function of ``download``?  A run replayed from a helper
+    counts after a download from a fixed address only, and never on the download's
+    own line (one helper doing both is judged in the helper)."""
+    if run.scope != download.scope or run.line < download.line:
+        return False
+    if run.via != "call":
+        return True
+    return fetched and run.line > download.line

@@ -97,7 +97,7 @@ def _sinks(subject: Subject) -> Iterator[Hit]:
             severity = Severity.HIGH
         elif tagged(fact, _CAPTURE):
             severity = Severity.HIGH  # a request or DNS capture service, a tunnel
-        elif tagged(fact, ind(Category.SINK_CHAT)) and tagged(fact, Tag.EMBEDDED):
+        elif tagged(fact, ind(Category.SINK_CHAT)) and tagged(fact, Tag.EMBEDDED, Tag.TOKEN):
             severity = Severity.HIGH  # a chat hook with its token in the code
         else:
             severity = Severity.LOW  # chat API templates, paste sites: libraries post there
