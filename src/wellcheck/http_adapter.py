@@ -66,15 +66,20 @@ class BoundedAdapter(HTTPAdapter):
                 request, stream=True, timeout=timeouts, verify=verify, cert=cert, proxies=proxies
             )
 
+        clean = False
         try:
             with Exchange(open_, deadline, deadline.timeouts(*self._timeouts(timeout))) as exchange:
                 body = read_body(exchange, self.policy.max_body, what)
                 wire = exchange.response
+                clean = True
         except (urllib3.exceptions.HTTPError, OSError) as exc:  # mid-body, as requests says it
             raise requests.ConnectionError(exc, request=request) from exc
         except DeadlineExceeded:
             OVERDUE.mark(url)
             raise
+        finally:
+            if not clean:
+                self._replace_wire()
         headers = {k: v for k, v in wire.headers.items() if k.lower() not in _DROPPED}
         headers["Content-Length"] = str(len(body))
         raw = urllib3.HTTPResponse(
@@ -92,6 +97,13 @@ class BoundedAdapter(HTTPAdapter):
     def close(self) -> None:
         self._wire.close()
         super().close()
+
+    def _replace_wire(self) -> None:
+        """A fresh pool after an exchange that did not end cleanly: the abandoned
+        exchange's thread may still hold (and later release) a connection of the old
+        pool, and the next request must not be handed that connection mid-close."""
+        old, self._wire = self._wire, HTTPAdapter()
+        old.close()
 
     def _timeouts(self, timeout: Timeout) -> tuple[float, float]:
         connect, read = self.policy.connect_timeout, self.policy.read_timeout
