@@ -40,7 +40,7 @@ def analyse_source(
         data,
         entry=entry or role in (Role.STARTUP, Role.INSTALL),
         native=native,
-        strict=role is Role.TEST,
+        strict=role in (Role.TEST, Role.SOURCE_ONLY),
     )
     if not found:
         return FileFacts(path, role)

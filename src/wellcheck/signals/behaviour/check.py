@@ -145,15 +145,19 @@ def judge(
         results_of = grouped.get(owner, [])
         known = frozenset(compiled.get(owner, ()))
         for subject, component in _subjects(plan, owner, results_of, known, linux):
-            tests = {f.path for f in subject.files if f.role is Role.TEST}
+            tests = {f.path for f in subject.files if f.role in _RUN_BY_HAND}
             for rule in RULES:
                 hits = [_in_tests(hit) if hit.path in tests else hit for hit in rule(subject)]
                 findings.extend(_finding(tree, component, hit) for hit in hits)
     return findings, skipped
 
 
+_RUN_BY_HAND = (Role.TEST, Role.SOURCE_ONLY)
+
+
 def _in_tests(hit: Hit) -> Hit:
-    """Test modules run only under a test runner: at most low (still shown)."""
+    """Test modules run only under a test runner, an sdist's scripts and demos only
+    when a person runs them: at most low (still shown)."""
     return replace(hit, severity=min(hit.severity, Severity.LOW))
 
 

@@ -28,6 +28,7 @@ class Role(StrEnum):
     STARTUP = "startup"  # a .pth line or sitecustomize/usercustomize: every interpreter start
     INSTALL = "install"  # setup.py or an in-tree build backend of an sdist: pip runs it
     TEST = "test"  # a test module (tests/, test_*.py, conftest.py): only a test runner imports it
+    SOURCE_ONLY = "source-only"  # in an sdist, neither installed nor run by pip (scripts, demos)
 
 
 class Kind(StrEnum):

@@ -13,7 +13,7 @@ names; ``setup.py`` and an in-tree build backend of an sdist are install-time co
 from __future__ import annotations
 
 import posixpath
-import tomllib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +21,7 @@ from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import Component, ComponentKind
 from wellcheck.signals.behaviour.facts import Role
+from wellcheck.signals.behaviour.sdist_roles import sdist_roles
 from wellcheck.signals.record import place
 from wellcheck.signals.startup import CUSTOMIZE_MODULES
 
@@ -83,15 +84,18 @@ def plan_tree(tree: Tree, components: Sequence[Component], function_roots: Itera
         plan.pure[index] = _is_pure(tree, component, files)
     sites = {c.site_root for c in components}
     startup = startup_files(entries, sites, function_roots)
-    install = {
-        p for c in components if c.kind is ComponentKind.SDIST for p in _install_files(tree, c)
-    }
+    sdist: dict[str, Role] = {}
+    for component in components:
+        if component.kind is ComponentKind.SDIST:
+            root = _sdist_root(entries, component)
+            tests = frozenset(p for p in entries if _module_role(p, root) is Role.TEST)
+            sdist.update(sdist_roles(tree, root, tests))
     compiled = _compiled(entries)
     for path, entry in entries.items():
         if entry.kind is not EntryKind.FILE:
             continue
         owner = _owner(path, exact, directories, locations)
-        role = startup.get(path) or (Role.INSTALL if path in install else _module_role(path))
+        role = startup.get(path) or sdist.get(path) or _module_role(path)
         if owner < 0 and role in (Role.MODULE, Role.TEST):
             continue
         _add_jobs(plan, path, entry, owner, role, entries, compiled)
@@ -99,13 +103,20 @@ def plan_tree(tree: Tree, components: Sequence[Component], function_roots: Itera
 
 
 _TEST_DIRS = frozenset({"tests", "test", "testing", "unittests"})
+_LAST_WORD = re.compile(r"[ _-]")
 
 
-def _module_role(path: str) -> Role:
-    """TEST for test modules (a test runner imports them, an application does not)."""
+def _module_role(path: str, root: str = "") -> Role:
+    """TEST for test modules (a test runner imports them, an application does not):
+    in a directory named ``tests``, ``test``, ``testing`` or ending in one of those
+    words (``unit_tests``, ``integration-tests``, ``manual tests``), or named as
+    pytest and unittest discover them.  ``root``: an sdist's root directory, whose
+    own name (``tests-1.0``) does not count."""
+    if root and path.startswith(f"{root}/"):
+        path = path[len(root) + 1 :]
     parts = path.split("/")
     name = parts[-1]
-    if any(part in _TEST_DIRS for part in parts[:-1]):
+    if any(_LAST_WORD.split(part.lower())[-1] in _TEST_DIRS for part in parts[:-1]):
         return Role.TEST
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return Role.TEST
@@ -219,6 +230,13 @@ def _component_files(
     return listed
 
 
+def _sdist_root(entries: Mapping[str, Entry], component: Component) -> str:
+    """The directory holding the sdist's files (its location is that directory or
+    its PKG-INFO)."""
+    location = component.location
+    return location if location in _dirs(entries, location) else posixpath.dirname(location)
+
+
 def _dirs(entries: Mapping[str, Entry], location: str) -> set[str]:
     prefix = f"{location}/"
     return {location} if any(p.startswith(prefix) for p in entries) else set()
@@ -294,34 +312,4 @@ def startup_files(
             found[path] = Role.STARTUP
         elif name == "__init__.py" and posixpath.basename(directory) in CUSTOMIZE_MODULES:
             found.update({path: Role.STARTUP} if _parent(directory) in module_roots else {})
-    return found
-
-
-def _install_files(tree: Tree, component: Component) -> set[str]:
-    """``setup.py`` at the sdist's root and the files of an in-tree build backend
-    (``[build-system] backend-path`` in pyproject.toml): what pip runs to build it."""
-    entries = tree.entries()
-    root = (
-        component.location
-        if component.location in _dirs(entries, component.location)
-        else posixpath.dirname(component.location)
-    )
-    prefix = f"{root}/" if root else ""
-    found = {f"{prefix}setup.py"} & set(entries)
-    try:
-        raw = tree.read_bytes(f"{prefix}pyproject.toml", limit=MAX_SMALL)
-        backend_paths = (
-            tomllib.loads(raw.decode("utf-8")).get("build-system", {}).get("backend-path", [])
-        )
-    except HostileArtifactError:
-        raise
-    except (ArtifactError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        backend_paths = []
-    for backend in backend_paths if isinstance(backend_paths, list) else []:
-        if not isinstance(backend, str):
-            continue
-        base = posixpath.normpath(f"{prefix}{backend}")
-        if base.startswith(".."):
-            continue
-        found |= {p for p in entries if p.startswith(f"{base}/") and p.endswith(SOURCE_SUFFIXES)}
     return found

@@ -42,7 +42,9 @@ def triggered(file: FileFacts, fact: Fact) -> bool:
     """Does this code run without anyone calling it (import, start-up, install)?"""
     if file.role is Role.MODULE:
         return fact.when is When.IMPORT
-    return file.role is not Role.TEST  # .pth lines, sitecustomize, setup.py run by themselves
+    # .pth lines, sitecustomize, setup.py run by themselves; tests and an sdist's
+    # scripts only when someone runs them
+    return file.role not in (Role.TEST, Role.SOURCE_ONLY)
 
 
 def context(file: FileFacts, fact: Fact) -> str:
@@ -52,6 +54,8 @@ def context(file: FileFacts, fact: Fact) -> str:
         where = "at install time"
     elif file.role is Role.TEST:
         where = "in a test module"
+    elif file.role is Role.SOURCE_ONLY:
+        where = "in a file of the sdist that pip neither installs nor runs"
     elif fact.when is When.IMPORT:
         where = "at import time"
     elif fact.when is When.MAIN:
