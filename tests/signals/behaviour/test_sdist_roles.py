@@ -4,9 +4,11 @@ installs the packages, and never touches the scripts, benchmarks and demos besid
 from __future__ import annotations
 
 import pytest
+from behaviourkit import installed
 
 from wellcheck.artifact.memory import MemoryTree
 from wellcheck.checks import CheckContext
+from wellcheck.inventory import collect
 from wellcheck.models import ArtifactInfo, Component, ComponentKind, Finding, Severity
 from wellcheck.signals.behaviour import BehaviourCheck
 
@@ -150,3 +152,28 @@ def test_a_directory_of_manual_or_unit_tests_is_tests(directory: str) -> None:
     )
     assert "in a test module" in found[path].evidence
     assert found[path].severity is Severity.LOW
+
+
+def test_a_package_named_like_tests_is_still_a_package() -> None:
+    """Only directories below the top one may be tests by the end of their name: a
+    top-level ``acme-api-test`` (installed, or at an sdist's top) is the package itself."""
+    tree = MemoryTree(installed("acme-api-test", "0.2", {"acme-api-test/__init__.py": PAYLOAD}))
+    context = CheckContext(artifact=ArtifactInfo("x", "directory"), trees=(tree,))
+    found = BehaviourCheck(workers=1).run(collect(tree), context).findings
+    assert max(f.severity for f in found) is Severity.CRITICAL
+    top = _findings({"pkg-1.0/setup.py": SETUP, "pkg-1.0/acme_tests/__init__.py": PAYLOAD})
+    assert top["pkg-1.0/acme_tests/__init__.py"].severity is Severity.CRITICAL
+
+
+def test_the_package_the_sdist_is_named_for_is_installable_whatever_the_backend_says() -> None:
+    """A poetry configuration naming another project: the package named like the
+    sdist's PKG-INFO (and its egg-info's top_level.txt) is still read as installed."""
+    pyproject = b'[tool.poetry]\nname = "template"\n[build-system]\n'
+    pyproject += b'build-backend = "poetry.core.masonry.api"\n'
+    for files in (
+        {"pkg-1.0/pkg/__init__.py": PAYLOAD},
+        {"pkg-1.0/lib/__init__.py": PAYLOAD, "pkg-1.0/pkg.egg-info/top_level.txt": b"lib\n"},
+    ):
+        path = next(p for p in files if p.endswith("__init__.py"))
+        found = _findings({"pkg-1.0/pyproject.toml": pyproject, **files})
+        assert found[path].severity is Severity.CRITICAL

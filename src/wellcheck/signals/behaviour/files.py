@@ -88,8 +88,12 @@ def plan_tree(tree: Tree, components: Sequence[Component], function_roots: Itera
     for component in components:
         if component.kind is ComponentKind.SDIST:
             root = _sdist_root(entries, component)
-            tests = frozenset(p for p in entries if _module_role(p, root) is Role.TEST)
+            prefix = f"{root}/" if root else ""
+            tests = frozenset(
+                p for p in entries if p.startswith(prefix) and _module_role(p, root) is Role.TEST
+            )
             sdist.update(sdist_roles(tree, root, tests))
+            sdist.update(dict.fromkeys(tests, Role.TEST))
     compiled = _compiled(entries)
     for path, entry in entries.items():
         if entry.kind is not EntryKind.FILE:
@@ -106,17 +110,22 @@ _TEST_DIRS = frozenset({"tests", "test", "testing", "unittests"})
 _LAST_WORD = re.compile(r"[ _-]")
 
 
-def _module_role(path: str, root: str = "") -> Role:
+def _module_role(path: str, root: str | None = None) -> Role:
     """TEST for test modules (a test runner imports them, an application does not):
-    in a directory named ``tests``, ``test``, ``testing`` or ending in one of those
-    words (``unit_tests``, ``integration-tests``, ``manual tests``), or named as
-    pytest and unittest discover them.  ``root``: an sdist's root directory, whose
-    own name (``tests-1.0``) does not count."""
-    if root and path.startswith(f"{root}/"):
-        path = path[len(root) + 1 :]
+    in a directory named ``tests``, ``test``, ``testing`` or ``unittests``, or named as
+    pytest and unittest discover them.  Inside an sdist (``root``: its directory, whose
+    own name does not count), also below its top directory in one whose name ends in
+    one of those words (``unit_tests``, ``integration-tests``, ``manual tests``); never
+    a top-level one, which may be the package itself (``acme-api-test``)."""
+    if root is not None:
+        path = path[len(root) + 1 :] if root and path.startswith(f"{root}/") else path
     parts = path.split("/")
     name = parts[-1]
-    if any(_LAST_WORD.split(part.lower())[-1] in _TEST_DIRS for part in parts[:-1]):
+    if any(part in _TEST_DIRS for part in parts[:-1]):
+        return Role.TEST
+    if root is not None and any(
+        _LAST_WORD.split(part.lower())[-1] in _TEST_DIRS for part in parts[1:-1]
+    ):
         return Role.TEST
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return Role.TEST

@@ -17,7 +17,8 @@ tests' are.  Which files a build installs depends on its backend:
   named in the build configuration (a string of ``setup.py``, a value of ``setup.cfg``,
   the project's name and the wheel-building tables of ``pyproject.toml``: setuptools,
   hatch's wheel target, poetry, flit, pdm, maturin; not other tools' tables nor an
-  sdist target's include list);
+  sdist target's include list) or by the build that made the sdist (PKG-INFO's
+  ``Name``, ``*.egg-info/top_level.txt``);
 - setuptools (also pip's default without ``build-backend``) and pdm: a chain of regular
   packages from the root (each directory holds an ``__init__.py``: what
   ``find_packages`` finds); for setuptools, when the configuration names no packages
@@ -72,7 +73,11 @@ def sdist_roles(tree: Tree, root: str, test: frozenset[str] = frozenset()) -> di
     layout = _Layout(
         entries,
         prefix,
-        named={w.lower() for text in _build_strings(texts) for w in _WORD.findall(text)},
+        named={
+            w.lower()
+            for text in (*_build_strings(texts), *_built_names(tree, entries, prefix))
+            for w in _WORD.findall(text)
+        },
         chain=chain,
         discovered=discovered,
     )
@@ -154,6 +159,25 @@ def _backend(pyproject: str) -> str:
     if not isinstance(backend, str) or backend.strip().startswith("setuptools"):
         return "setuptools"
     return backend.strip()
+
+
+def _built_names(tree: Tree, entries: Mapping[str, Entry], prefix: str) -> list[str]:
+    """The names the build that made the sdist used: PKG-INFO's ``Name`` (what a
+    backend's defaults derive from) and ``*.egg-info/top_level.txt`` (what setuptools
+    installed then)."""
+    found = []
+    for line in _read(tree, f"{prefix}PKG-INFO").splitlines():
+        if line.lower().startswith("name:"):
+            name = line.split(":", 1)[1].strip()
+            found += [name, name.replace("-", "_"), name.replace(".", "_")]
+            break
+        if not line.strip():
+            break
+    for path in entries:
+        relative = path[len(prefix) :] if path.startswith(prefix) else ""
+        if relative.endswith(".egg-info/top_level.txt") and relative.count("/") <= 2:
+            found += _read(tree, path).split()
+    return found
 
 
 def _build_strings(texts: dict[str, str]) -> list[str]:
