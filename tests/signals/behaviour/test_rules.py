@@ -392,6 +392,16 @@ POSITIVES += [
         entry=False,
     ),
     Case(
+        "names spelled with letters sliced from builtins' text, in a non-entry module",
+        "import sys\n"
+        "_c = getattr(__builtins__, oct.__str__()[-3] + hex.__str__()[-1 << 2] + 'r')\n"
+        "if sys.platform == ''.join(map(_c, [108, 105, 110, 117, 120])):\n"
+        "    pass\n",
+        {("WC-CODE-OBFUSCATED", H)},
+        path="pkg/util.py",
+        entry=False,
+    ),
+    Case(
         "download through a helper, then run",
         "import os, subprocess, urllib.request\n"
         "def fetch(url, path):\n"
@@ -404,6 +414,15 @@ POSITIVES += [
 ]
 
 NEGATIVES = [
+    Case(
+        "a class's own text, and a local name that shadows a builtin",
+        "class Version:\n"
+        "    def short(self):\n"
+        "        return self.__str__()[:7]\n"
+        "hex = Version()\n"
+        "print(hex.__str__()[2:])\n",
+        quiet=L,
+    ),
     Case(
         "library function running a process when called",
         "import subprocess\ndef run(cmd):\n    return subprocess.run(cmd, check=True)\n",

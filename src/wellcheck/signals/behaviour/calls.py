@@ -60,11 +60,25 @@ def classify_call(w: Walker, node: ast.Call) -> frozenset[str]:
     w.flow.call(simple, w.scope, node, positional, isinstance(func, ast.Attribute))
     if simple in _PYARMOR or _is_pyarmor(name):
         w.fact(Kind.OBFUSCATOR, "pyarmor", node)
+    elif _builtin_repr(w, func):
+        w.fact(Kind.OBFUSCATOR, "builtin-repr", node)
     if name is None:
         return _method(w, node, simple, receiver, args)
     if name.startswith("os.environ."):
         return _environ(w, node, name)
     return _api(w, node, name, positional, args) | w.graph.returns.get(simple, EMPTY)
+
+
+def _builtin_repr(w: Walker, func: ast.expr) -> bool:
+    """``oct.__str__()``, ``copyright.__repr__()``: the text of a builtin, which
+    obfuscators (Hyperion) slice letters from to spell ``chr``, ``exec``... and which
+    ordinary code has no use for."""
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in ("__str__", "__repr__")
+        and isinstance(func.value, ast.Name)
+        and w.names.qualify(func.value) == f"builtins.{func.value.id}"
+    )
 
 
 def _simple(func: ast.expr) -> str:

@@ -187,6 +187,7 @@ _LITERAL_EXEC = re.compile(
 )
 _MARK = b"__obfuscator__"
 _HEAD = 8192
+_BUILTIN_TEXT = re.compile(rb"(?<![\w.])[a-z]+\.__(?:str|repr)__\(\)\[")
 _RAW_IP_URL = re.compile(rb"://(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b")
 
 
@@ -215,9 +216,12 @@ def triggers(
     module) or companion words: one of ``COMPANIONS`` or two of ``WEAK_COMPANIONS``
     (``SPAWN_COMPANIONS`` for process calls).  ``strict`` (test modules: what they
     do runs under a test runner only) keeps strong calls and strong words only.
-    An obfuscator's ``__obfuscator__`` signature in the first 8 KiB is enough anywhere."""
+    An obfuscator's ``__obfuscator__`` signature in the first 8 KiB is enough anywhere,
+    and so is a slice of a name's text (``oct.__str__()[-3]``: Hyperion's alphabet)."""
     if data.find(_MARK, 0, _HEAD) >= 0:  # an obfuscator's signature, at the top of its output
         return ("word:__obfuscator__",)
+    if _BUILTIN_TEXT.search(data):  # letters sliced from a builtin's text (Hyperion)
+        return ("word:builtin-repr",)
     dynamic = capability = ""
     kinds: set[str] = set()
     for call in _CALLS.finditer(data):

@@ -2,11 +2,11 @@
 
 An obfuscator's runtime, signature or banner (PyArmor's ``__pyarmor__``/
 ``pytransform``, an ``__obfuscator__`` global, pyobfuscate, BlankOBF, "obfuscated
-with ...") is high: a dependency whose code cannot be read has no place in a
-function.  So is a network destination decoded at run time from an obfuscated
-literal.  A very long high-entropy literal alone is info (fonts, certificates and
-test vectors are long literals too); decoding and running one is
-WC-CODE-DECODE-EXEC.
+with ...", Hyperion's letters sliced from ``oct.__str__()``) is high: a dependency
+whose code cannot be read has no place in a function.  So is a network destination
+decoded at run time from an obfuscated literal.  A very long high-entropy literal
+alone is info (fonts, certificates and test vectors are long literals too); decoding
+and running one is WC-CODE-DECODE-EXEC.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def rule(subject: Subject) -> Iterator[Hit]:
     ]
     for file, fact in marked[:1]:
         title = "ships obfuscated code (an obfuscator's runtime or banner)"
+        if fact.detail == "builtin-repr":
+            title = "ships obfuscated code (names spelled from the text of builtins)"
         severity = Severity.HIGH
         yield hit(RULE, severity, "medium", title, file, fact, "its real behaviour cannot be read")
     if marked:
