@@ -37,6 +37,8 @@ def _is_safe(path: str) -> bool:
 
 @given(NAMES, st.booleans())
 @example("C:/evil", False)
+@example("./C:/evil", False)
+@example("./C:", True)
 @example("\\\\server\\share", False)
 @example("a/../../b", False)
 @example("./", True)

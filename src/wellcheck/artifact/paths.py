@@ -33,6 +33,8 @@ def normalise_member(name: str, *, allow_root: bool = False) -> str:
     if name.startswith("/") or _DRIVE.match(name):
         raise HostileArtifactError(name, "absolute-path")
     parts = [p for p in name.split("/") if p not in ("", ".")]
+    if parts and _DRIVE.match(parts[0]):  # './C:/x' would become the drive path 'C:/x'
+        raise HostileArtifactError(name, "absolute-path")
     if any(p == ".." for p in parts):
         raise HostileArtifactError(name, "path-traversal")
     path = "/".join(parts)
