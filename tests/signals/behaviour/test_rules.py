@@ -420,7 +420,9 @@ NEGATIVES = [
         "    def short(self):\n"
         "        return self.__str__()[:7]\n"
         "hex = Version()\n"
-        "print(hex.__str__()[2:])\n",
+        "print(hex.__str__()[2:])\n"
+        "def plain(text):\n"
+        "    return str.__str__(text)[:80]\n",
         quiet=L,
     ),
     Case(

@@ -60,7 +60,7 @@ def classify_call(w: Walker, node: ast.Call) -> frozenset[str]:
     w.flow.call(simple, w.scope, node, positional, isinstance(func, ast.Attribute))
     if simple in _PYARMOR or _is_pyarmor(name):
         w.fact(Kind.OBFUSCATOR, "pyarmor", node)
-    elif _builtin_repr(w, func):
+    elif not node.args and not node.keywords and _builtin_repr(w, func):
         w.fact(Kind.OBFUSCATOR, "builtin-repr", node)
     if name is None:
         return _method(w, node, simple, receiver, args)
@@ -70,9 +70,9 @@ def classify_call(w: Walker, node: ast.Call) -> frozenset[str]:
 
 
 def _builtin_repr(w: Walker, func: ast.expr) -> bool:
-    """``oct.__str__()``, ``copyright.__repr__()``: the text of a builtin, which
-    obfuscators (Hyperion) slice letters from to spell ``chr``, ``exec``... and which
-    ordinary code has no use for."""
+    """``oct.__str__()``, ``copyright.__repr__()`` (called without arguments, unlike
+    ``str.__str__(value)``): the text of a builtin, which obfuscators (Hyperion)
+    slice letters from to spell ``chr``, ``exec``... and ordinary code has no use for."""
     return (
         isinstance(func, ast.Attribute)
         and func.attr in ("__str__", "__repr__")
