@@ -188,6 +188,21 @@ _LITERAL_EXEC = re.compile(
 _MARK = b"__obfuscator__"
 _HEAD = 8192
 _BUILTIN_TEXT = re.compile(rb"(?<![\w.])[a-z]+\.__(?:str|repr)__\(\)\[")
+_TEXT_SLICES = (b"__str__()[", b"__repr__()[")
+
+
+def _builtin_text(data: bytes) -> bool:
+    """``oct.__str__()[``: found by its literal tail first (``bytes.find`` runs at
+    memory speed; a pattern starting with a class would be tried at every byte)."""
+    for tail in _TEXT_SLICES:
+        at = data.find(tail)
+        while at >= 0:
+            if _BUILTIN_TEXT.search(data, max(0, at - 40), at + len(tail)):
+                return True
+            at = data.find(tail, at + 1)
+    return False
+
+
 _RAW_IP_URL = re.compile(rb"://(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b")
 
 
@@ -220,7 +235,7 @@ def triggers(
     and so is a slice of a name's text (``oct.__str__()[-3]``: Hyperion's alphabet)."""
     if data.find(_MARK, 0, _HEAD) >= 0:  # an obfuscator's signature, at the top of its output
         return ("word:__obfuscator__",)
-    if _BUILTIN_TEXT.search(data):  # letters sliced from a builtin's text (Hyperion)
+    if _builtin_text(data):  # letters sliced from a builtin's text (Hyperion)
         return ("word:builtin-repr",)
     dynamic = capability = ""
     kinds: set[str] = set()
