@@ -64,11 +64,12 @@ class IndexStatus:
             )
         if not self.stale:
             return None
+        # no running age in the text: every shard of one fleet scan says the same
+        # (``wellcheck db status`` gives the age)
         return (
-            f"WARNING: the newest record in the advisory index {self.path} is "
-            f"{self.age_days:.1f} days old (data date {self.data_date}; more than "
-            f"{self.max_age_days:g} days); results may miss recent advisories. "
-            "Run `wellcheck db update`."
+            f"WARNING: the newest record in the advisory index {self.path} has data date "
+            f"{self.data_date}, more than {self.max_age_days:g} days ago; results may miss "
+            "recent advisories. Run `wellcheck db update`."
         )
 
 
