@@ -138,6 +138,20 @@ HOSTILE: list[tuple[str, list[tuple[str, object]], str]] = [
         "duplicate-member",
     ),
     (
+        "same bytes, but written through an earlier hardlink",
+        [
+            (f"{TOP}/benign.py", b"x"),
+            (f"{TOP}/setup.py", Hardlink(f"{TOP}/benign.py")),
+            (f"{TOP}/benign.py", b"x"),
+        ],
+        "duplicate-member",
+    ),
+    (
+        "same size, other bytes",
+        [(f"{TOP}/setup.py", b"pass  "), (f"{TOP}/setup.py", b"import")],
+        "duplicate-member",
+    ),
+    (
         "file written through an earlier hardlink",
         [
             (f"{TOP}/benign.py", b"x"),
@@ -160,6 +174,23 @@ def test_what_pip_would_unpack_differently_is_hostile(
     path = write_sdist(tmp_path / "a.tar.gz", members, packing)  # type: ignore[arg-type]
     with pytest.raises(HostileArtifactError, match=rule):
         open_artifact(str(path))
+
+
+@pytest.mark.parametrize("packing", ["gzip", "tar"])
+def test_a_file_repeated_with_the_same_bytes_is_read_once(tmp_path: Path, packing: Packing) -> None:
+    """pyarrow's sdists carry LICENSE.txt twice, byte for byte: pip keeps the last,
+    a reader keeping the first sees the same; nothing to refuse."""
+    members = [
+        (f"{TOP}/PKG-INFO", pkg_info("attrs", "23.2.0")),
+        (f"{TOP}/setup.py", b""),
+        (f"{TOP}/LICENSE.txt", b"Apache License 2.0\n"),
+        (f"{TOP}/LICENSE.txt", b"Apache License 2.0\n"),
+    ]
+    path = write_sdist(tmp_path / "a.tar.gz", members, packing)  # type: ignore[arg-type]
+    with open_artifact(str(path)) as opened:
+        (tree,) = opened.trees
+        assert tree.read_bytes(f"{TOP}/LICENSE.txt") == b"Apache License 2.0\n"
+        assert any("LICENSE.txt appears twice" in w for w in opened.info.warnings)
 
 
 def test_hardlinks_to_earlier_files_and_inner_links_are_read(tmp_path: Path) -> None:
@@ -294,7 +325,7 @@ def test_the_inflated_tar_lives_in_a_private_dir_removed_on_close(
         assert workdir.stat().st_mode & 0o077 == 0
         assert opened.trees[0].entries()
     assert list(private.iterdir()) == []
-    bad = write_sdist(tmp_path / "b.tar.gz", [(f"{TOP}/setup.py", b""), (f"{TOP}/setup.py", b"")])
+    bad = write_sdist(tmp_path / "b.tar.gz", [(f"{TOP}/setup.py", b""), (f"{TOP}/setup.py", b"x")])
     with pytest.raises(HostileArtifactError):
         open_artifact(str(bad))
     assert list(private.iterdir()) == []

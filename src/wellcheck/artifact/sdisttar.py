@@ -21,7 +21,11 @@ put other bytes at a path than this catalogue does, the sdist is refused as host
 * a member below a symlink (``through-symlink``): extraction writes where the link leads;
 * a regular file, link or hardlink whose name an earlier member already used
   (``duplicate-member``): ``tarfile`` opens an existing path for writing without
-  unlinking it, so the later member is written through an earlier link or hardlink;
+  unlinking it, so the later member is written through an earlier link or hardlink,
+  and a reader that keeps the first copy would see other bytes than pip, which keeps
+  the last.  The one exception: a regular file repeated with the very same bytes, no
+  hardlink involved (pyarrow's sdists carry ``LICENSE.txt`` twice): every reading
+  agrees, and it is read once, with a warning;
 * a hardlink to anything but an earlier regular file (``hardlink-target``): ``tarfile``
   looks the target up among the earlier members only.
 
@@ -208,7 +212,7 @@ def _tree(
 ) -> SdistTarTree:
     try:
         warnings = Warnings()
-        entries, locations = _catalogue(members, warnings, label)
+        entries, locations = _catalogue(members, warnings, label, _same_bytes(tar_file))
     except BaseException:
         remove_workdir(workdir)
         raise
@@ -223,11 +227,37 @@ def _names_an_sdist(members: list[TarMember]) -> bool:
     return source_root((m.name for m in kept), files.__contains__) is not None
 
 
+def _same_bytes(tar_file: str) -> Callable[[int, int, int], bool]:
+    """Whether the ``size`` bytes at two offsets of ``tar_file`` are equal."""
+
+    def same(first: int, second: int, size: int) -> bool:
+        with Path(tar_file).open("rb") as fh:
+            done = 0
+            while done < size:
+                step = min(_COMPARE_CHUNK, size - done)
+                fh.seek(first + done)
+                a = fh.read(step)
+                fh.seek(second + done)
+                if a != fh.read(step) or len(a) < step:
+                    return False
+                done += step
+        return True
+
+    return same
+
+
+_COMPARE_CHUNK = 1024 * 1024
+
+
 def _catalogue(
-    members: list[TarMember], warnings: Warnings, label: str
+    members: list[TarMember],
+    warnings: Warnings,
+    label: str,
+    same: Callable[[int, int, int], bool] | None = None,
 ) -> tuple[dict[str, Entry], dict[str, int]]:
     entries: dict[str, Entry] = {}
     locations: dict[str, int] = {}
+    linked: set[str] = set()  # hardlinks and their targets: written through, never twice
     for member in members:
         name = member.name
         if not name:
@@ -241,8 +271,12 @@ def _catalogue(
         if previous is not None and not (
             previous.kind is EntryKind.DIR and member.kind is MemberKind.DIR
         ):
+            if _repeated(previous, member, locations.get(name), linked, same):
+                warnings.add(f"{label}: {name} appears twice with the same bytes: read once")
+                continue
             raise HostileArtifactError(name, "duplicate-member", "an earlier member has this name")
         if member.kind is MemberKind.HARDLINK:
+            linked.update((name, member.linkname))
             target = entries.get(member.linkname)
             if target is None or target.kind is not EntryKind.FILE:
                 why = f"{member.linkname!r} is not an earlier regular file"
@@ -258,6 +292,25 @@ def _catalogue(
             entries[name] = Entry(name, EntryKind.DIR)
     _check_links(entries, leading_dir(list(entries)))
     return dict(sorted(entries.items())), locations
+
+
+def _repeated(
+    previous: Entry,
+    member: TarMember,
+    location: int | None,
+    linked: set[str],
+    same: Callable[[int, int, int], bool] | None,
+) -> bool:
+    """A regular file repeated with the same bytes, no hardlink involved."""
+    return (
+        same is not None
+        and location is not None
+        and previous.kind is EntryKind.FILE
+        and member.kind is MemberKind.FILE
+        and member.name not in linked
+        and previous.size == member.size
+        and same(location, member.offset, member.size)
+    )
 
 
 def _check_links(entries: Mapping[str, Entry], root: str) -> None:
