@@ -402,6 +402,23 @@ POSITIVES += [
         entry=False,
     ),
     Case(
+        "a download saved under a bare file name and run by that name",
+        "import requests, subprocess\n"
+        "def run():\n"
+        "    r = requests.get('https://files.example/s/123.exe?dl=1')\n"
+        "    open('123.exe', 'wb').write(r.content)\n"
+        "    subprocess.run(['123.exe'], check=True)\n",
+        {(DOWNLOAD, H)},
+    ),
+    Case(
+        "a download handed to an installer that runs it",
+        "import subprocess, urllib.request\n"
+        "def update(url):\n"
+        "    path, _ = urllib.request.urlretrieve(url)\n"
+        "    subprocess.run(['msiexec', '/i', path, '/qn'])\n",
+        {(DOWNLOAD, H)},
+    ),
+    Case(
         "download through a helper, then run",
         "import os, subprocess, urllib.request\n"
         "def fetch(url, path):\n"
@@ -414,6 +431,18 @@ POSITIVES += [
 ]
 
 NEGATIVES = [
+    Case(
+        "a downloaded media file probed by a named tool",
+        "import base64, subprocess, urllib.request\n"
+        "def probe(url, blob):\n"
+        "    path, _ = urllib.request.urlretrieve(url)\n"
+        "    subprocess.run(['ffprobe', '-v', 'error', path], check=True)\n"
+        "    data = base64.b64decode(blob)\n"
+        "    subprocess.run(['/usr/bin/file', '-b', data.decode()])\n"
+        "    urllib.request.urlretrieve('https://media.example/clip.mp4', '/tmp/clip.mp4')\n"
+        "    subprocess.run(['ffprobe', '/tmp/clip.mp4'])\n",
+        quiet=H,
+    ),
     Case(
         "a class's own text, and a local name that shadows a builtin",
         "class Version:\n"

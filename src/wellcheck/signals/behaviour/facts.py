@@ -72,6 +72,7 @@ class Tag(StrEnum):
     INPUT = "input"  # typed in by the user (input(), getpass())
     SCRIPT = "script"  # Python code written to a file (a dropped script)
     SHELL = "shell"  # a command line for a shell or an interpreter, not a plain tool's argv
+    TOOL = "tool"  # argv of a fixed program that reads its arguments as data (ffprobe, git)
     TOKEN = "token"  # noqa: S105 - a flow label; a chat bot token or webhook key in the destination
 
 

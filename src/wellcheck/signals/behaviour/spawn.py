@@ -25,6 +25,24 @@ _INTERPRETERS = frozenset(
         *("certutil", "mshta", "bitsadmin", "rundll32", "regsvr32", "wscript", "cscript"),
     }
 )
+#: programs that run what their arguments name (besides the interpreters): an argv
+#: they head is not "a fixed tool reading data"
+_RUNNERS = frozenset(
+    {
+        *("env", "sudo", "nohup", "timeout", "nice", "setsid", "exec", "xargs", "systemd-run"),
+        *("node", "perl", "ruby", "php", "java", "osascript", "open", "xdg-open", "explorer"),
+        *("msiexec", "schtasks", "at", "launchctl", "crontab", "pip", "pip3", "chmod"),
+    }
+)
+#: a program named with one of these is a file (maybe the one just written), not a tool
+_FILE_SUFFIXES = (
+    *(".exe", ".com", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf"),
+    *(".scr", ".msi", ".dll", ".cpl", ".hta", ".jar", ".sh", ".bin", ".elf", ".py", ".pyw"),
+    *(".run", ".app", ".out", ".apk"),
+)
+_SYSTEM_BINS = frozenset({"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin"})
+#: what a fixed tool's data arguments may carry without the tool running it
+_DATA_TAGS = frozenset({Tag.NETWORK, Tag.DECODED})
 _DASH_C = re.compile(r"""python[\d.]*(?:\.exe)?["']?\s+-c\s+(["'])(.+)\1""", re.DOTALL)
 
 
@@ -42,6 +60,10 @@ def spawn(w: Walker, node: ast.Call, name: str, args: frozenset[str]) -> frozens
     if isinstance(folded, bytes):
         folded = folded.decode("latin-1")
     tags = args | ({Tag.SHELL} if _shell(node, name, command, folded) else EMPTY)
+    if Tag.SHELL not in tags and _fixed_tool(w, command):
+        # ``['ffprobe', downloaded]``: a named program reading a download or decoded
+        # data as its argument; the data is not what runs
+        tags = (tags - _DATA_TAGS) | {Tag.TOOL}
     streams = [kw.value for kw in node.keywords if kw.arg in _STREAMS]
     if any(Tag.SOCKET in w.tags_of(stream) for stream in streams):
         tags |= {Tag.SOCKET_IO}
@@ -78,6 +100,26 @@ def _shell(node: ast.Call, name: str, command: ast.expr | None, folded: object) 
         base = str(text).replace("\\", "/").rsplit("/", 1)[-1].lower()
         return base.removesuffix(".exe") in _INTERPRETERS or isinstance(program, ast.Attribute)
     return False
+
+
+def _fixed_tool(w: Walker, command: ast.expr | None) -> bool:
+    """An argument vector whose program is a literal name, found on PATH or in a system
+    bin directory, that is neither an interpreter nor a runner (``['ffprobe', ...]``,
+    ``('/usr/bin/git', 'clone', url)``; not ``['/tmp/agent']`` nor ``['123.exe']``)."""
+    if isinstance(command, ast.List | ast.Tuple):
+        program = w.fold(command.elts[0]) if command.elts else None
+    else:
+        whole = w.fold(command) if command is not None else None
+        program = whole[0] if isinstance(whole, tuple) and whole else None
+    if not isinstance(program, str) or not program:
+        return False
+    directory, _, base = program.replace("\\", "/").rpartition("/")
+    if directory and directory not in _SYSTEM_BINS:  # '/tmp/agent': maybe what was dropped
+        return False
+    base = base.lower()
+    if base.endswith(_FILE_SUFFIXES):  # '123.exe': a file it means to run, not a tool
+        return False
+    return base not in _INTERPRETERS and base not in _RUNNERS and not base.startswith("python")
 
 
 def _inline_code(command: Folded | None) -> str | None:

@@ -9,6 +9,10 @@
   a file made executable or a library loaded (a run inside a helper it calls
   counts after a download from a fixed address only).
 
+A named program that reads its arguments as data (``['ffprobe', path]``, ``('git',
+'clone', url)``: neither an interpreter nor a runner such as ``msiexec`` or ``env``)
+does not run the download it is given, so it counts for neither.
+
 Critical when it runs by itself; high in a function (medium when the function only
 makes the file executable: fetching a tool for later, as build helpers do).  A
 command line naming a paste or capture host is a download too.
@@ -56,7 +60,9 @@ def _droppers(subject: Subject) -> Iterator[Hit]:
     """A download (or a response or a script written to a file) and a run, in one
     function."""
     for file in subject.files:
-        runners = [f for f in file.facts if f.kind in _DROP_RUNS]
+        runners = [
+            f for f in file.facts if f.kind in _DROP_RUNS and Tag.TOOL not in f.tags
+        ]  # a fixed tool reading the file (``ffprobe path``) does not run it
         if not runners:
             continue
         for download in file.facts:
