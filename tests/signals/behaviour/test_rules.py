@@ -440,7 +440,12 @@ NEGATIVES = [
         "    data = base64.b64decode(blob)\n"
         "    subprocess.run(['/usr/bin/file', '-b', data.decode()])\n"
         "    urllib.request.urlretrieve('https://media.example/clip.mp4', '/tmp/clip.mp4')\n"
-        "    subprocess.run(['ffprobe', '/tmp/clip.mp4'])\n",
+        "    subprocess.run(['ffprobe', '/tmp/clip.mp4'])\n"
+        "def inspect(path):\n"
+        "    return subprocess.run(['ffprobe', '-show_streams', path], capture_output=True)\n"
+        "def fetch_and_inspect(url, b64):\n"
+        "    inspect(urllib.request.urlopen(url).read())\n"
+        "    inspect(base64.b64decode(b64))\n",
         quiet=H,
     ),
     Case(

@@ -31,6 +31,7 @@ _SINKS = frozenset(
     {Kind.EXEC, Kind.SPAWN, Kind.NETWORK, Kind.WRITE, Kind.NATIVE_LOAD, Kind.CHMOD_EXEC}
 )
 _EMPTY: frozenset[str] = frozenset()
+_TOOL_DATA = frozenset({Tag.NETWORK, Tag.DECODED})
 
 
 def parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, frozenset[str]]:
@@ -117,6 +118,8 @@ class ParamFlow:
         self, walker: Walker, scope: str, node: ast.Call, sink: Fact, carried: frozenset[str]
     ) -> None:
         line = node.lineno
+        if Tag.TOOL in sink.tags:  # a named tool reading what the caller passes: data, not run
+            carried -= _TOOL_DATA
         fact = replace(
             sink,
             line=line,
