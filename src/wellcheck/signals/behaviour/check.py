@@ -23,7 +23,7 @@ from wellcheck.signals.behaviour.budget import Bounds
 from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile, Role
 from wellcheck.signals.behaviour.files import Plan, plan_tree
 from wellcheck.signals.behaviour.rules import RULES, Hit, Subject
-from wellcheck.signals.behaviour.work import PROCESS_THRESHOLD, Background, Result, merge
+from wellcheck.signals.behaviour.work import PROCESS_THRESHOLD, Background, Result, run_jobs
 
 NAME = "behaviour"
 KIND = "behaviour"
@@ -109,8 +109,9 @@ class BehaviourCheck(Check):
     ) -> tuple[list[Finding], list[SkippedCheck]]:
         plan = plan_tree(tree, members, roots)
         background = self._background.pop(tree.chain, None)
-        done = background.result() if background is not None else None
-        return judge(tree, plan, merge(tree, plan.jobs, done, self.bounds), linux)
+        if background is None:
+            return judge(tree, plan, run_jobs(tree, plan.jobs, self.bounds), linux)
+        return judge(tree, plan, background.take(tree, plan.jobs, self.bounds), linux)
 
 
 def _roots(kind: str, tree: Tree) -> Sequence[str]:

@@ -27,6 +27,9 @@ from wellcheck.signals.behaviour.files import Job
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.sharedctypes import SynchronizedArray
+
+    _Claim = SynchronizedArray[int]
 
 log = logging.getLogger(__name__)
 PROCESS_THRESHOLD = 24 * 1024 * 1024  # bytes of planned files below which no process starts
@@ -92,19 +95,30 @@ def _read(
     return data
 
 
+CHUNK_JOBS = 64  # jobs per chunk: the unit the two processes share out at the end
+
+
+def chunks(jobs: Sequence[Job]) -> list[tuple[int, int]]:
+    """``jobs`` cut into consecutive (start, end) slices of at most CHUNK_JOBS."""
+    return [(at, min(at + CHUNK_JOBS, len(jobs))) for at in range(0, len(jobs), CHUNK_JOBS)]
+
+
 class Background:
     """One spawned process analysing a tree while the scan does other work.
 
     The scan starts it once the artifact is open and inventoried
-    (``BehaviourCheck.start``): it reopens the tree, plans and analyses, in parallel
-    with the advisory, name and integrity checks of the calling process, which
-    leave a core idle most of the time.  ``result`` gives the jobs it ran and their
-    results; anything it could not do, or planned differently, is done in this
-    process instead."""
+    (``BehaviourCheck.start``): it reopens the tree, plans and analyses the chunks of
+    its plan in order, in parallel with the advisory, name and integrity checks of the
+    calling process, which leave a core idle most of the time.  When the scan needs the
+    results (``take``), its own process analyses the chunks the background process has
+    not claimed yet, from the last one back, until the two meet: the end of the work is
+    shared by two cores instead of one.  Jobs the process planned differently, and
+    everything it could not do, are analysed in the calling process."""
 
-    def __init__(self, pool: ProcessPoolExecutor, future: Future[_Outcome]) -> None:
+    def __init__(self, pool: ProcessPoolExecutor, future: Future[_Outcome], claim: _Claim) -> None:
         self.pool = pool
         self.future = future
+        self.claim = claim
 
     @classmethod
     def start(
@@ -120,12 +134,52 @@ class Background:
 
         try:
             pickle.dumps(reopen)
-            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            context = multiprocessing.get_context("spawn")
+            claim = context.Array("q", [0, _NO_LIMIT])  # [chunks claimed, first chunk taken back]
+            pool = ProcessPoolExecutor(
+                1, mp_context=context, initializer=_share_claim, initargs=(claim,)
+            )
             future = pool.submit(_background, reopen, list(components), tuple(roots), bounds)
         except (pickle.PicklingError, TypeError, AttributeError, OSError, RuntimeError) as exc:
             log.info("no background analysis (%s): analysing in this process", exc)
             return None
-        return cls(pool, future)
+        return cls(pool, future, claim)
+
+    def take(self, tree: Tree, jobs: Sequence[Job], bounds: Bounds) -> list[Result]:
+        """Results for ``jobs`` (planned by the caller), in ``run_jobs`` order: the
+        chunks the process has not claimed are analysed here, last first, while it
+        works; then its results for the jobs it ran exactly as planned here, and the
+        rest analysed here.  A hostile member is reported as a serial run reports it:
+        the first in job order."""
+        parts = chunks(jobs)
+        here: list[list[Result]] = []
+        first = len(parts)  # parts[first:] are analysed here
+        failure: HostileArtifactError | None = None
+        while first > 0 and self._take_back(first - 1):
+            start, end = parts[first - 1]
+            try:
+                here.append(run_jobs(tree, jobs[start:end], bounds))
+            except HostileArtifactError as exc:  # an earlier job may fail in the process
+                failure = exc
+                break
+            first -= 1
+        done = self.result()
+        if failure is not None:
+            raise failure
+        rest = jobs[: parts[first][0]] if first < len(parts) else jobs
+        results = merge(tree, rest, done, bounds)
+        for part in reversed(here):
+            results.extend(part)
+        return results
+
+    def _take_back(self, index: int) -> bool:
+        """Chunk ``index`` and every later one are analysed here, if the process has
+        not claimed it yet."""
+        with self.claim.get_lock():
+            if self.claim[0] > index:
+                return False
+            self.claim[1] = index
+            return True
 
     def result(self) -> tuple[list[Job], list[Result]] | None:
         """What the process did; None when it could not run (then analyse here)."""
@@ -172,18 +226,45 @@ def merge(
 
 
 _Outcome = tuple[list[Job], list[Result], "_Failure | None"]
+_NO_LIMIT = 2**62
+_CLAIM: _Claim | None = None  # in the background process: shared with the scan's process
+
+
+def _share_claim(claim: _Claim) -> None:
+    global _CLAIM
+    _CLAIM = claim
+
+
+def _claim(index: int) -> bool:
+    """In the background process: chunk ``index`` is analysed here, unless the scan's
+    process took it back."""
+    if _CLAIM is None:
+        return True
+    with _CLAIM.get_lock():
+        if index >= _CLAIM[1]:
+            return False
+        _CLAIM[0] = index + 1
+        return True
 
 
 def _background(
     reopen: Callable[[], Tree], components: list[Component], roots: tuple[str, ...], bounds: Bounds
 ) -> _Outcome:
-    """Worker: reopen, plan and analyse one tree; errors come back as values."""
+    """Worker: reopen, plan and analyse one tree, chunk by chunk while the scan's
+    process has not taken the chunk back; errors come back as values."""
     from wellcheck.signals.behaviour.files import plan_tree
 
+    ran: list[Job] = []
+    results: list[Result] = []
     try:
         tree = reopen()
-        plan = plan_tree(tree, components, roots)
-        return plan.jobs, run_jobs(tree, plan.jobs, bounds), None
+        jobs = plan_tree(tree, components, roots).jobs
+        for index, (start, end) in enumerate(chunks(jobs)):
+            if not _claim(index):
+                break
+            results.extend(run_jobs(tree, jobs[start:end], bounds))
+            ran.extend(jobs[start:end])
+        return ran, results, None
     except HostileArtifactError as exc:
         return [], [], (type(exc).__name__, exc.member, exc.rule, exc.detail)
     except ArtifactError as exc:
