@@ -171,7 +171,7 @@ def _add_jobs(
     name = posixpath.basename(path)
     if name.endswith(".pth"):
         if role is Role.STARTUP:
-            plan.jobs.append(Job(path, "pth", owner, Role.STARTUP))
+            plan.jobs.append(Job(path, "pth", owner, Role.STARTUP, size=entry.size))
         return
     if name.endswith(SOURCE_SUFFIXES):
         plan.sources[owner] = plan.sources.get(owner, 0) + 1
@@ -184,6 +184,7 @@ def _add_jobs(
                 role,
                 _is_entry(path, component),
                 has_bytecode=path in compiled,
+                size=entry.size,
             )
         )
         return

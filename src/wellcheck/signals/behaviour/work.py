@@ -58,7 +58,9 @@ def _run(tree: Tree, job: Job, bounds: Bounds) -> Result | None:
         header = _read(tree, job.path, PYC_HEADER, cut=True)
         if not isinstance(header, bytes) or len(header) < PYC_HEADER or not header[4] & 1:
             return None
-        source = _read(tree, job.source, bounds.max_read, declared=None)
+        entry = tree.entries().get(job.source)
+        declared = entry.size if entry is not None else None
+        source = _read(tree, job.source, bounds.max_read, declared=declared)
         issue = pyc_issue(header, source if isinstance(source, bytes) else None)
         return PycFile(job.path, issue) if issue else None
     data = _read(tree, job.path, bounds.max_read, declared=job.size)
