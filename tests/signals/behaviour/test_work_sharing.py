@@ -17,7 +17,8 @@ from wellcheck.artifact.limits import DEFAULT_LIMITS
 from wellcheck.errors import HostileArtifactError
 from wellcheck.inventory import collect
 from wellcheck.signals.behaviour.budget import Bounds
-from wellcheck.signals.behaviour.files import Job, plan_tree
+from wellcheck.signals.behaviour.files import plan_tree
+from wellcheck.signals.behaviour.jobs import Job
 from wellcheck.signals.behaviour.work import CHUNK_JOBS, Background, Result, chunks, run_jobs
 from wellcheck.signals.integrity_hashing import zip_reopener
 
@@ -61,16 +62,20 @@ def _stopped(
     return Background(_Finished(), future, claim)  # type: ignore[arg-type]
 
 
-def test_the_scan_process_and_the_background_process_share_the_work(tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", [False, True], ids=["plans-itself", "given-the-plan"])
+def test_the_scan_process_and_the_background_process_share_the_work(
+    tmp_path: Path, given: bool
+) -> None:
     artifact = zip_file(tmp_path / "w.zip", _files())
     with open_artifact(str(artifact), DEFAULT_LIMITS) as opened:
         tree = opened.trees[0]
         reopen = zip_reopener(tree, str(artifact), DEFAULT_LIMITS)
         assert reopen is not None
         components = collect(tree)
-        background = Background.start(reopen, components, ROOTS, Bounds())
-        assert background is not None
         jobs = plan_tree(tree, components, ROOTS).jobs
+        plan = jobs if given else None
+        background = Background.start(reopen, components, ROOTS, Bounds(), jobs=plan)
+        assert background is not None
         assert len(chunks(jobs)) > 2
         assert background.take(tree, jobs, Bounds()) == run_jobs(tree, jobs, Bounds())
 

@@ -52,6 +52,7 @@ class BehaviourCheck(Check):
         self.limits = limits
         self.bounds = bounds or Bounds()
         self._background: dict[tuple[str, ...], Background] = {}
+        self._plans: dict[tuple[str, ...], tuple[Tree, list[Component], Sequence[str], Plan]] = {}
 
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
         findings: list[Finding] = []
@@ -87,9 +88,13 @@ class BehaviourCheck(Check):
             if code < PROCESS_THRESHOLD:
                 continue
             reopen = tree.reopener() or zip_reopener(tree, opened.info.path, self.limits)
+            if reopen is None:
+                continue
             roots = _roots(opened.info.kind, tree)
             members = [c for c in components if c.chain == tree.chain]
-            started = Background.start(reopen, members, roots, self.bounds) if reopen else None
+            plan = plan_tree(tree, members, roots)  # planned once, here: run uses it too
+            self._plans[tree.chain] = (tree, members, roots, plan)
+            started = Background.start(reopen, members, roots, self.bounds, jobs=plan.jobs)
             if started is not None:
                 self._background[tree.chain] = started
 
@@ -98,6 +103,7 @@ class BehaviourCheck(Check):
         for background in self._background.values():
             background.close()
         self._background.clear()
+        self._plans.clear()
 
     @property
     def source(self) -> BehaviourCheck:
@@ -107,7 +113,11 @@ class BehaviourCheck(Check):
     def _tree(
         self, tree: Tree, members: list[Component], roots: Sequence[str], linux: bool
     ) -> tuple[list[Finding], list[SkippedCheck]]:
-        plan = plan_tree(tree, members, roots)
+        planned = self._plans.pop(tree.chain, None)
+        if planned is not None and planned[:3] == (tree, members, roots):
+            plan = planned[3]
+        else:
+            plan = plan_tree(tree, members, roots)
         background = self._background.pop(tree.chain, None)
         if background is None:
             return judge(tree, plan, run_jobs(tree, plan.jobs, self.bounds), linux)

@@ -23,7 +23,7 @@ from wellcheck.signals.behaviour.analyse import analyse_pth, analyse_source
 from wellcheck.signals.behaviour.binary import HEAD, PYC_HEADER, native_format, pyc_issue
 from wellcheck.signals.behaviour.budget import Bounds
 from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile
-from wellcheck.signals.behaviour.files import Job
+from wellcheck.signals.behaviour.jobs import Job
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -129,7 +129,11 @@ class Background:
         components: Sequence[Component],
         roots: Sequence[str],
         bounds: Bounds,
+        *,
+        jobs: Sequence[Job] | None = None,
     ) -> Background | None:
+        """Start the process; ``jobs``: the caller's plan of the tree, which the process
+        then analyses without planning (or importing the planning code) itself."""
         import multiprocessing
         import pickle
         from concurrent.futures import ProcessPoolExecutor
@@ -141,7 +145,9 @@ class Background:
             pool = ProcessPoolExecutor(
                 1, mp_context=context, initializer=_share_claim, initargs=(claim,)
             )
-            future = pool.submit(_background, reopen, list(components), tuple(roots), bounds)
+            given = None if jobs is None else list(jobs)
+            wanted = list(components) if jobs is None else []
+            future = pool.submit(_background, reopen, wanted, tuple(roots), bounds, given)
         except (pickle.PicklingError, TypeError, AttributeError, OSError, RuntimeError) as exc:
             log.info("no background analysis (%s): analysing in this process", exc)
             return None
@@ -250,17 +256,25 @@ def _claim(index: int) -> bool:
 
 
 def _background(
-    reopen: Callable[[], Tree], components: list[Component], roots: tuple[str, ...], bounds: Bounds
+    reopen: Callable[[], Tree],
+    components: list[Component],
+    roots: tuple[str, ...],
+    bounds: Bounds,
+    given: list[Job] | None = None,
 ) -> _Outcome:
-    """Worker: reopen, plan and analyse one tree, chunk by chunk while the scan's
-    process has not taken the chunk back; errors come back as values."""
-    from wellcheck.signals.behaviour.files import plan_tree
-
+    """Worker: reopen one tree, plan it (unless ``given`` the plan's jobs) and analyse
+    it chunk by chunk while the scan's process has not taken the chunk back; errors
+    come back as values."""
     ran: list[Job] = []
     results: list[Result] = []
     try:
         tree = reopen()
-        jobs = plan_tree(tree, components, roots).jobs
+        if given is None:
+            from wellcheck.signals.behaviour.files import plan_tree
+
+            jobs = plan_tree(tree, components, roots).jobs
+        else:
+            jobs = given
         for index, (start, end) in enumerate(chunks(jobs)):
             if not _claim(index):
                 break
