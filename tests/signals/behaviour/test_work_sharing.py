@@ -57,7 +57,7 @@ def _stopped(
 ) -> Background:
     """A Background whose process claimed the first ``claimed`` chunks and returned."""
     future: Future[object] = Future()
-    future.set_result((ran, results, failure))
+    future.set_result((ran, results, {}, failure))
     claim = multiprocessing.get_context("spawn").Array("q", [claimed, 2**62])
     return Background(_Finished(), future, claim)  # type: ignore[arg-type]
 

@@ -23,7 +23,13 @@ from wellcheck.signals.behaviour.budget import Bounds
 from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile, Role
 from wellcheck.signals.behaviour.files import Plan, plan_tree
 from wellcheck.signals.behaviour.rules import RULES, Hit, Subject
-from wellcheck.signals.behaviour.work import PROCESS_THRESHOLD, Background, Result, run_jobs
+from wellcheck.signals.behaviour.work import (
+    PROCESS_THRESHOLD,
+    Background,
+    Digests,
+    Result,
+    run_jobs,
+)
 
 NAME = "behaviour"
 KIND = "behaviour"
@@ -38,6 +44,7 @@ class BehaviourCheck(Check):
     """Static analysis of every distribution's code; offline."""
 
     name = NAME
+    early = True  # reads every Python file whole: integrity, later, hashes none of them again
 
     def __init__(
         self,
@@ -119,9 +126,13 @@ class BehaviourCheck(Check):
         else:
             plan = plan_tree(tree, members, roots)
         background = self._background.pop(tree.chain, None)
+        digests: Digests = {}
         if background is None:
-            return judge(tree, plan, run_jobs(tree, plan.jobs, self.bounds), linux)
-        return judge(tree, plan, background.take(tree, plan.jobs, self.bounds), linux)
+            results = run_jobs(tree, plan.jobs, self.bounds, digests)
+        else:
+            results = background.take(tree, plan.jobs, self.bounds, digests)
+        tree.remember_digests(digests)  # the integrity check, run after, reads none again
+        return judge(tree, plan, results, linux)
 
 
 def _roots(kind: str, tree: Tree) -> Sequence[str]:

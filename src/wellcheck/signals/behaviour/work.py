@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from wellcheck.artifact.base import Tree
+from wellcheck.artifact.base import FileDigest, Tree, file_digest
 from wellcheck.errors import ArtifactError, HostileArtifactError, LimitExceededError
 from wellcheck.models import Component
 from wellcheck.signals.behaviour.analyse import analyse_pth, analyse_source
@@ -36,20 +36,24 @@ PROCESS_THRESHOLD = 24 * 1024 * 1024  # bytes of planned files below which no pr
 
 
 Result = FileFacts | BinaryFile | PycFile
+Digests = dict[str, FileDigest]
 _Failure = tuple[str, str, str, str]
 
 
-def run_jobs(tree: Tree, jobs: Sequence[Job], bounds: Bounds) -> list[Result]:
-    """Analyse ``jobs`` in this process, in order."""
+def run_jobs(
+    tree: Tree, jobs: Sequence[Job], bounds: Bounds, digests: Digests | None = None
+) -> list[Result]:
+    """Analyse ``jobs`` in this process, in order; ``digests`` receives the digest of
+    every file read whole (for ``Tree.remember_digests``)."""
     results: list[Result] = []
     for job in jobs:
-        result = _run(tree, job, bounds)
+        result = _run(tree, job, bounds, digests)
         if result is not None:
             results.append(result)
     return results
 
 
-def _run(tree: Tree, job: Job, bounds: Bounds) -> Result | None:
+def _run(tree: Tree, job: Job, bounds: Bounds, digests: Digests | None = None) -> Result | None:
     if job.kind == "head":
         head = _read(tree, job.path, HEAD, cut=True)
         found = native_format(head) if isinstance(head, bytes) else None
@@ -66,6 +70,8 @@ def _run(tree: Tree, job: Job, bounds: Bounds) -> Result | None:
     data = _read(tree, job.path, bounds.max_read, declared=job.size)
     if isinstance(data, str):
         return FileFacts(job.path, job.role, skipped=data)
+    if digests is not None:  # the whole file, checked by the reader to its end
+        digests[job.path] = file_digest(data)
     if job.kind == "pth":
         return analyse_pth(job.path, data, bounds)
     return analyse_source(job.path, data, job.role, bounds, entry=job.entry, native=job.native)
@@ -121,6 +127,7 @@ class Background:
         self.pool = pool
         self.future = future
         self.claim = claim
+        self.digests: Digests = {}  # of the files the process read whole (once it returned)
 
     @classmethod
     def start(
@@ -153,12 +160,14 @@ class Background:
             return None
         return cls(pool, future, claim)
 
-    def take(self, tree: Tree, jobs: Sequence[Job], bounds: Bounds) -> list[Result]:
+    def take(
+        self, tree: Tree, jobs: Sequence[Job], bounds: Bounds, digests: Digests | None = None
+    ) -> list[Result]:
         """Results for ``jobs`` (planned by the caller), in ``run_jobs`` order: the
         chunks the process has not claimed are analysed here, last first, while it
         works; then its results for the jobs it ran exactly as planned here, and the
         rest analysed here.  A hostile member is reported as a serial run reports it:
-        the first in job order."""
+        the first in job order.  ``digests``: as for ``run_jobs``, from both processes."""
         parts = chunks(jobs)
         here: list[list[Result]] = []
         first = len(parts)  # parts[first:] are analysed here
@@ -166,7 +175,7 @@ class Background:
         while first > 0 and self._take_back(first - 1):
             start, end = parts[first - 1]
             try:
-                here.append(run_jobs(tree, jobs[start:end], bounds))
+                here.append(run_jobs(tree, jobs[start:end], bounds, digests))
             except HostileArtifactError as exc:  # an earlier job may fail in the process
                 failure = exc
                 break
@@ -175,7 +184,9 @@ class Background:
         if failure is not None:
             raise failure
         rest = jobs[: parts[first][0]] if first < len(parts) else jobs
-        results = merge(tree, rest, done, bounds)
+        results = merge(tree, rest, done, bounds, digests)
+        if digests is not None:
+            digests.update(self.digests)
         for part in reversed(here):
             results.extend(part)
         return results
@@ -195,7 +206,7 @@ class Background:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            jobs, results, failure = self.future.result()
+            jobs, results, digests, failure = self.future.result()
         except (BrokenProcessPool, OSError, pickle.PicklingError, TypeError) as exc:
             log.info("background analysis failed (%s): analysing in this process", exc)
             return None
@@ -208,6 +219,7 @@ class Background:
                 LimitExceededError if failure[0] == "LimitExceededError" else HostileArtifactError
             )
             raise kind(failure[1], failure[2], failure[3])
+        self.digests = digests
         return jobs, results
 
     def close(self) -> None:
@@ -215,12 +227,17 @@ class Background:
 
 
 def merge(
-    tree: Tree, jobs: Sequence[Job], done: tuple[list[Job], list[Result]] | None, bounds: Bounds
+    tree: Tree,
+    jobs: Sequence[Job],
+    done: tuple[list[Job], list[Result]] | None,
+    bounds: Bounds,
+    digests: Digests | None = None,
 ) -> list[Result]:
     """Results for ``jobs``: the background process's for the jobs it ran exactly as
-    planned here, the rest analysed in this process.  Same order as ``run_jobs``."""
+    planned here, the rest analysed in this process (``digests``: of what it read).
+    Same order as ``run_jobs``."""
     if done is None:
-        return run_jobs(tree, jobs, bounds)
+        return run_jobs(tree, jobs, bounds, digests)
     ran = set(done[0])
     by_path: dict[str, Result] = {r.path: r for r in done[1]}
     results: list[Result] = []
@@ -229,11 +246,11 @@ def merge(
             if job.path in by_path:
                 results.append(by_path[job.path])
         else:
-            results.extend(run_jobs(tree, [job], bounds))
+            results.extend(run_jobs(tree, [job], bounds, digests))
     return results
 
 
-_Outcome = tuple[list[Job], list[Result], "_Failure | None"]
+_Outcome = tuple[list[Job], list[Result], Digests, "_Failure | None"]
 _NO_LIMIT = 2**62
 _CLAIM: _Claim | None = None  # in the background process: shared with the scan's process
 
@@ -267,6 +284,7 @@ def _background(
     come back as values."""
     ran: list[Job] = []
     results: list[Result] = []
+    digests: Digests = {}
     try:
         tree = reopen()
         if given is None:
@@ -278,10 +296,10 @@ def _background(
         for index, (start, end) in enumerate(chunks(jobs)):
             if not _claim(index):
                 break
-            results.extend(run_jobs(tree, jobs[start:end], bounds))
+            results.extend(run_jobs(tree, jobs[start:end], bounds, digests))
             ran.extend(jobs[start:end])
-        return ran, results, None
+        return ran, results, digests, None
     except HostileArtifactError as exc:
-        return [], [], (type(exc).__name__, exc.member, exc.rule, exc.detail)
+        return [], [], {}, (type(exc).__name__, exc.member, exc.rule, exc.detail)
     except ArtifactError as exc:
-        return [], [], ("ArtifactError", "", "", str(exc))
+        return [], [], {}, ("ArtifactError", "", "", str(exc))
