@@ -158,10 +158,10 @@ def _open_and_check(
 def _run_checks(
     checks: Sequence[Check], components: Sequence[Component], context: CheckContext
 ) -> list[CheckResult]:
-    """Every check's result, in ``checks`` order; the ``early`` ones run first (the
-    behaviour check reads every Python file whole and leaves their digests for the
-    integrity check's hashing)."""
-    order = sorted(range(len(checks)), key=lambda index: not checks[index].early)
+    """Every check's result, in ``checks`` order; the ``late`` ones run last (the
+    integrity check hashes files: the behaviour check, before it, reads every Python
+    file whole and leaves their digests on the tree)."""
+    order = sorted(range(len(checks)), key=lambda index: checks[index].late)
     results = {index: _run_check(checks[index], components, context) for index in order}
     return [results[index] for index in range(len(checks))]
 

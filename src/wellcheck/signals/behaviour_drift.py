@@ -78,7 +78,6 @@ class SharedBehaviour(Check):
     def __init__(self, inner: Check) -> None:
         self.inner = inner
         self.name = inner.name
-        self.early = inner.early
         self._last: tuple[CheckContext, CheckResult] | None = None
 
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:

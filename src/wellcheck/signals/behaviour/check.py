@@ -44,7 +44,6 @@ class BehaviourCheck(Check):
     """Static analysis of every distribution's code; offline."""
 
     name = NAME
-    early = True  # reads every Python file whole: integrity, later, hashes none of them again
 
     def __init__(
         self,
@@ -131,7 +130,7 @@ class BehaviourCheck(Check):
             results = run_jobs(tree, plan.jobs, self.bounds, digests)
         else:
             results = background.take(tree, plan.jobs, self.bounds, digests)
-        tree.remember_digests(digests)  # the integrity check, run after, reads none again
+        tree.remember_digests(digests)  # the integrity check (late) reads none of them again
         return judge(tree, plan, results, linux)
 
 
