@@ -342,3 +342,25 @@ def test_deployed_function_with_two_layers(lambda_server: Any, tmp_path: Path) -
     assert [f.package for f in layer.findings] == ["urllib3"]
     assert missing.error and "not found" in missing.error
     assert verdict.status is ExitStatus.INPUT_ERROR
+
+
+class Recorder(Check):
+    """Records when it runs; reports one not-checked entry named after itself."""
+
+    def __init__(self, name: str, ran: list[str], *, late: bool = False) -> None:
+        self.name = name
+        self.ran = ran
+        self.late = late
+
+    def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
+        self.ran.append(self.name)
+        return CheckResult(findings=(), skipped=(SkippedCheck(self.name, "recorded"),))
+
+
+def test_a_late_check_runs_last_and_keeps_its_place_in_the_report(tmp_path: Path) -> None:
+    artifact = lambda_zip(tmp_path / "fn.zip", {"requests": "2.0.0"})
+    ran: list[str] = []
+    checks = [Recorder("first", ran), Recorder("second", ran, late=True), Recorder("third", ran)]
+    [result] = scan_artifacts([str(artifact)], checks).results
+    assert ran == ["first", "third", "second"]
+    assert [s.source for s in result.skipped] == ["first", "second", "third"]

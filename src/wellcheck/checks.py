@@ -34,6 +34,10 @@ class CheckContext:
 
 class Check(abc.ABC):
     name: str  # short id used in reports and SkippedCheck.source
+    #: run after the other checks of the scan (its result keeps its place in the report):
+    #: a check that hashes files, some of which a check before it may have read whole
+    #: and left the digests of on the tree (``Tree.remember_digests``)
+    late: bool = False
 
     @abc.abstractmethod
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:

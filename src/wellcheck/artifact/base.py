@@ -38,6 +38,13 @@ FileDigest = tuple[str, int]
 HASH_CHUNK = 1024 * 1024  # read size when hashing: big enough that zlib/hashlib drop the GIL
 
 
+def file_digest(data: bytes) -> FileDigest:
+    """sha256 and length of a whole file's bytes (what ``hash_stream`` gives for it)."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
 def hash_stream(fh: BinaryIO) -> FileDigest:
     """sha256 and length of everything ``fh`` yields, streamed in HASH_CHUNK reads."""
     import hashlib
@@ -108,16 +115,24 @@ class Tree(abc.ABC):
         Paths that are not regular files (absent, directory, symlink) and files the reader
         cannot read (a plain ArtifactError) are left out of the result; hostile-artifact and
         limit errors propagate.  With ``workers`` > 1 and ``concurrent_open`` the files are
-        spread over that many threads, balanced by size.  Readers may override this.
+        spread over that many threads, balanced by size.  Files whose digests the tree
+        was given (``remember_digests``) are not read again.  Readers may override this.
         """
         entries = self.entries()
+        known = self.known_digests()
+        digests: dict[str, FileDigest] = {}
         sizes: dict[str, int] = {}
         for path in paths:
             entry = entries.get(path)
-            if entry is not None and entry.kind is EntryKind.FILE:
+            if entry is None or entry.kind is not EntryKind.FILE:
+                continue
+            if path in known:
+                digests[path] = known[path]
+            else:
                 sizes[path] = entry.size
         if workers <= 1 or not self.concurrent_open or len(sizes) < 2:
-            return self._hash_serially(list(sizes))
+            digests.update(self._hash_serially(list(sizes)))
+            return digests
         shards: list[list[str]] = [[] for _ in range(workers)]
         loads = [0] * workers
         for path in sorted(sizes, key=sizes.__getitem__, reverse=True):
@@ -126,11 +141,24 @@ class Tree(abc.ABC):
             loads[lightest] += sizes[path]
         from concurrent.futures import ThreadPoolExecutor
 
-        digests: dict[str, FileDigest] = {}
         with ThreadPoolExecutor(workers, thread_name_prefix="wellcheck-hash") as pool:
             for part in pool.map(self._hash_serially, shards):
                 digests.update(part)
         return digests
+
+    def remember_digests(self, digests: Mapping[str, FileDigest]) -> None:
+        """Keep the digests (``file_digest``) of regular files that were read whole
+        through this tree's reader, or a reopened copy of it in another process, with
+        every check its ``open`` makes: ``hash_files`` returns them instead of reading
+        those files again (the behaviour check reads every Python file; the integrity
+        check, after it, hashes them)."""
+        remembered: dict[str, FileDigest] = vars(self).setdefault("_remembered_digests", {})
+        remembered.update(digests)
+
+    def known_digests(self) -> Mapping[str, FileDigest]:
+        """The digests ``remember_digests`` kept, by path."""
+        remembered: dict[str, FileDigest] = vars(self).get("_remembered_digests", {})
+        return remembered
 
     def reopener(self) -> Callable[[], Tree] | None:
         """A picklable callable opening an independent copy of this tree (in a worker

@@ -107,6 +107,12 @@ class SdistTree(Tree):
     def hash_files(self, paths: Iterable[str], *, workers: int = 1) -> dict[str, FileDigest]:
         return self.inner.hash_files(paths, workers=workers)
 
+    def remember_digests(self, digests: Mapping[str, FileDigest]) -> None:
+        self.inner.remember_digests(digests)
+
+    def known_digests(self) -> Mapping[str, FileDigest]:
+        return self.inner.known_digests()
+
     def reopener(self) -> Callable[[], Tree] | None:
         return None
 

@@ -132,8 +132,7 @@ def _open_and_check(
                 for what in tree.unread
             )
             context = CheckContext(artifact=info, trees=tuple(opened.trees))
-            for check in checks:
-                result = _run_check(check, components, context)
+            for result in _run_checks(checks, components, context):
                 findings.extend(result.findings)
                 skipped.extend(result.skipped)
                 not_applicable.extend(result.not_applicable)
@@ -154,6 +153,17 @@ def _open_and_check(
         error=error,
         not_applicable=tuple(not_applicable),
     )
+
+
+def _run_checks(
+    checks: Sequence[Check], components: Sequence[Component], context: CheckContext
+) -> list[CheckResult]:
+    """Every check's result, in ``checks`` order; the ``late`` ones run last (the
+    integrity check hashes files: the behaviour check, before it, reads every Python
+    file whole and leaves their digests on the tree)."""
+    order = sorted(range(len(checks)), key=lambda index: checks[index].late)
+    results = {index: _run_check(checks[index], components, context) for index in order}
+    return [results[index] for index in range(len(checks))]
 
 
 def _run_check(check: Check, components: Sequence[Component], context: CheckContext) -> CheckResult:

@@ -78,6 +78,7 @@ class IntegrityCheck(Check):
     """RECORD hashes, unrecorded files, missing RECORDs and start-up hooks, offline."""
 
     name = "integrity"
+    late = True  # the behaviour check, before it, leaves the digests of the files it read
 
     def __init__(self, *, workers: int | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self.workers = workers if workers is not None else default_workers()

@@ -76,24 +76,34 @@ def hash_tree_files(
     Worker processes are used when ``pool`` is given (started early by the caller), or
     when ``workers`` > 1, the files declare at least ``threshold`` bytes and the tree
     offers a ``reopener`` (``reopen`` stands in for a tree without one); otherwise the
-    tree hashes them itself (with threads when its ``open`` allows it)."""
+    tree hashes them itself (with threads when its ``open`` allows it).  Files whose
+    digests the tree already knows (``Tree.known_digests``) are not read again."""
     entries = tree.entries()
+    known = tree.known_digests()
+    digests: dict[str, FileDigest] = {}
     sizes: dict[str, int] = {}
     for path in paths:
         entry = entries.get(path)
-        if entry is not None and entry.kind is EntryKind.FILE:
+        if entry is None or entry.kind is not EntryKind.FILE:
+            continue
+        if path in known:
+            digests[path] = known[path]
+        else:
             sizes[path] = entry.size
     if pool is not None and len(sizes) > 1:
         shards = shard_by_size(sizes, pool.count + 1, head_start(sizes, pool.count + 1))
-        return hash_in_processes(tree, pool, shards)
+        digests.update(hash_in_processes(tree, pool, shards))
+        return digests
     if workers > 1 and len(sizes) > 1 and sum(sizes.values()) >= threshold:
         reopen = tree.reopener() or reopen
         started = HashWorkers.start(reopen, workers - 1) if reopen else None
         if started is not None:
             with started:
                 shards = shard_by_size(sizes, workers, head_start(sizes, workers))
-                return hash_in_processes(tree, started, shards)
-    return tree.hash_files(list(sizes), workers=workers)
+                digests.update(hash_in_processes(tree, started, shards))
+                return digests
+    digests.update(tree.hash_files(list(sizes), workers=workers))
+    return digests
 
 
 class HashWorkers:

@@ -31,7 +31,24 @@ unmarshalled: files are read through the Tree API and parsed with ``ast.parse``.
 
 from __future__ import annotations
 
-from wellcheck.signals.behaviour.budget import Bounds
-from wellcheck.signals.behaviour.check import BehaviourCheck
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wellcheck.signals.behaviour.budget import Bounds
+    from wellcheck.signals.behaviour.check import BehaviourCheck
 
 __all__ = ["BehaviourCheck", "Bounds"]
+
+
+def __getattr__(name: str) -> object:
+    """Imported on first use: a background process analysing files imports only the
+    analysis (``work``), not the rules and the planning the check itself needs."""
+    if name == "BehaviourCheck":
+        from wellcheck.signals.behaviour.check import BehaviourCheck
+
+        return BehaviourCheck
+    if name == "Bounds":
+        from wellcheck.signals.behaviour.budget import Bounds
+
+        return Bounds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,13 @@ from wellcheck.signals.behaviour.budget import Bounds
 from wellcheck.signals.behaviour.facts import BinaryFile, FileFacts, PycFile, Role
 from wellcheck.signals.behaviour.files import Plan, plan_tree
 from wellcheck.signals.behaviour.rules import RULES, Hit, Subject
-from wellcheck.signals.behaviour.work import PROCESS_THRESHOLD, Background, Result, merge
+from wellcheck.signals.behaviour.work import (
+    PROCESS_THRESHOLD,
+    Background,
+    Digests,
+    Result,
+    run_jobs,
+)
 
 NAME = "behaviour"
 KIND = "behaviour"
@@ -52,6 +58,7 @@ class BehaviourCheck(Check):
         self.limits = limits
         self.bounds = bounds or Bounds()
         self._background: dict[tuple[str, ...], Background] = {}
+        self._plans: dict[tuple[str, ...], tuple[Tree, list[Component], Sequence[str], Plan]] = {}
 
     def run(self, components: Sequence[Component], context: CheckContext) -> CheckResult:
         findings: list[Finding] = []
@@ -87,9 +94,13 @@ class BehaviourCheck(Check):
             if code < PROCESS_THRESHOLD:
                 continue
             reopen = tree.reopener() or zip_reopener(tree, opened.info.path, self.limits)
+            if reopen is None:
+                continue
             roots = _roots(opened.info.kind, tree)
             members = [c for c in components if c.chain == tree.chain]
-            started = Background.start(reopen, members, roots, self.bounds) if reopen else None
+            plan = plan_tree(tree, members, roots)  # planned once, here: run uses it too
+            self._plans[tree.chain] = (tree, members, roots, plan)
+            started = Background.start(reopen, members, roots, self.bounds, jobs=plan.jobs)
             if started is not None:
                 self._background[tree.chain] = started
 
@@ -98,6 +109,7 @@ class BehaviourCheck(Check):
         for background in self._background.values():
             background.close()
         self._background.clear()
+        self._plans.clear()
 
     @property
     def source(self) -> BehaviourCheck:
@@ -107,10 +119,19 @@ class BehaviourCheck(Check):
     def _tree(
         self, tree: Tree, members: list[Component], roots: Sequence[str], linux: bool
     ) -> tuple[list[Finding], list[SkippedCheck]]:
-        plan = plan_tree(tree, members, roots)
+        planned = self._plans.pop(tree.chain, None)
+        if planned is not None and planned[:3] == (tree, members, roots):
+            plan = planned[3]
+        else:
+            plan = plan_tree(tree, members, roots)
         background = self._background.pop(tree.chain, None)
-        done = background.result() if background is not None else None
-        return judge(tree, plan, merge(tree, plan.jobs, done, self.bounds), linux)
+        digests: Digests = {}
+        if background is None:
+            results = run_jobs(tree, plan.jobs, self.bounds, digests)
+        else:
+            results = background.take(tree, plan.jobs, self.bounds, digests)
+        tree.remember_digests(digests)  # the integrity check (late) reads none of them again
+        return judge(tree, plan, results, linux)
 
 
 def _roots(kind: str, tree: Tree) -> Sequence[str]:

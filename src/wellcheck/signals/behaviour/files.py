@@ -21,6 +21,7 @@ from wellcheck.artifact.base import Entry, EntryKind, Tree
 from wellcheck.errors import ArtifactError, HostileArtifactError
 from wellcheck.models import Component, ComponentKind
 from wellcheck.signals.behaviour.facts import Role
+from wellcheck.signals.behaviour.jobs import Job
 from wellcheck.signals.behaviour.sdist_roles import sdist_roles
 from wellcheck.signals.record import place
 from wellcheck.signals.startup import CUSTOMIZE_MODULES
@@ -38,21 +39,6 @@ EXTENSION_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 MAX_SMALL = 1024 * 1024  # RECORD, WHEEL and pyproject.toml reads
 MIN_BINARY = 64  # no native executable is smaller than its headers
 _OWN_LOCATIONS = frozenset({ComponentKind.VENDORED, ComponentKind.UNCLAIMED, ComponentKind.SDIST})
-
-
-@dataclass(frozen=True)
-class Job:
-    """One file to read: ``kind`` is "source", "pth", "pyc" or "head" (native magic)."""
-
-    path: str
-    kind: str
-    owner: int  # index into Plan.owners; -1: no distribution owns it
-    role: Role = Role.MODULE
-    entry: bool = False  # runs by its position (top-level module, package __init__)
-    source: str = ""  # for "pyc": the source file it was compiled from, if present
-    has_bytecode: bool = False  # for "source": compiled bytecode sits beside it
-    native: bool = False  # for "source": its owner ships no extension module
-    size: int | None = None  # the size the archive declares
 
 
 @dataclass
@@ -171,7 +157,7 @@ def _add_jobs(
     name = posixpath.basename(path)
     if name.endswith(".pth"):
         if role is Role.STARTUP:
-            plan.jobs.append(Job(path, "pth", owner, Role.STARTUP))
+            plan.jobs.append(Job(path, "pth", owner, Role.STARTUP, size=entry.size))
         return
     if name.endswith(SOURCE_SUFFIXES):
         plan.sources[owner] = plan.sources.get(owner, 0) + 1
@@ -184,6 +170,7 @@ def _add_jobs(
                 role,
                 _is_entry(path, component),
                 has_bytecode=path in compiled,
+                size=entry.size,
             )
         )
         return

@@ -150,8 +150,12 @@ _WORD_TABLE = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in rang
 
 def _call_pattern() -> re.Pattern[bytes]:
     """One regex anchored on '(' (a literal: ``re`` scans for it at C speed) with
-    look-behinds for the names, grouped by their last character after a cheap
-    check of that character."""
+    look-behinds for the names, grouped by their last character.
+
+    A Python file has a '(' every hundred bytes or so, and each group is a look-behind
+    tried in turn, so every '(' first passes a cheap necessary condition: each of the
+    four characters before it is one that ends a name at that place, and the four
+    together end one of the names."""
     names = [(n, r"\w") for n in _STRONG_CALLS + _NATIVE_CALLS + _CAPABILITY_CALLS]
     names += [(n, r"[\w.]") for n in _DYNAMIC_CALLS]
     groups: dict[str, list[str]] = defaultdict(list)
@@ -162,11 +166,23 @@ def _call_pattern() -> re.Pattern[bytes]:
         )
     groups["r"].append("(?<=getattr\\()(?=\\s*_{0,2}builtins)")
     groups["s"].append("(?<=vars\\()(?=\\s*__builtins__)")
-    lasts = re.escape("".join(sorted(groups)))
     branches = (
         f"(?<={re.escape(last)}\\()(?:{'|'.join(alts)})" for last, alts in sorted(groups.items())
     )
-    return re.compile(f"\\((?<=[{lasts}]\\()(?:{'|'.join(branches)})".encode())
+    tails = _tails([name for name, _ in names] + ["getattr", "vars"])
+    return re.compile(f"\\({tails}(?:{'|'.join(branches)})".encode())
+
+
+def _tails(names: list[str]) -> str:
+    """Look-behinds that every '(' after one of ``names`` passes: the characters that
+    end a name at each of the last ``width`` places, then the ``width``-character ends."""
+    width = min(4, *(len(name) for name in names))
+    places = "".join(
+        f"[{re.escape(''.join(sorted({name[-at] for name in names})))}]"
+        for at in range(width, 0, -1)
+    )
+    ends = "|".join(re.escape(end) for end in sorted({name[-width:] for name in names}))
+    return f"(?<={places}\\()(?<=(?:{ends})\\()"
 
 
 _CALLS = _call_pattern()
@@ -188,18 +204,23 @@ _LITERAL_EXEC = re.compile(
 _MARK = b"__obfuscator__"
 _HEAD = 8192
 _BUILTIN_TEXT = re.compile(rb"(?<![\w.])[a-z]+\.__(?:str|repr)__\(\)\[")
-_TEXT_SLICES = (b"__str__()[", b"__repr__()[")
+_TEXT_TAIL = b"__()["  # how both ``__str__()[`` and ``__repr__()[`` end
+_TEXT_NAMES = (b"__str", b"__repr")
 
 
 def _builtin_text(data: bytes) -> bool:
     """``oct.__str__()[``: found by its literal tail first (``bytes.find`` runs at
-    memory speed; a pattern starting with a class would be tried at every byte)."""
-    for tail in _TEXT_SLICES:
-        at = data.find(tail)
-        while at >= 0:
-            if _BUILTIN_TEXT.search(data, max(0, at - 40), at + len(tail)):
-                return True
-            at = data.find(tail, at + 1)
+    memory speed; a pattern starting with a class would be tried at every byte), one
+    pass for both names; the name may start at most 40 bytes before its dunder."""
+    at = data.find(_TEXT_TAIL)
+    while at >= 0:
+        for name in _TEXT_NAMES:
+            start = at - len(name)
+            if start >= 0 and data.startswith(name, start):
+                end = at + len(_TEXT_TAIL)
+                if _BUILTIN_TEXT.search(data, max(0, start - 40), end):
+                    return True
+        at = data.find(_TEXT_TAIL, at + 1)
     return False
 
 
