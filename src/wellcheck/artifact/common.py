@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from wellcheck.artifact.base import Entry, EntryKind
@@ -208,3 +209,40 @@ class Source:
 
 def buffered(raw: io.RawIOBase) -> BinaryIO:
     return io.BufferedReader(raw, buffer_size=64 * 1024)
+
+
+class FileWindowIO(io.RawIOBase):
+    """A read-only, seekable stream of ``size`` logical bytes kept in a file on disk
+    (``path``); subclasses say where each byte is (``readinto``).  A file that ends
+    before the data does is an ArtifactError (truncated), never a silent short read."""
+
+    def __init__(self, path: str, size: int, label: str) -> None:
+        super().__init__()
+        self._fh = Path(path).open("rb", buffering=0)  # noqa: SIM115 - closed in close()
+        self._size, self._pos, self._label = size, 0, label
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def _read_at(self, where: int, view: memoryview) -> int:
+        """Fill ``view`` from ``where`` in the file (at least one byte, or truncated)."""
+        self._fh.seek(where)
+        got = self._fh.readinto(view)
+        if not got:
+            raise ArtifactError(f"{self._label}: truncated (file ends before the data does)")
+        return got
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()

@@ -19,9 +19,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import BinaryIO
 
+from wellcheck.artifact.common import FileWindowIO
 from wellcheck.artifact.limits import Limits
 from wellcheck.artifact.paths import MAX_NAME_LENGTH
 from wellcheck.artifact.tarfold import Folded, Pending, fold
@@ -149,46 +149,20 @@ def sniff(head: bytes) -> Compression | None:
     return None
 
 
-class SliceIO(io.RawIOBase):
-    """A read-only, seekable window [start, start+length) of a file on disk.
-
-    Reading stops at the window's end; a file shorter than the window is an
-    ArtifactError (truncated), never a silent short read.
-    """
+class SliceIO(FileWindowIO):
+    """The window [start, start+length) of a file on disk; reading stops at its end."""
 
     def __init__(self, path: str, start: int, length: int, label: str) -> None:
-        super().__init__()
-        self._fh = Path(path).open("rb", buffering=0)  # noqa: SIM115 - closed in close()
-        self._start, self._length, self._pos, self._label = start, length, 0, label
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
+        super().__init__(path, length, label)
+        self._start = start
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        want = min(len(buffer), self._length - self._pos)
+        want = min(len(buffer), self._size - self._pos)
         if want <= 0:
             return 0
-        self._fh.seek(self._start + self._pos)
-        got = self._fh.readinto(memoryview(buffer)[:want])
-        if not got:
-            raise ArtifactError(f"{self._label}: truncated (file ends before the data does)")
+        got = self._read_at(self._start + self._pos, memoryview(buffer)[:want])
         self._pos += got
         return got
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
 
 
 def open_slice(

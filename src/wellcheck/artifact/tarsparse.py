@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import io
 from bisect import bisect_right
-from pathlib import Path
 from typing import BinaryIO
 
+from wellcheck.artifact.common import FileWindowIO
 from wellcheck.artifact.tarheader import BLOCK, HeaderError, pax_decimal
-from wellcheck.errors import ArtifactError, LimitExceededError
+from wellcheck.errors import LimitExceededError
 
 Fragments = tuple[tuple[int, int], ...]  # (offset, length) of each data run, in order
 
@@ -62,13 +62,12 @@ def check_fragments(fragments: Fragments, logical: int, stored: int) -> None:
         raise HeaderError("the GNU sparse map does not match the member's data")
 
 
-class SparseIO(io.RawIOBase):
+class SparseIO(FileWindowIO):
     """The logical content of a sparse member: its runs read in place from the
     archive file (starting at ``data``), zeros in between."""
 
     def __init__(self, path: str, data: int, fragments: Fragments, size: int, label: str) -> None:
-        super().__init__()
-        self._fh = Path(path).open("rb", buffering=0)  # noqa: SIM115 - closed in close()
+        super().__init__(path, size, label)
         self._starts = [offset for offset, _ in fragments]
         self._lengths = [length for _, length in fragments]
         self._stored: list[int] = []  # where each run's bytes are in the file
@@ -76,21 +75,6 @@ class SparseIO(io.RawIOBase):
         for length in self._lengths:
             self._stored.append(where)
             where += length
-        self._size, self._pos, self._label = size, 0, label
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         want = min(len(buffer), self._size - self._pos)
@@ -101,21 +85,13 @@ class SparseIO(io.RawIOBase):
         if run >= 0 and self._pos < self._starts[run] + self._lengths[run]:
             inside = self._pos - self._starts[run]
             count = min(want, self._lengths[run] - inside)
-            self._fh.seek(self._stored[run] + inside)
-            got = self._fh.readinto(view[:count])
-            if not got:
-                raise ArtifactError(f"{self._label}: truncated (file ends before the data does)")
-            count = got
+            count = self._read_at(self._stored[run] + inside, view[:count])
         else:  # a hole, up to the next run (or the end)
             following = self._starts[run + 1] if run + 1 < len(self._starts) else self._size
             count = min(want, following - self._pos)
             view[:count] = bytes(count)
         self._pos += count
         return count
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
 
 
 def open_sparse(
