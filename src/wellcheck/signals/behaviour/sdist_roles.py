@@ -57,11 +57,12 @@ def sdist_roles(tree: Tree, root: str, test: frozenset[str] = frozenset()) -> di
     prefix = f"{root}/" if root else ""
     sources = [p for p in entries if p.startswith(prefix) and p.endswith(SOURCE_SUFFIXES)]
     texts = {name: _read(tree, f"{prefix}{name}") for name in CONFIG_FILES}
-    install = _install_files(entries, prefix, texts)
+    pyproject = _toml(texts["pyproject.toml"])
+    install = _install_files(entries, prefix, texts["setup.py"], pyproject)
     words = {w.lower() for text in texts.values() for w in _WORD.findall(text)}
     if any("namespace" in w for w in words):
         return {p: Role.INSTALL for p in install if p not in test}
-    backend = _backend(texts["pyproject.toml"])
+    backend = _backend(pyproject)
     if backend == "setuptools":
         chain, discovered = True, not any(w.endswith(_EXPLICIT) for w in words)
     elif backend.startswith("pdm"):
@@ -75,7 +76,7 @@ def sdist_roles(tree: Tree, root: str, test: frozenset[str] = frozenset()) -> di
         prefix,
         named={
             w.lower()
-            for text in (*_build_strings(texts), *_built_names(tree, entries, prefix))
+            for text in (*_build_strings(texts, pyproject), *_built_names(tree, entries, prefix))
             for w in _WORD.findall(text)
         },
         chain=chain,
@@ -149,12 +150,18 @@ class _Layout:
 _NAMING_BACKENDS = ("hatchling", "flit_core", "poetry", "maturin", "scikit_build_core")
 
 
-def _backend(pyproject: str) -> str:
-    """``build-backend``: "setuptools" when absent (pip's legacy default) or setuptools'."""
+def _toml(text: str) -> dict[str, Any]:
+    """pyproject.toml's tables; none when it is absent or does not parse (pip would
+    fail on it, and then builds nothing)."""
     try:
-        system = tomllib.loads(pyproject).get("build-system", {})
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        return "setuptools"
+        return {}
+
+
+def _backend(pyproject: dict[str, Any]) -> str:
+    """``build-backend``: "setuptools" when absent (pip's legacy default) or setuptools'."""
+    system = pyproject.get("build-system", {})
     backend = system.get("build-backend") if isinstance(system, dict) else None
     if not isinstance(backend, str) or backend.strip().startswith("setuptools"):
         return "setuptools"
@@ -180,7 +187,7 @@ def _built_names(tree: Tree, entries: Mapping[str, Entry], prefix: str) -> list[
     return found
 
 
-def _build_strings(texts: dict[str, str]) -> list[str]:
+def _build_strings(texts: dict[str, str], pyproject: dict[str, Any]) -> list[str]:
     """What the build configuration names: string literals of ``setup.py``, values of
     ``setup.cfg``, and the strings of pyproject.toml's wheel-building tables."""
     found = [m[2] for m in _STRING.finditer(texts["setup.py"])]
@@ -189,10 +196,6 @@ def _build_strings(texts: dict[str, str]) -> list[str]:
             found.append(line)
         elif "=" in line:
             found.append(line.split("=", 1)[1])
-    try:
-        pyproject = tomllib.loads(texts["pyproject.toml"])
-    except tomllib.TOMLDecodeError:
-        return found
     project = pyproject.get("project")
     if isinstance(project, dict) and isinstance(project.get("name"), str):
         found.append(project["name"])
@@ -235,18 +238,17 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _install_files(entries: Mapping[str, Entry], prefix: str, texts: dict[str, str]) -> set[str]:
+def _install_files(
+    entries: Mapping[str, Entry], prefix: str, setup_py: str, pyproject: dict[str, Any]
+) -> set[str]:
     found = {f"{prefix}setup.py"} & entries.keys()
-    setup = texts["setup.py"].encode("utf-8", "replace")
+    setup = setup_py.encode("utf-8", "replace")
     for match in _IMPORT.finditer(setup):
         names = [match[1].decode()] if match[1] else _imported(match[2].decode("ascii", "ignore"))
         for name in names:
             module, package = f"{prefix}{name}.py", f"{prefix}{name}/__init__.py"
             found |= {module, package} & entries.keys()
-    try:
-        system = tomllib.loads(texts["pyproject.toml"]).get("build-system", {})
-    except (tomllib.TOMLDecodeError, AttributeError):
-        return found
+    system = pyproject.get("build-system", {})
     backend = system.get("build-backend") if isinstance(system, dict) else None
     paths = system.get("backend-path", []) if isinstance(system, dict) else []
     if not isinstance(backend, str) or not isinstance(paths, list):
